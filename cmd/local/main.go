@@ -1,0 +1,100 @@
+// Command local serves the API on 127.0.0.1 through the same handlers as the
+// Lambdas. Without AWS_ENDPOINT_URL_DYNAMODB it runs an embedded store,
+// creates the table and seeds the demo clients.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"os/signal"
+	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/app"
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/localdb"
+	"github.com/outbound-caller/admin-api/pkg/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	if err := run(ctx, os.Getenv); err != nil {
+		fmt.Fprintln(os.Stderr, "local:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, getenv func(string) string) error {
+	env := func(k string) string {
+		if k == "ADMIN_JWT_SECRET" && getenv(k) == "" && getenv("ADMIN_JWKS_URL") == "" {
+			return config.DevSecret
+		}
+		return getenv(k)
+	}
+	cfg, err := config.FromEnv(env)
+	if err != nil {
+		return err
+	}
+	endpoint, seed := getenv("AWS_ENDPOINT_URL_DYNAMODB"), getenv("SEED") == "1"
+	if endpoint == "" {
+		emb := localdb.Start()
+		defer emb.Close()
+		endpoint, seed = emb.URL, true
+		fmt.Println("DynamoDB: embedded minidyn store (data is lost on exit)")
+	} else {
+		fmt.Println("DynamoDB:", endpoint)
+	}
+	db, err := localdb.Client(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	if err := store.CreateTable(ctx, db, cfg.TableName); err != nil {
+		return err
+	}
+	if seed {
+		if err := localdb.Seed(ctx, store.New(db, cfg.TableName, nil), time.Now()); err != nil {
+			return err
+		}
+		fmt.Println("Seeded demo clients client_12345abcde and client_67890fghij")
+	}
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	if cfg.JWTSecret != "" {
+		tok, err := auth.Issuer{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}.
+			Sign("local-admin", auth.RoleAdmin, "", 12*time.Hour)
+		if err != nil {
+			return err
+		}
+		if cfg.JWTSecret == config.DevSecret {
+			fmt.Println("ADMIN_JWT_SECRET: the public development default (local use only)")
+		}
+		fmt.Printf("Admin token (12 h):\n%s\n", tok)
+	}
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	srv := &http.Server{
+		Addr: "127.0.0.1:" + port, Handler: api.NewHTTPHandler(h.Routes()),
+		ReadHeaderTimeout: 10 * time.Second,
+	}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	fmt.Printf("Listening on http://%s\n", srv.Addr)
+	slog.Debug("server started")
+	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+		return err
+	}
+	return nil
+}

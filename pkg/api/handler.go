@@ -1,0 +1,132 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// Clients is what the handlers need from the store.
+type Clients interface {
+	Update(ctx context.Context, id string, u client.Update, by string) (client.Client, error)
+}
+
+// Authorizer checks the Authorization header for a role.
+type Authorizer interface {
+	Authorize(header, role string) (auth.Claims, error)
+}
+
+// Handler serves the routes. Build it once per process; it is safe for
+// concurrent use.
+type Handler struct {
+	Auth    Authorizer
+	Rules   *client.Rules
+	Clients Clients
+	Log     *slog.Logger
+	// Now is the clock used for latency; nil means time.Now.
+	Now func() time.Time
+	// DeadlineMargin is kept free before the Lambda deadline so that the
+	// handler answers (503) instead of being killed.
+	DeadlineMargin time.Duration
+}
+
+// outcome carries what one request log line reports besides the response.
+type outcome struct {
+	clientID string
+	sub      string
+	err      error
+}
+
+// serve runs fn with a deadline short of the invocation's and writes the
+// single log line of the request.
+func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Context, *outcome) Response) (Response, error) {
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	if dl, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
+	var o outcome
+	resp := fn(ctx, &o)
+	attrs := []slog.Attr{
+		slog.String("requestId", req.RequestContext.RequestID),
+		slog.String("route", req.RouteKey),
+		slog.Int("status", resp.StatusCode),
+		slog.Float64("latencyMs", float64(now().Sub(start).Microseconds())/1000),
+	}
+	if o.clientID != "" {
+		attrs = append(attrs, slog.String("clientId", o.clientID))
+	}
+	if o.sub != "" {
+		attrs = append(attrs, slog.String("sub", o.sub))
+	}
+	level := slog.LevelInfo
+	if resp.StatusCode >= 500 && o.err != nil {
+		// Store errors name operations and tables, never request values.
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", o.err.Error()))
+	}
+	h.Log.LogAttrs(ctx, level, "request", attrs...)
+	return resp, nil
+}
+
+// fail records err for the log and renders it for the caller.
+func (o *outcome) fail(op operation, err error) Response {
+	o.err = err
+	return op.errorResponse(err)
+}
+
+type updateResponse struct {
+	Message string        `json:"message"`
+	Client  updatedClient `json:"client"`
+}
+
+type updatedClient struct {
+	ClientID  string        `json:"clientId"`
+	Status    client.Status `json:"status"`
+	UpdatedAt string        `json:"updatedAt"`
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// UpdateClient serves PUT /admin/clients/{clientId}. Every check that needs
+// no I/O (token, path, body) runs before the store is called.
+func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, error) {
+	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
+		claims, err := h.Auth.Authorize(header(&req, "authorization"), auth.RoleAdmin)
+		o.sub = claims.Subject
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		id := req.PathParameters["clientId"]
+		if !client.ValidID(id) {
+			return o.fail(updateOp, client.ErrNotFound)
+		}
+		o.clientID = id
+		body, err := jsonBody(&req)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		u, err := h.Rules.DecodeUpdate(body)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		c, err := h.Clients.Update(ctx, id, u, claims.Subject)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		return jsonResponse(http.StatusOK, updateResponse{
+			Message: "Client updated successfully",
+			Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},
+		}, map[string]string{"ETag": etag(c.Version)})
+	})
+}

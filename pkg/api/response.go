@@ -1,0 +1,87 @@
+// Package api is the API Gateway edge: it reads HTTP API (payload 2.0)
+// events, runs the route handlers, and writes every response, mapping
+// domain errors to the contract's status codes and JSON bodies.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// Response is what a route handler produces.
+type Response = events.APIGatewayV2HTTPResponse
+
+// errorBody is the contract's error shape. Field order matches the seed.
+type errorBody struct {
+	Error      string `json:"error"`
+	Message    string `json:"message,omitempty"`
+	Details    string `json:"details,omitempty"`
+	StatusCode int    `json:"statusCode"`
+}
+
+// jsonResponse encodes v. Encoding our own types cannot fail; if it ever
+// does, the caller still gets a well-formed 500.
+func jsonResponse(status int, v any, headers map[string]string) Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal error","statusCode":500}`)
+	}
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, val := range headers {
+		h[k] = val
+	}
+	return Response{StatusCode: status, Headers: h, Body: string(b)}
+}
+
+// operation names the error strings of one route: "Invalid update data"
+// for rejected input, "Failed to update client" for refused writes.
+type operation struct {
+	invalid string
+	failed  string
+}
+
+var updateOp = operation{invalid: "Invalid update data", failed: "Failed to update client"}
+
+// statusError is an HTTP-level refusal that is not a domain error (body too
+// large, wrong media type).
+type statusError struct {
+	status  int
+	details string
+}
+
+func (e *statusError) Error() string { return e.details }
+
+// errorResponse is the one place a failure becomes a status and a body.
+// Unknown errors become a 500 that says nothing about their cause.
+func (op operation) errorResponse(err error) Response {
+	var ve *client.ValidationError
+	var se *statusError
+	switch {
+	case errors.Is(err, auth.ErrMissingToken):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401}, nil)
+	case errors.Is(err, auth.ErrInvalidToken):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401}, nil)
+	case errors.Is(err, auth.ErrForbidden):
+		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: "Admin access required", StatusCode: 403}, nil)
+	case errors.As(err, &ve):
+		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, StatusCode: 400}, nil)
+	case errors.As(err, &se):
+		return jsonResponse(se.status, errorBody{Error: op.invalid, Details: se.details, StatusCode: se.status}, nil)
+	case errors.Is(err, client.ErrNotFound):
+		return jsonResponse(http.StatusNotFound, errorBody{Error: "Client not found", StatusCode: 404}, nil)
+	case errors.Is(err, client.ErrEmailTaken):
+		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Email is already in use by another client", StatusCode: 409}, nil)
+	case errors.Is(err, client.ErrUnavailable), errors.Is(err, client.ErrConflict):
+		return jsonResponse(http.StatusServiceUnavailable,
+			errorBody{Error: op.failed, Details: "Service temporarily unavailable, retry shortly", StatusCode: 503},
+			map[string]string{"Retry-After": "1"})
+	default:
+		return jsonResponse(http.StatusInternalServerError, errorBody{Error: op.failed, Details: "Internal error", StatusCode: 500}, nil)
+	}
+}

@@ -1,0 +1,67 @@
+// Package app wires a process: configuration, logger, DynamoDB client,
+// store, verifier and handler. Lambda entry points and local tools share it
+// so that they run the same code.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	appconfig "github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/store"
+)
+
+// NewLogger returns the JSON logger every process uses.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// NewDynamoDB builds the SDK client the standard way: region, credentials
+// and AWS_ENDPOINT_URL_DYNAMODB come from the environment.
+func NewDynamoDB(ctx context.Context, opts ...func(*config.LoadOptions) error) (*dynamodb.Client, error) {
+	awsCfg, err := config.LoadDefaultConfig(ctx, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("app: load AWS config: %w", err)
+	}
+	return dynamodb.NewFromConfig(awsCfg), nil
+}
+
+// NewHandler builds the route handler from cfg over db.
+func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger) (*api.Handler, error) {
+	v, err := auth.NewVerifier(ctx, auth.Config{
+		Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWKSURL,
+		Issuer: cfg.Issuer, Audience: cfg.Audience, Skew: cfg.Skew,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &api.Handler{
+		Auth:           v,
+		Rules:          client.NewRules(),
+		Clients:        store.New(db, cfg.TableName, nil),
+		Log:            log,
+		DeadlineMargin: 500 * time.Millisecond,
+	}, nil
+}
+
+// Lambda builds everything a function needs from the environment.
+func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (*api.Handler, error) {
+	cfg, err := appconfig.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	db, err := NewDynamoDB(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel))
+}

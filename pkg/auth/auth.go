@@ -1,0 +1,228 @@
+// Package auth verifies and issues the JWTs that guard the API. A Verifier is
+// built once per process (keys parsed, JWKS cached) and is cheap per request.
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+)
+
+// Roles carried in the "role" claim.
+const (
+	RoleAdmin  = "admin"
+	RoleClient = "client"
+)
+
+// Errors returned by Verifier. The API maps them to 401 and 403.
+var (
+	ErrMissingToken = errors.New("missing bearer token")
+	ErrInvalidToken = errors.New("invalid token")
+	ErrForbidden    = errors.New("role not allowed")
+)
+
+// MinSecretBytes is the shortest HS256 secret accepted (RFC 7518 §3.2).
+const MinSecretBytes = 32
+
+// maxTokenBytes bounds the work an attacker can make the parser do.
+const maxTokenBytes = 8 << 10
+
+// compactJWS is three base64url segments; JWEs (five) and anything with
+// other characters are refused before parsing.
+var compactJWS = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
+
+// Config selects how tokens are verified. Exactly one of Secret and JWKSURL
+// is set.
+type Config struct {
+	Secret   []byte // HS256 shared secret
+	JWKSURL  string // RS256/ES256 keys of an identity provider
+	Issuer   string // enforced when set
+	Audience string // enforced when set
+	Skew     time.Duration
+	// HTTPClient fetches the JWKS; nil means http.DefaultClient.
+	HTTPClient *http.Client
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Claims are the verified claims the API uses.
+type Claims struct {
+	Subject  string
+	Role     string
+	ClientID string
+	IssuedAt time.Time
+}
+
+// Verifier checks bearer tokens.
+type Verifier struct {
+	parseOpts []jwt.ParseOption
+}
+
+// NewVerifier builds a Verifier. In JWKS mode it fetches the key set once
+// now, so that a misconfiguration fails at cold start, and caches it.
+func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
+	var kp jws.KeyProvider
+	switch {
+	case len(cfg.Secret) > 0 && cfg.JWKSURL != "":
+		return nil, errors.New("auth: set either a secret or a JWKS URL, not both")
+	case len(cfg.Secret) > 0:
+		if len(cfg.Secret) < MinSecretBytes {
+			return nil, fmt.Errorf("auth: HS256 secret must be at least %d bytes", MinSecretBytes)
+		}
+		kp = hmacKeys{secret: cfg.Secret}
+	case cfg.JWKSURL != "":
+		set, err := cachedJWKS(ctx, cfg.JWKSURL, cfg.HTTPClient)
+		if err != nil {
+			return nil, err
+		}
+		kp = jwksKeys{set: set}
+	default:
+		return nil, errors.New("auth: no verification key configured")
+	}
+	now := cfg.Now
+	if now == nil {
+		now = time.Now
+	}
+	opts := []jwt.ParseOption{
+		jwt.WithKeyProvider(kp),
+		jwt.WithValidate(true),
+		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithAcceptableSkew(cfg.Skew),
+		jwt.WithClock(jwt.ClockFunc(now)),
+	}
+	if cfg.Issuer != "" {
+		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+	}
+	if cfg.Audience != "" {
+		opts = append(opts, jwt.WithAudience(cfg.Audience))
+	}
+	return &Verifier{parseOpts: opts}, nil
+}
+
+func cachedJWKS(ctx context.Context, url string, hc *http.Client) (jwk.Set, error) {
+	if hc == nil {
+		hc = http.DefaultClient
+	}
+	cache := jwk.NewCache(ctx)
+	if err := cache.Register(url, jwk.WithHTTPClient(hc), jwk.WithMinRefreshInterval(15*time.Minute)); err != nil {
+		return nil, fmt.Errorf("auth: register JWKS: %w", err)
+	}
+	if _, err := cache.Refresh(ctx, url); err != nil {
+		return nil, fmt.Errorf("auth: fetch JWKS: %w", err)
+	}
+	return jwk.NewCachedSet(cache, url), nil
+}
+
+// BearerToken extracts the token from an Authorization header value. The
+// scheme is matched exactly ("Bearer", one space) and the token must look
+// like a compact JWS.
+func BearerToken(header string) (string, error) {
+	if header == "" {
+		return "", ErrMissingToken
+	}
+	tok, ok := strings.CutPrefix(header, "Bearer ")
+	if !ok || len(tok) > maxTokenBytes || !compactJWS.MatchString(tok) {
+		return "", ErrInvalidToken
+	}
+	return tok, nil
+}
+
+// Verify checks a token's signature and registered claims and returns its
+// claims. Every failure is ErrInvalidToken: the reason is not for the caller.
+func (v *Verifier) Verify(token string) (Claims, error) {
+	tok, err := jwt.ParseString(token, v.parseOpts...)
+	if err != nil {
+		return Claims{}, ErrInvalidToken
+	}
+	c := Claims{Subject: tok.Subject(), IssuedAt: tok.IssuedAt()}
+	if r, ok := tok.PrivateClaims()["role"].(string); ok {
+		c.Role = r
+	}
+	if id, ok := tok.PrivateClaims()["clientId"].(string); ok {
+		c.ClientID = id
+	}
+	return c, nil
+}
+
+// Authorize reads the Authorization header, verifies the token and checks
+// that its role is exactly role.
+func (v *Verifier) Authorize(header, role string) (Claims, error) {
+	tok, err := BearerToken(header)
+	if err != nil {
+		return Claims{}, err
+	}
+	c, err := v.Verify(tok)
+	if err != nil {
+		return Claims{}, err
+	}
+	if c.Role != role {
+		return c, ErrForbidden
+	}
+	return c, nil
+}
+
+// hmacKeys offers the shared secret for HS256 only.
+type hmacKeys struct{ secret []byte }
+
+func (k hmacKeys) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
+	if err := checkHeaders(sig, jwa.HS256); err != nil {
+		return err
+	}
+	sink.Key(jwa.HS256, k.secret)
+	return nil
+}
+
+// jwksKeys offers the key named by "kid", for RS256 with an RSA key or
+// ES256 with an EC key only: the algorithm is pinned by key type, never
+// taken on the token's word alone.
+type jwksKeys struct{ set jwk.Set }
+
+func (k jwksKeys) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Signature, _ *jws.Message) error {
+	h := sig.ProtectedHeaders()
+	if err := checkHeaders(sig, jwa.RS256, jwa.ES256); err != nil {
+		return err
+	}
+	key, ok := k.set.LookupKeyID(h.KeyID())
+	if !ok || h.KeyID() == "" {
+		return errors.New("unknown key id")
+	}
+	if u := key.KeyUsage(); u != "" && u != jwk.ForSignature.String() {
+		return errors.New("key not for signatures")
+	}
+	alg := h.Algorithm()
+	switch {
+	case alg == jwa.RS256 && key.KeyType() == jwa.RSA:
+	case alg == jwa.ES256 && key.KeyType() == jwa.EC:
+	default:
+		return errors.New("algorithm does not match key")
+	}
+	if ka := key.Algorithm().String(); ka != "" && ka != alg.String() {
+		return errors.New("algorithm does not match key")
+	}
+	sink.Key(alg, key)
+	return nil
+}
+
+// checkHeaders refuses algorithms outside the allowed list and any critical
+// extension (we understand none, RFC 7515 §4.1.11).
+func checkHeaders(sig *jws.Signature, allowed ...jwa.SignatureAlgorithm) error {
+	h := sig.ProtectedHeaders()
+	if len(h.Critical()) > 0 {
+		return errors.New("unsupported critical header")
+	}
+	for _, a := range allowed {
+		if h.Algorithm() == a {
+			return nil
+		}
+	}
+	return errors.New("algorithm not allowed")
+}

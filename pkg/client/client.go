@@ -1,0 +1,123 @@
+// Package client holds the domain of the Outbound Caller admin API: the
+// client record, its partial update, the rules both must satisfy and the
+// errors the rest of the system speaks in. It knows nothing about AWS.
+package client
+
+import (
+	"errors"
+	"time"
+)
+
+// Status is a client account status.
+type Status string
+
+// The three statuses the API accepts, spelled exactly as in the contract.
+const (
+	StatusActive    Status = "Active"
+	StatusInactive  Status = "Inactive"
+	StatusSuspended Status = "Suspended"
+)
+
+// Meta is a client's contact and business information.
+type Meta struct {
+	FullName     string `json:"fullName"`
+	Email        string `json:"email"`
+	Phone        string `json:"phone,omitempty"`
+	BusinessName string `json:"businessName,omitempty"`
+	City         string `json:"city,omitempty"`
+	JobTitle     string `json:"jobTitle,omitempty"`
+	Notes        string `json:"notes,omitempty"`
+}
+
+// Client is a customer of the calling service as the admin API shows it.
+// The secret hash is deliberately absent: it never leaves the store.
+type Client struct {
+	ClientID          string
+	Status            Status
+	AgentID           string
+	TwilioPhoneNumber string
+	Meta              Meta
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	UpdatedBy         string // the admin's "sub" of the last write
+	// Version counts writes; it is the basis of the ETag.
+	Version int64
+}
+
+// Domain errors. The API edge maps each to a status code and body.
+var (
+	ErrNotFound   = errors.New("client not found")
+	ErrEmailTaken = errors.New("email is already in use by another client")
+	// ErrConflict means the client kept changing under a read-modify-write
+	// and the retries ran out.
+	ErrConflict = errors.New("client was modified concurrently")
+)
+
+// ValidationError says what is wrong with a request, naming the field.
+type ValidationError struct {
+	Field   string // JSON path of the offending field, e.g. "clientMeta.email"
+	Message string // human readable, safe to show to the caller
+}
+
+func (e *ValidationError) Error() string { return e.Message }
+
+func invalid(field, format string) *ValidationError {
+	return &ValidationError{Field: field, Message: format}
+}
+
+// ErrIDTaken means a client with the requested id already exists.
+var ErrIDTaken = errors.New("client id already exists")
+
+// TimeLayout renders timestamps as the contract shows them: UTC with
+// milliseconds and a "Z".
+const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
+
+// FormatTime renders t in TimeLayout, in UTC.
+func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+
+// Apply returns c changed by u, stamped with at and by, one version later.
+// The store uses it where DynamoDB does not hand back the new item.
+func (c Client) Apply(u Update, at time.Time, by string) Client {
+	if u.Status != nil {
+		c.Status = *u.Status
+	}
+	if u.AgentID != nil {
+		c.AgentID = *u.AgentID
+	}
+	if u.TwilioPhoneNumber != nil {
+		c.TwilioPhoneNumber = *u.TwilioPhoneNumber
+	}
+	m := &c.Meta
+	set := map[string]*string{
+		"fullName": &m.FullName, "email": &m.Email, "phone": &m.Phone, "businessName": &m.BusinessName,
+		"city": &m.City, "jobTitle": &m.JobTitle, "notes": &m.Notes,
+	}
+	for _, f := range u.Meta.Values() {
+		*set[f.Name] = f.Value
+	}
+	for _, name := range u.Meta.Remove {
+		*set[name] = ""
+	}
+	c.UpdatedAt, c.UpdatedBy, c.Version = at, by, c.Version+1
+	return c
+}
+
+// ErrUnavailable means the database is throttling or did not answer in
+// time; the request may be retried.
+var ErrUnavailable = errors.New("database temporarily unavailable")
+
+// ValidID reports whether id could name a client: 3-64 characters of
+// letters, digits, '_' and '-'. Anything else cannot exist, so the API
+// answers 404 without asking the database.
+func ValidID(id string) bool {
+	if len(id) < 3 || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,43 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+)
+
+// TableAPI is what CreateTable needs of the DynamoDB client.
+type TableAPI interface {
+	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
+	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+}
+
+// CreateTable creates the table with the layout template.yaml declares, for
+// local runs and tests, and waits until it is active. An existing table is
+// left as it is.
+func CreateTable(ctx context.Context, db TableAPI, table string) error {
+	out, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+		TableName:            &table,
+		BillingMode:          types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(keyAttr), AttributeType: types.ScalarAttributeTypeS}},
+		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(keyAttr), KeyType: types.KeyTypeHash}},
+	})
+	if _, inUse := errors.AsType[*types.ResourceInUseException](err); err != nil && !inUse {
+		return fmt.Errorf("store: create table: %w", err)
+	}
+	// Emulators create tables at once (and do not all report a status);
+	// DynamoDB says CREATING, and only then is there something to wait for.
+	if err != nil || out.TableDescription == nil || out.TableDescription.TableStatus != types.TableStatusCreating {
+		return nil
+	}
+	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond })
+	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 30*time.Second); err != nil {
+		return fmt.Errorf("store: wait for table: %w", err)
+	}
+	return nil
+}
