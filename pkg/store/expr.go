@@ -30,6 +30,17 @@ func (e *expr) setValue(path, value string) {
 	e.set = append(e.set, path+" = "+p)
 }
 
+// equals is a condition that path holds value, or is absent when value is
+// empty (the way the store writes an empty string).
+func (e *expr) equals(path, value string) string {
+	if value == "" {
+		return "attribute_not_exists(" + path + ")"
+	}
+	p := ":v" + strconv.Itoa(len(e.values))
+	e.values[p] = &types.AttributeValueMemberS{Value: value}
+	return path + " = " + p
+}
+
 func (e *expr) update() string {
 	var b strings.Builder
 	b.WriteString("SET ")

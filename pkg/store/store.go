@@ -64,11 +64,23 @@ type record struct {
 	Status            string      `dynamodbav:"status"`
 	AgentID           string      `dynamodbav:"agentId"`
 	TwilioPhoneNumber string      `dynamodbav:"twilioPhoneNumber"`
-	Meta              client.Meta `dynamodbav:"clientMeta"`
+	Meta              metaRecord  `dynamodbav:"clientMeta"`
 	CreatedAt         string      `dynamodbav:"createdAt"`
 	UpdatedAt         string      `dynamodbav:"updatedAt"`
 	UpdatedBy         string      `dynamodbav:"updatedBy,omitempty"`
 	Version           int64       `dynamodbav:"version"`
+}
+
+// metaRecord is clientMeta as stored: named like the API, optional fields
+// absent rather than empty.
+type metaRecord struct {
+	FullName     string `dynamodbav:"fullName"`
+	Email        string `dynamodbav:"email"`
+	Phone        string `dynamodbav:"phone,omitempty"`
+	BusinessName string `dynamodbav:"businessName,omitempty"`
+	City         string `dynamodbav:"city,omitempty"`
+	JobTitle     string `dynamodbav:"jobTitle,omitempty"`
+	Notes        string `dynamodbav:"notes,omitempty"`
 }
 
 func clientKey(id string) map[string]types.AttributeValue {
@@ -80,7 +92,7 @@ func emailKey(email string) string { return emailPrefix + strings.ToLower(email)
 func toRecord(c client.Client) record {
 	return record{
 		PK: clientPrefix + c.ClientID, ClientID: c.ClientID, Status: string(c.Status), AgentID: c.AgentID,
-		TwilioPhoneNumber: c.TwilioPhoneNumber, Meta: c.Meta, CreatedAt: client.FormatTime(c.CreatedAt),
+		TwilioPhoneNumber: c.TwilioPhoneNumber, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
 		UpdatedAt: client.FormatTime(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
 	}
 }
@@ -94,7 +106,7 @@ func fromItem(item map[string]types.AttributeValue) (client.Client, error) {
 	updated, _ := time.Parse(time.RFC3339Nano, r.UpdatedAt)
 	return client.Client{
 		ClientID: r.ClientID, Status: client.Status(r.Status), AgentID: r.AgentID,
-		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: r.Meta, CreatedAt: created, UpdatedAt: updated,
+		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: client.Meta(r.Meta), CreatedAt: created, UpdatedAt: updated,
 		UpdatedBy: r.UpdatedBy, Version: r.Version,
 	}, nil
 }
@@ -198,12 +210,14 @@ func (s *Store) updateMovingEmail(ctx context.Context, id string, u client.Updat
 	now := s.now()
 	e := updateExpr(u, client.FormatTime(now), by)
 	e.values[":expected"] = &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Version)}
+	// The version pins everything we read; the email is named as well because
+	// the lock we delete is derived from it.
+	cond := "#version = :expected AND " + e.equals("#clientMeta.#email", cur.Meta.Email)
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: clientKey(id),
 			UpdateExpression: aws.String(e.update()),
-			// The version pins everything we read, the old email included.
-			ConditionExpression:       aws.String("#version = :expected"),
+			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  e.names,
 			ExpressionAttributeValues: e.values,
 		}},
