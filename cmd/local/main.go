@@ -6,7 +6,7 @@ package main
 import (
 	"context"
 	"fmt"
-	"log/slog"
+	"io"
 	"net/http"
 	"os"
 	"os/signal"
@@ -23,13 +23,13 @@ import (
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	if err := run(ctx, os.Getenv); err != nil {
+	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
 		fmt.Fprintln(os.Stderr, "local:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, getenv func(string) string) error {
+func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	env := func(k string) string {
 		if k == "ADMIN_JWT_SECRET" && getenv(k) == "" && getenv("ADMIN_JWKS_URL") == "" {
 			return config.DevSecret
@@ -45,9 +45,9 @@ func run(ctx context.Context, getenv func(string) string) error {
 		emb := localdb.Start()
 		defer emb.Close()
 		endpoint, seed = emb.URL, true
-		fmt.Println("DynamoDB: embedded minidyn store (data is lost on exit)")
+		fmt.Fprintln(out, "DynamoDB: embedded minidyn store (data is lost on exit)")
 	} else {
-		fmt.Println("DynamoDB:", endpoint)
+		fmt.Fprintln(out, "DynamoDB:", endpoint)
 	}
 	db, err := localdb.Client(ctx, endpoint)
 	if err != nil {
@@ -60,7 +60,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 		if err := localdb.Seed(ctx, store.New(db, cfg.TableName, nil), time.Now()); err != nil {
 			return err
 		}
-		fmt.Println("Seeded demo clients client_12345abcde and client_67890fghij")
+		fmt.Fprintln(out, "Seeded demo clients client_12345abcde and client_67890fghij")
 	}
 	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel))
 	if err != nil {
@@ -73,9 +73,9 @@ func run(ctx context.Context, getenv func(string) string) error {
 			return err
 		}
 		if cfg.JWTSecret == config.DevSecret {
-			fmt.Println("ADMIN_JWT_SECRET: the public development default (local use only)")
+			fmt.Fprintln(out, "ADMIN_JWT_SECRET: the public development default (local use only)")
 		}
-		fmt.Printf("Admin token (12 h):\n%s\n", tok)
+		fmt.Fprintf(out, "Admin token (12 h):\n%s\n", tok)
 	}
 	port := getenv("PORT")
 	if port == "" {
@@ -91,8 +91,7 @@ func run(ctx context.Context, getenv func(string) string) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	fmt.Printf("Listening on http://%s\n", srv.Addr)
-	slog.Debug("server started")
+	fmt.Fprintf(out, "Listening on http://%s\n", srv.Addr)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}

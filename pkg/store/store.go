@@ -59,16 +59,16 @@ func New(db API, table string, now func() time.Time) *Store {
 
 // record is a client item as stored.
 type record struct {
-	PK                string      `dynamodbav:"pk"`
-	ClientID          string      `dynamodbav:"clientId"`
-	Status            string      `dynamodbav:"status"`
-	AgentID           string      `dynamodbav:"agentId"`
-	TwilioPhoneNumber string      `dynamodbav:"twilioPhoneNumber"`
-	Meta              metaRecord  `dynamodbav:"clientMeta"`
-	CreatedAt         string      `dynamodbav:"createdAt"`
-	UpdatedAt         string      `dynamodbav:"updatedAt"`
-	UpdatedBy         string      `dynamodbav:"updatedBy,omitempty"`
-	Version           int64       `dynamodbav:"version"`
+	PK                string     `dynamodbav:"pk"`
+	ClientID          string     `dynamodbav:"clientId"`
+	Status            string     `dynamodbav:"status"`
+	AgentID           string     `dynamodbav:"agentId"`
+	TwilioPhoneNumber string     `dynamodbav:"twilioPhoneNumber"`
+	Meta              metaRecord `dynamodbav:"clientMeta"`
+	CreatedAt         string     `dynamodbav:"createdAt"`
+	UpdatedAt         string     `dynamodbav:"updatedAt"`
+	UpdatedBy         string     `dynamodbav:"updatedBy,omitempty"`
+	Version           int64      `dynamodbav:"version"`
 }
 
 // metaRecord is clientMeta as stored: named like the API, optional fields
@@ -216,7 +216,7 @@ func (s *Store) updateMovingEmail(ctx context.Context, id string, u client.Updat
 	items := []types.TransactWriteItem{
 		{Update: &types.Update{
 			TableName: &s.table, Key: clientKey(id),
-			UpdateExpression: aws.String(e.update()),
+			UpdateExpression:          aws.String(e.update()),
 			ConditionExpression:       aws.String(cond),
 			ExpressionAttributeNames:  e.names,
 			ExpressionAttributeValues: e.values,

@@ -41,7 +41,7 @@ const Secret = "test-secret-0123456789abcdef0123456789abcdef"
 
 // Env is a running API with its store.
 type Env struct {
-	URL      string         // base URL of the API
+	URL      string // base URL of the API
 	DB       *dynamodb.Client
 	Table    string
 	Handler  *api.Handler

@@ -1,0 +1,56 @@
+# Outbound Caller Admin API. Only Go is needed for `make run` and `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+GO        ?= go
+FUNCTIONS := $(notdir $(wildcard functions/*))
+BUILD_DIR := build
+# Lambda: provided.al2023 on Graviton; no cgo, no RPC shim, reproducible paths.
+LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
+LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+ROLE ?= admin
+
+.PHONY: all build run token test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
+
+all: lint test
+
+## build: one bootstrap per function in build/<function>/bootstrap (linux/arm64)
+build: $(addprefix build-fn-,$(FUNCTIONS))
+
+$(addprefix build-fn-,$(FUNCTIONS)): build-fn-%:
+	mkdir -p $(BUILD_DIR)/$*
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/$*/bootstrap ./functions/$*
+
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
+build-UpdateClientFunction:
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/update-client
+
+## run: the API on 127.0.0.1:$${PORT:-3000} over an embedded, seeded store
+run:
+	$(GO) run ./cmd/local
+
+## token: print a local admin token (ROLE=client for a client token)
+token:
+	@$(GO) run ./cmd/token -role $(ROLE)
+
+## test: every test, against the embedded store
+test:
+	$(GO) test -race -count=1 ./...
+
+## test-moto: the same suites against moto (python3 -m moto.server)
+test-moto:
+	./.ci/with-moto.sh $(GO) test -count=1 ./...
+
+lint: vet fmt cfn-lint
+
+vet:
+	$(GO) vet ./...
+
+fmt:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+cfn-lint:
+	cfn-lint template.yaml
+
+clean:
+	rm -rf $(BUILD_DIR) .aws-sam

@@ -1,0 +1,89 @@
+package api_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/outbound-caller/admin-api/pkg/config"
+)
+
+// eventOutcomes is what each sample event in events/ must produce against
+// the seeded store. A new event without an entry here fails the test.
+var eventOutcomes = map[string]struct {
+	status int
+	body   string // exact body, when it is fixed
+}{
+	"update-client.json":                 {status: 200},
+	"update-client-contact.json":         {status: 200},
+	"update-client-status.json":          {status: 200},
+	"update-client-resources.json":       {status: 200},
+	"update-client-duplicate-email.json": {409, `{"error":"Failed to update client","details":"Email is already in use by another client","statusCode":409}`},
+	"update-client-not-found.json":       {404, `{"error":"Client not found","statusCode":404}`},
+	"update-client-invalid-email.json":   {400, `{"error":"Invalid update data","details":"Email format is invalid","statusCode":400}`},
+	"update-client-no-token.json":        {401, `{"error":"Unauthorized","message":"Missing bearer token","statusCode":401}`},
+	"update-client-client-token.json":    {403, `{"error":"Forbidden","message":"Admin access required","statusCode":403}`},
+}
+
+// TestSampleEvents runs every file in events/ through the handler its
+// routeKey names, the way `sam local invoke -e` would, so they never rot.
+func TestSampleEvents(t *testing.T) {
+	files, err := filepath.Glob("../../events/*.json")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no sample events found: %v", err)
+	}
+	seen := map[string]bool{}
+	for _, f := range files {
+		name := filepath.Base(f)
+		seen[name] = true
+		t.Run(name, func(t *testing.T) {
+			want, ok := eventOutcomes[name]
+			if !ok {
+				t.Fatalf("no expected outcome for %s: add it to eventOutcomes", name)
+			}
+			raw, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ev events.APIGatewayV2HTTPRequest
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&ev); err != nil {
+				t.Fatalf("not an HTTP API payload 2.0 event: %v", err)
+			}
+			if ev.Version != "2.0" || ev.RequestContext.RouteKey != ev.RouteKey ||
+				!strings.HasPrefix(ev.RouteKey, ev.RequestContext.HTTP.Method+" ") {
+				t.Fatalf("inconsistent event: version %q, routeKey %q, context %q %q",
+					ev.Version, ev.RouteKey, ev.RequestContext.RouteKey, ev.RequestContext.HTTP.Method)
+			}
+			e := newSeeded(t, func(c *config.Config) { c.JWTSecret = config.DevSecret })
+			var handled bool
+			for _, rt := range e.Handler.Routes() {
+				if rt.Key() != ev.RouteKey {
+					continue
+				}
+				handled = true
+				resp, err := rt.Handle(t.Context(), ev)
+				if err != nil {
+					t.Fatalf("handler returned an error: %v", err)
+				}
+				if resp.StatusCode != want.status || (want.body != "" && resp.Body != want.body) {
+					t.Errorf("got %d %s, want %d %s", resp.StatusCode, resp.Body, want.status, want.body)
+				}
+			}
+			if !handled {
+				t.Fatalf("no route serves %q", ev.RouteKey)
+			}
+		})
+	}
+	for name := range eventOutcomes {
+		if !seen[name] {
+			t.Errorf("expected event %s is missing from events/", name)
+		}
+	}
+}
