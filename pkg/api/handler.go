@@ -13,7 +13,7 @@ import (
 
 // Clients is what the handlers need from the store.
 type Clients interface {
-	Update(ctx context.Context, id string, u client.Update, by string) (client.Client, error)
+	Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error)
 }
 
 // Authorizer checks the Authorization header for a role.
@@ -120,7 +120,7 @@ func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, erro
 		if err != nil {
 			return o.fail(updateOp, err)
 		}
-		c, err := h.Clients.Update(ctx, id, u, claims.Subject)
+		c, err := h.Clients.Update(ctx, id, u, client.Write{By: claims.Subject})
 		if err != nil {
 			return o.fail(updateOp, err)
 		}

@@ -65,7 +65,7 @@ func (op operation) errorResponse(err error) Response {
 	switch {
 	case errors.Is(err, auth.ErrMissingToken):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401}, nil)
-	case errors.Is(err, auth.ErrInvalidToken):
+	case errors.Is(err, auth.ErrInvalidToken), errors.Is(err, client.ErrSessionRevoked):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401}, nil)
 	case errors.Is(err, auth.ErrForbidden):
 		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: "Admin access required", StatusCode: 403}, nil)
@@ -77,6 +77,10 @@ func (op operation) errorResponse(err error) Response {
 		return jsonResponse(http.StatusNotFound, errorBody{Error: "Client not found", StatusCode: 404}, nil)
 	case errors.Is(err, client.ErrEmailTaken):
 		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Email is already in use by another client", StatusCode: 409}, nil)
+	case errors.Is(err, client.ErrPhoneTaken):
+		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Twilio phone number is already assigned to another client", StatusCode: 409}, nil)
+	case errors.Is(err, client.ErrPreconditionFailed):
+		return jsonResponse(http.StatusPreconditionFailed, errorBody{Error: "Precondition Failed", Message: "Client was modified by another request", StatusCode: 412}, nil)
 	case errors.Is(err, client.ErrUnavailable), errors.Is(err, client.ErrConflict):
 		return jsonResponse(http.StatusServiceUnavailable,
 			errorBody{Error: op.failed, Details: "Service temporarily unavailable, retry shortly", StatusCode: 503},

@@ -40,6 +40,10 @@ type Client struct {
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	UpdatedBy         string // the admin's "sub" of the last write
+	// TokensValidAfter changes whenever the client's tokens must stop
+	// working (status away from Active, secret reset); a client token
+	// carries the value it was issued under.
+	TokensValidAfter time.Time
 	// Version counts writes; it is the basis of the ETag.
 	Version int64
 }
@@ -65,8 +69,28 @@ func invalid(field, format string) *ValidationError {
 	return &ValidationError{Field: field, Message: format}
 }
 
-// ErrIDTaken means a client with the requested id already exists.
-var ErrIDTaken = errors.New("client id already exists")
+// More domain errors.
+var (
+	ErrIDTaken    = errors.New("client id already exists")
+	ErrPhoneTaken = errors.New("twilio phone number is already assigned to another client")
+	// ErrPreconditionFailed means an If-Match version no longer matches.
+	ErrPreconditionFailed = errors.New("client was modified by another request")
+	// ErrSessionRevoked means a client token was issued before the client's
+	// tokens were revoked, or the client is no longer Active.
+	ErrSessionRevoked = errors.New("client session revoked")
+)
+
+// Write says who writes and under which conditions. The zero value allows
+// any write to an existing client.
+type Write struct {
+	By string // recorded as updatedBy: the admin's "sub", or the client id
+	// IfVersion, when not 0, allows the write only at this version (If-Match).
+	IfVersion int64
+	// Session, when not empty, is the TokensValidAfter stamp of the caller's
+	// client token: the write happens only while it is still current and the
+	// client is Active.
+	Session string
+}
 
 // TimeLayout renders timestamps as the contract shows them: UTC with
 // milliseconds and a "Z".
@@ -97,6 +121,9 @@ func (c Client) Apply(u Update, at time.Time, by string) Client {
 	}
 	for _, name := range u.Meta.Remove {
 		*set[name] = ""
+	}
+	if u.Status != nil && *u.Status != StatusActive {
+		c.TokensValidAfter = at
 	}
 	c.UpdatedAt, c.UpdatedBy, c.Version = at, by, c.Version+1
 	return c

@@ -10,7 +10,7 @@ import (
 
 // Creator is what Seed needs of the store.
 type Creator interface {
-	Create(ctx context.Context, c client.Client) error
+	Create(ctx context.Context, c client.Client, secretHash string) error
 }
 
 // DemoClients are the clients of the seed document's examples, plus a
@@ -24,7 +24,7 @@ func DemoClients(now time.Time) []client.Client {
 				FullName: "John Smith", Email: "john.smith@example.com", Phone: "+12125551234",
 				BusinessName: "Acme Corporation", City: "Chicago", JobTitle: "CTO", Notes: "Demo client",
 			},
-			CreatedAt: now, UpdatedAt: now, UpdatedBy: "seed", Version: 1,
+			CreatedAt: now, UpdatedAt: now, UpdatedBy: "seed", Version: 1, TokensValidAfter: now,
 		},
 		{
 			ClientID: "client_67890fghij", Status: client.StatusActive, AgentID: "agent_demo_002",
@@ -33,7 +33,7 @@ func DemoClients(now time.Time) []client.Client {
 				FullName: "Jane Doe", Email: "jane.doe@example.com", Phone: "+13125550199",
 				BusinessName: "Globex Inc", City: "Toronto", JobTitle: "COO",
 			},
-			CreatedAt: now, UpdatedAt: now, UpdatedBy: "seed", Version: 1,
+			CreatedAt: now, UpdatedAt: now, UpdatedBy: "seed", Version: 1, TokensValidAfter: now,
 		},
 	}
 }
@@ -41,7 +41,7 @@ func DemoClients(now time.Time) []client.Client {
 // Seed creates the demo clients; ones that already exist are kept as they are.
 func Seed(ctx context.Context, st Creator, now time.Time) error {
 	for _, c := range DemoClients(now) {
-		if err := st.Create(ctx, c); err != nil && !errors.Is(err, client.ErrIDTaken) {
+		if err := st.Create(ctx, c, ""); err != nil && !errors.Is(err, client.ErrIDTaken) {
 			return err
 		}
 	}

@@ -24,10 +24,15 @@ func (e *expr) name(attr string) string {
 	return p
 }
 
-func (e *expr) setValue(path, value string) {
+// value adds a value placeholder and returns it.
+func (e *expr) value(v types.AttributeValue) string {
 	p := ":v" + strconv.Itoa(len(e.values))
-	e.values[p] = &types.AttributeValueMemberS{Value: value}
-	e.set = append(e.set, path+" = "+p)
+	e.values[p] = v
+	return p
+}
+
+func (e *expr) setValue(path, value string) {
+	e.set = append(e.set, path+" = "+e.value(&types.AttributeValueMemberS{Value: value}))
 }
 
 // equals is a condition that path holds value, or is absent when value is
@@ -36,9 +41,7 @@ func (e *expr) equals(path, value string) string {
 	if value == "" {
 		return "attribute_not_exists(" + path + ")"
 	}
-	p := ":v" + strconv.Itoa(len(e.values))
-	e.values[p] = &types.AttributeValueMemberS{Value: value}
-	return path + " = " + p
+	return path + " = " + e.value(&types.AttributeValueMemberS{Value: value})
 }
 
 func (e *expr) update() string {
@@ -63,6 +66,10 @@ func updateExpr(u client.Update, at, by string) *expr {
 	}
 	if u.Status != nil {
 		e.setValue(e.name("status"), string(*u.Status))
+		if *u.Status != client.StatusActive {
+			// Tokens issued before a suspension must not outlive it.
+			e.setValue(e.name("tokensValidAfter"), at)
+		}
 	}
 	if u.AgentID != nil {
 		e.setValue(e.name("agentId"), *u.AgentID)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"time"
 
@@ -26,6 +27,7 @@ const (
 	keyAttr      = "pk"
 	clientPrefix = "CLIENT#"
 	emailPrefix  = "EMAIL#" // uniqueness lock: EMAIL#<lower-cased email> → owner clientId
+	phonePrefix  = "PHONE#" // uniqueness lock: PHONE#<E.164 Twilio number> → owner clientId
 )
 
 // maxAttempts bounds the read-modify-write loop of a lock-moving update
@@ -69,6 +71,8 @@ type record struct {
 	UpdatedAt         string     `dynamodbav:"updatedAt"`
 	UpdatedBy         string     `dynamodbav:"updatedBy,omitempty"`
 	Version           int64      `dynamodbav:"version"`
+	TokensValidAfter  string     `dynamodbav:"tokensValidAfter,omitempty"`
+	SecretHash        string     `dynamodbav:"secretHash,omitempty"` // argon2id; read only by sign-in
 }
 
 // metaRecord is clientMeta as stored: named like the API, optional fields
@@ -87,13 +91,12 @@ func clientKey(id string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: clientPrefix + id}}
 }
 
-func emailKey(email string) string { return emailPrefix + strings.ToLower(email) }
-
 func toRecord(c client.Client) record {
 	return record{
 		PK: clientPrefix + c.ClientID, ClientID: c.ClientID, Status: string(c.Status), AgentID: c.AgentID,
 		TwilioPhoneNumber: c.TwilioPhoneNumber, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
 		UpdatedAt: client.FormatTime(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
+		TokensValidAfter: client.FormatTime(c.TokensValidAfter),
 	}
 }
 
@@ -104,10 +107,11 @@ func fromItem(item map[string]types.AttributeValue) (client.Client, error) {
 	}
 	created, _ := time.Parse(time.RFC3339Nano, r.CreatedAt)
 	updated, _ := time.Parse(time.RFC3339Nano, r.UpdatedAt)
+	valid, _ := time.Parse(time.RFC3339Nano, r.TokensValidAfter)
 	return client.Client{
 		ClientID: r.ClientID, Status: client.Status(r.Status), AgentID: r.AgentID,
 		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: client.Meta(r.Meta), CreatedAt: created, UpdatedAt: updated,
-		UpdatedBy: r.UpdatedBy, Version: r.Version,
+		UpdatedBy: r.UpdatedBy, Version: r.Version, TokensValidAfter: valid,
 	}, nil
 }
 
@@ -125,29 +129,37 @@ func (s *Store) Get(ctx context.Context, id string) (client.Client, error) {
 	return fromItem(out.Item)
 }
 
-// Create writes a new client and its email lock in one transaction.
-func (s *Store) Create(ctx context.Context, c client.Client) error {
-	item, err := attributevalue.MarshalMap(toRecord(c))
+// Create writes a new client with its secret hash and its lock items in one
+// transaction. It fails with ErrIDTaken, ErrEmailTaken or ErrPhoneTaken.
+func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) error {
+	r := toRecord(c)
+	r.SecretHash = secretHash
+	item, err := attributevalue.MarshalMap(r)
 	if err != nil {
 		return fmt.Errorf("store: encode client: %w", err)
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: []types.TransactWriteItem{
-		{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: aws.String("attribute_not_exists(pk)")}},
-		{Put: &types.Put{
-			TableName: &s.table, Item: lockItem(emailKey(c.Meta.Email), c.ClientID),
-			ConditionExpression: aws.String("attribute_not_exists(pk)"),
-		}},
-	}})
-	switch failed := cancelled(err); {
-	case err == nil:
-		return nil
-	case failed[0]:
-		return client.ErrIDTaken
-	case failed[1]:
-		return client.ErrEmailTaken
-	default:
-		return classify(fmt.Errorf("store: create client: %w", err))
+	absent := aws.String("attribute_not_exists(pk)")
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: absent}}}
+	taken := []error{client.ErrIDTaken}
+	for _, q := range uniques() {
+		if v := q.current(&c); v != "" {
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName: &s.table, Item: lockItem(q.key(v), c.ClientID), ConditionExpression: absent,
+			}})
+			taken = append(taken, q.taken)
+		}
 	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	failed := cancelled(err)
+	for i, t := range taken {
+		if failed[i] {
+			return t
+		}
+	}
+	return classify(fmt.Errorf("store: create client: %w", err))
 }
 
 func lockItem(key, owner string) map[string]types.AttributeValue {
@@ -157,14 +169,51 @@ func lockItem(key, owner string) map[string]types.AttributeValue {
 	}
 }
 
-// Update applies u to client id on behalf of by and returns the client as
-// written. A change that leaves the email alone is one conditional
-// UpdateItem. An email change reads the client, then moves its lock in one
-// transaction with the client write, retrying when another writer got in
-// between.
-func (s *Store) Update(ctx context.Context, id string, u client.Update, by string) (client.Client, error) {
-	if u.Meta.Email == nil {
-		return s.updatePlain(ctx, id, u, by)
+// unique is an attribute at most one client may hold. A lock item keyed
+// prefix+normalised value names its owner; it is written, moved and deleted
+// only in the same transaction as the client.
+type unique struct {
+	prefix  string
+	path    string // expression path on the client item
+	names   []string
+	norm    func(string) string
+	current func(*client.Client) string
+	wanted  func(*client.Update) *string
+	taken   error
+}
+
+func uniques() [2]unique {
+	return [2]unique{
+		{
+			prefix: emailPrefix, path: "#clientMeta.#email", names: []string{"clientMeta", "email"},
+			norm:    strings.ToLower,
+			current: func(c *client.Client) string { return c.Meta.Email },
+			wanted:  func(u *client.Update) *string { return u.Meta.Email },
+			taken:   client.ErrEmailTaken,
+		},
+		{
+			prefix: phonePrefix, path: "#twilioPhoneNumber", names: []string{"twilioPhoneNumber"},
+			norm:    func(s string) string { return s },
+			current: func(c *client.Client) string { return c.TwilioPhoneNumber },
+			wanted:  func(u *client.Update) *string { return u.TwilioPhoneNumber },
+			taken:   client.ErrPhoneTaken,
+		},
+	}
+}
+
+func (q unique) key(v string) string { return q.prefix + q.norm(v) }
+
+func lockKey(key string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: key}}
+}
+
+// Update applies u to client id and returns the client as written. A change
+// that moves no lock (email, Twilio number) is one conditional UpdateItem.
+// Otherwise it reads the client, then moves the locks in one transaction
+// with the client write, retrying when another writer got in between.
+func (s *Store) Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error) {
+	if u.Meta.Email == nil && u.TwilioPhoneNumber == nil {
+		return s.updatePlain(ctx, id, u, w)
 	}
 	for attempt := range maxAttempts {
 		if attempt > 0 {
@@ -172,7 +221,7 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, by strin
 				return client.Client{}, classify(err)
 			}
 		}
-		c, err := s.updateMovingEmail(ctx, id, u, by)
+		c, err := s.updateMovingLocks(ctx, id, u, w)
 		if !errors.Is(err, errRetry) {
 			return c, err
 		}
@@ -183,70 +232,117 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, by strin
 // errRetry means the client changed between our read and our write.
 var errRetry = errors.New("store: client changed concurrently")
 
-func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, by string) (client.Client, error) {
-	e := updateExpr(u, client.FormatTime(s.now()), by)
+func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error) {
+	e := updateExpr(u, client.FormatTime(s.now()), w.By)
+	cond := "attribute_exists(pk)"
+	if w.IfVersion != 0 {
+		cond += " AND #version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(w.IfVersion, 10)})
+	}
+	if w.Session != "" {
+		cond += " AND " + e.name("status") + " = " + e.value(&types.AttributeValueMemberS{Value: string(client.StatusActive)}) +
+			" AND " + e.equals(e.name("tokensValidAfter"), w.Session)
+	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: clientKey(id),
-		UpdateExpression:          aws.String(e.update()),
-		ConditionExpression:       aws.String("attribute_exists(pk)"),
-		ExpressionAttributeNames:  e.names,
-		ExpressionAttributeValues: e.values,
-		ReturnValues:              types.ReturnValueAllNew,
+		UpdateExpression:                    aws.String(e.update()),
+		ConditionExpression:                 aws.String(cond),
+		ExpressionAttributeNames:            e.names,
+		ExpressionAttributeValues:           e.values,
+		ReturnValues:                        types.ReturnValueAllNew,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	})
-	if err != nil {
-		if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		// The old item says which condition failed, at no extra cost.
+		if len(ccf.Item) == 0 {
 			return client.Client{}, client.ErrNotFound
 		}
+		cur, err := fromItem(ccf.Item)
+		if err != nil {
+			return client.Client{}, err
+		}
+		return client.Client{}, refusal(cur, w)
+	}
+	if err != nil {
 		return client.Client{}, classify(fmt.Errorf("store: update client: %w", err))
 	}
 	return fromItem(out.Attributes)
 }
 
-func (s *Store) updateMovingEmail(ctx context.Context, id string, u client.Update, by string) (client.Client, error) {
+// refusal says why w may not write cur, or nil when it may.
+func refusal(cur client.Client, w client.Write) error {
+	switch {
+	case w.IfVersion != 0 && cur.Version != w.IfVersion:
+		return client.ErrPreconditionFailed
+	case w.Session != "" && (cur.Status != client.StatusActive || client.FormatTime(cur.TokensValidAfter) != w.Session):
+		return client.ErrSessionRevoked
+	default:
+		return nil
+	}
+}
+
+func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error) {
 	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return client.Client{}, err
 	}
-	now := s.now()
-	e := updateExpr(u, client.FormatTime(now), by)
-	e.values[":expected"] = &types.AttributeValueMemberN{Value: fmt.Sprint(cur.Version)}
-	// The version pins everything we read; the email is named as well because
-	// the lock we delete is derived from it.
-	cond := "#version = :expected AND " + e.equals("#clientMeta.#email", cur.Meta.Email)
-	items := []types.TransactWriteItem{
-		{Update: &types.Update{
-			TableName: &s.table, Key: clientKey(id),
-			UpdateExpression:          aws.String(e.update()),
-			ConditionExpression:       aws.String(cond),
-			ExpressionAttributeNames:  e.names,
-			ExpressionAttributeValues: e.values,
-		}},
-		{Put: &types.Put{
-			TableName: &s.table, Item: lockItem(emailKey(*u.Meta.Email), id),
-			ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}},
-		}},
+	if err := refusal(cur, w); err != nil {
+		return client.Client{}, err
 	}
-	if old := emailKey(cur.Meta.Email); cur.Meta.Email != "" && old != emailKey(*u.Meta.Email) {
-		items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-			TableName: &s.table,
-			Key:       map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: old}},
-			// Never delete a lock that some other client holds.
+	now := s.now()
+	e := updateExpr(u, client.FormatTime(now), w.By)
+	// The version pins everything we read; the locked values are named as
+	// well because the locks we delete are derived from them.
+	cond := "#version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(cur.Version, 10)})
+	me := map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}}
+	items := []types.TransactWriteItem{{}} // the client update, filled in below
+	var taken []error                      // taken[i] is the error when items[i] fails
+	for _, q := range uniques() {
+		want := q.wanted(&u)
+		if want == nil {
+			continue
+		}
+		for _, n := range q.names {
+			e.name(n)
+		}
+		old := q.current(&cur)
+		cond += " AND " + e.equals(q.path, old)
+		items = append(items, types.TransactWriteItem{Put: &types.Put{
+			TableName: &s.table, Item: lockItem(q.key(*want), id),
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}},
+			ExpressionAttributeValues: me,
 		}})
+		taken = append(taken, q.taken)
+		if old != "" && q.key(old) != q.key(*want) {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: lockKey(q.key(old)),
+				// Never delete a lock that some other client holds.
+				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
+				ExpressionAttributeValues: me,
+			}})
+			taken = append(taken, nil)
+		}
+	}
+	items[0].Update = &types.Update{
+		TableName: &s.table, Key: clientKey(id),
+		UpdateExpression:          aws.String(e.update()),
+		ConditionExpression:       aws.String(cond),
+		ExpressionAttributeNames:  e.names,
+		ExpressionAttributeValues: e.values,
 	}
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	switch failed := cancelled(err); {
-	case err == nil:
-		return cur.Apply(u, now, by), nil
-	case failed[0] || failed[-1]:
-		return client.Client{}, errRetry
-	case failed[1]:
-		return client.Client{}, client.ErrEmailTaken
-	default:
-		return client.Client{}, classify(fmt.Errorf("store: move email lock: %w", err))
+	if err == nil {
+		return cur.Apply(u, now, w.By), nil
 	}
+	failed := cancelled(err)
+	if failed[0] || failed[-1] {
+		return client.Client{}, errRetry
+	}
+	for i, t := range taken {
+		if failed[i+1] && t != nil {
+			return client.Client{}, t
+		}
+	}
+	return client.Client{}, classify(fmt.Errorf("store: move locks: %w", err))
 }
 
 // cancelled reports, for a cancelled transaction, which items failed their

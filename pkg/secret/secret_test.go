@@ -1,0 +1,53 @@
+package secret_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/outbound-caller/admin-api/pkg/secret"
+)
+
+// cheap keeps the tests fast; the format and logic are the same.
+var cheap = secret.Params{Memory: 64, Time: 1, Threads: 1}
+
+func TestHashVerify(t *testing.T) {
+	h, err := secret.NewHasher(cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := secret.Generate()
+	hash, err := h.Hash(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(hash, s) || !strings.HasPrefix(hash, "$argon2id$v=19$m=64,t=1,p=1$") {
+		t.Fatalf("hash %q", hash)
+	}
+	other, _ := h.Hash(s)
+	if other == hash {
+		t.Error("two hashes of one secret share a salt")
+	}
+	for _, tc := range []struct {
+		name, hash, secret string
+		want               bool
+	}{
+		{"right secret", hash, s, true},
+		{"wrong secret", hash, s + "x", false},
+		{"empty secret", hash, "", false},
+		{"unknown account", "", s, false},
+		{"malformed hash", "$argon2id$v=19$m=64,t=1,p=1$!!$!!", s, false},
+		{"other algorithm", "$2a$10$abcdefghijklmnopqrstuv", s, false},
+		{"hash tampered", hash[:len(hash)-2] + "AA", s, false},
+	} {
+		if got := h.Verify(tc.hash, tc.secret); got != tc.want {
+			t.Errorf("%s: Verify = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestGenerate(t *testing.T) {
+	a, b := secret.Generate(), secret.Generate()
+	if a == b || len(a) != 43 || strings.ContainsAny(a, "+/=") {
+		t.Errorf("secrets %q %q: want distinct 43-char URL-safe base64", a, b)
+	}
+}
