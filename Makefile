@@ -21,9 +21,13 @@ $(addprefix build-fn-,$(FUNCTIONS)): build-fn-%:
 	mkdir -p $(BUILD_DIR)/$*
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(BUILD_DIR)/$*/bootstrap ./functions/$*
 
-# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR set.
-build-UpdateClientFunction:
-	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/update-client
+# sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR
+# set. Each template function's logical id maps to its folder in functions/.
+FN_UpdateClientFunction := update-client
+
+build-%Function:
+	@test -n "$(FN_$*Function)" || { echo "no functions/ folder mapped for $*Function"; exit 1; }
+	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(FN_$*Function)
 
 ## run: the API on 127.0.0.1:$${PORT:-3000} over an embedded, seeded store
 run:

@@ -17,6 +17,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
@@ -62,7 +63,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		}
 		fmt.Fprintln(out, "Seeded demo clients client_12345abcde and client_67890fghij")
 	}
-	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel))
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel), secret.DefaultParams())
 	if err != nil {
 		return err
 	}

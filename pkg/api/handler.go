@@ -9,6 +9,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 )
 
 // Clients is what the handlers need from the store.
@@ -27,6 +28,8 @@ type Handler struct {
 	Auth    Authorizer
 	Rules   *client.Rules
 	Clients Clients
+	// Secrets hashes and verifies client secrets and admin passwords.
+	Secrets *secret.Hasher
 	Log     *slog.Logger
 	// Now is the clock used for latency; nil means time.Now.
 	Now func() time.Time

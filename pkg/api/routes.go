@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
 )
 
 // HandlerFunc is the signature of a route handler, as lambda.Start takes it.
@@ -22,6 +24,9 @@ type HandlerFunc func(context.Context, Request) (Response, error)
 type Route struct {
 	Method string
 	Path   string
+	// Role is the token role the route requires (auth.RoleAdmin,
+	// auth.RoleClient), or "" for a public route such as sign-in.
+	Role   string
 	Handle HandlerFunc
 }
 
@@ -31,7 +36,7 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 // Routes lists every route the handler serves.
 func (h *Handler) Routes() []Route {
 	return []Route{
-		{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Handle: h.UpdateClient},
+		{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.UpdateClient},
 	}
 }
 

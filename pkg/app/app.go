@@ -17,6 +17,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
 	appconfig "github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
@@ -35,8 +36,9 @@ func NewDynamoDB(ctx context.Context, opts ...func(*config.LoadOptions) error) (
 	return dynamodb.NewFromConfig(awsCfg), nil
 }
 
-// NewHandler builds the route handler from cfg over db.
-func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger) (*api.Handler, error) {
+// NewHandler builds the route handler from cfg over db. hashing sets the
+// argon2id cost (secret.DefaultParams() in production; tests pass less).
+func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger, hashing secret.Params) (*api.Handler, error) {
 	v, err := auth.NewVerifier(ctx, auth.Config{
 		Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWKSURL,
 		Issuer: cfg.Issuer, Audience: cfg.Audience, Skew: cfg.Skew,
@@ -44,8 +46,13 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 	if err != nil {
 		return nil, err
 	}
+	hasher, err := secret.NewHasher(hashing)
+	if err != nil {
+		return nil, err
+	}
 	return &api.Handler{
 		Auth:           v,
+		Secrets:        hasher,
 		Rules:          client.NewRules(),
 		Clients:        store.New(db, cfg.TableName, nil),
 		Log:            log,
@@ -63,5 +70,5 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 	if err != nil {
 		return nil, err
 	}
-	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel))
+	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel), secret.DefaultParams())
 }

@@ -33,11 +33,15 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 // Secret is the HS256 secret test tokens are signed with.
 const Secret = "test-secret-0123456789abcdef0123456789abcdef"
+
+// FastHashing is a cheap argon2id cost for tests: same code, less memory.
+func FastHashing() secret.Params { return secret.Params{Memory: 64, Time: 1, Threads: 1} }
 
 // Env is a running API with its store.
 type Env struct {
@@ -85,7 +89,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(e.Logs, -4))
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(e.Logs, -4), FastHashing())
 	if err != nil {
 		tb.Fatal(err)
 	}
