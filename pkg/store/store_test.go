@@ -43,7 +43,9 @@ func TestUpdateConditions(t *testing.T) {
 				return client.Write{By: c.ClientID, Session: client.FormatTime(c.TokensValidAfter)}
 			}, nil},
 		{"revoked session", client.Update{Meta: client.MetaUpdate{City: &city}},
-			func(c client.Client) client.Write { return client.Write{By: c.ClientID, Session: "2000-01-01T00:00:00.000Z"} }, client.ErrSessionRevoked},
+			func(c client.Client) client.Write {
+				return client.Write{By: c.ClientID, Session: "2000-01-01T00:00:00.000Z"}
+			}, client.ErrSessionRevoked},
 		{"suspension then write with old session", client.Update{Status: &inactive},
 			func(c client.Client) client.Write { return client.Write{By: "a"} }, nil},
 	} {
