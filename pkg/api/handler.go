@@ -9,12 +9,18 @@ import (
 
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/cursor"
 	"github.com/outbound-caller/admin-api/pkg/secret"
 )
 
 // Clients is what the handlers need from the store.
 type Clients interface {
 	Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error)
+	Create(ctx context.Context, c client.Client, secretHash string) error
+	Get(ctx context.Context, id string) (client.Client, error)
+	List(ctx context.Context, q client.ListQuery) (client.Page, error)
+	Delete(ctx context.Context, id string) error
+	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
 }
 
 // Authorizer checks the Authorization header for a role.
@@ -30,6 +36,8 @@ type Handler struct {
 	Clients Clients
 	// Secrets hashes and verifies client secrets and admin passwords.
 	Secrets *secret.Hasher
+	// Cursors signs and checks the list route's nextCursor.
+	Cursors *cursor.Codec
 	Log     *slog.Logger
 	// Now is the clock used for latency; nil means time.Now.
 	Now func() time.Time
@@ -123,10 +131,15 @@ func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, erro
 		if err != nil {
 			return o.fail(updateOp, err)
 		}
-		c, err := h.Clients.Update(ctx, id, u, client.Write{By: claims.Subject})
+		version, err := ifMatch(header(&req, "if-match"))
 		if err != nil {
 			return o.fail(updateOp, err)
 		}
+		c, err := h.Clients.Update(ctx, id, u, client.Write{By: claims.Subject, IfVersion: version})
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		h.audit(ctx, &req, o, u.FieldNames())
 		return jsonResponse(http.StatusOK, updateResponse{
 			Message: "Client updated successfully",
 			Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},

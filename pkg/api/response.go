@@ -19,10 +19,12 @@ type Response = events.APIGatewayV2HTTPResponse
 
 // errorBody is the contract's error shape. Field order matches the seed.
 type errorBody struct {
-	Error      string `json:"error"`
-	Message    string `json:"message,omitempty"`
-	Details    string `json:"details,omitempty"`
-	StatusCode int    `json:"statusCode"`
+	Error   string `json:"error"`
+	Message string `json:"message,omitempty"`
+	Details string `json:"details,omitempty"`
+	// RequiredFields lists what a request left out (create).
+	RequiredFields []string `json:"requiredFields,omitempty"`
+	StatusCode     int      `json:"statusCode"`
 }
 
 // jsonResponse encodes v. Encoding our own types cannot fail; if it ever
@@ -44,9 +46,24 @@ func jsonResponse(status int, v any, headers map[string]string) Response {
 type operation struct {
 	invalid string
 	failed  string
+	// missing heads a 400 listing absent required fields.
+	missing string
+	// conflict, when set, heads every 409 and its details name the field
+	// that is taken (the create route's shape).
+	conflict string
 }
 
-var updateOp = operation{invalid: "Invalid update data", failed: "Failed to update client"}
+var (
+	updateOp = operation{invalid: "Invalid update data", failed: "Failed to update client"}
+	createOp = operation{
+		invalid: "Failed to create client", failed: "Failed to create client",
+		missing: "Missing required client information", conflict: "Client already exists with this ID or email",
+	}
+	getOp    = operation{invalid: "Invalid request", failed: "Failed to fetch client"}
+	listOp   = operation{invalid: "Invalid query parameters", failed: "Failed to fetch clients"}
+	deleteOp = operation{invalid: "Invalid request", failed: "Failed to delete client"}
+	resetOp  = operation{invalid: "Invalid request", failed: "Failed to reset client secret"}
+)
 
 // statusError is an HTTP-level refusal that is not a domain error (body too
 // large, wrong media type).
@@ -62,7 +79,20 @@ func (e *statusError) Error() string { return e.details }
 func (op operation) errorResponse(err error) Response {
 	var ve *client.ValidationError
 	var se *statusError
+	var me *client.MissingError
+	if op.conflict != "" {
+		for _, c := range []struct {
+			err   error
+			field string
+		}{{client.ErrIDTaken, "clientId"}, {client.ErrEmailTaken, "email"}, {client.ErrPhoneTaken, "twilioPhoneNumber"}} {
+			if errors.Is(err, c.err) {
+				return jsonResponse(http.StatusConflict, errorBody{Error: op.conflict, Details: c.field, StatusCode: 409}, nil)
+			}
+		}
+	}
 	switch {
+	case errors.As(err, &me):
+		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.missing, RequiredFields: me.Fields, StatusCode: 400}, nil)
 	case errors.Is(err, auth.ErrMissingToken):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401}, nil)
 	case errors.Is(err, auth.ErrInvalidToken), errors.Is(err, client.ErrSessionRevoked):

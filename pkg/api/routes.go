@@ -37,6 +37,11 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 func (h *Handler) Routes() []Route {
 	return []Route{
 		{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.UpdateClient},
+		{Method: http.MethodPost, Path: "/admin/clients", Role: auth.RoleAdmin, Handle: h.CreateClient},
+		{Method: http.MethodGet, Path: "/admin/clients", Role: auth.RoleAdmin, Handle: h.ListClients},
+		{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.GetClient},
+		{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.DeleteClient},
+		{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin, Handle: h.ResetSecret},
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
 	appconfig "github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/cursor"
 	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
@@ -54,10 +55,29 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		Auth:           v,
 		Secrets:        hasher,
 		Rules:          client.NewRules(),
+		Cursors:        cursor.New(cursorKey(cfg)),
 		Clients:        store.New(db, cfg.TableName, nil),
 		Log:            log,
 		DeadlineMargin: 500 * time.Millisecond,
 	}, nil
+}
+
+// cursorKey is the list cursors' HMAC key. Every instance of a deployment
+// must derive the same key, so it comes from configuration: CURSOR_SECRET,
+// else the JWT secret. In JWKS mode without CURSOR_SECRET there is no
+// secret to derive from and the table name is used: cursors then still
+// detect alteration by accident, not forgery — which gains nothing, since a
+// cursor only says where an admin's own listing resumes and is checked
+// field by field.
+func cursorKey(cfg appconfig.Config) []byte {
+	switch {
+	case cfg.CursorSecret != "":
+		return cursor.DeriveKey(cfg.CursorSecret)
+	case cfg.JWTSecret != "":
+		return cursor.DeriveKey(cfg.JWTSecret)
+	default:
+		return cursor.DeriveKey("table:" + cfg.TableName)
+	}
 }
 
 // Lambda builds everything a function needs from the environment.

@@ -118,15 +118,28 @@ var updatable = map[string]bool{"status": true, "agentId": true, "twilioPhoneNum
 // DecodeUpdate parses a PUT body into an Update and checks every rule. It
 // returns a *ValidationError for anything the caller got wrong.
 func (r *Rules) DecodeUpdate(body []byte) (Update, error) {
-	var u Update
 	top, err := decodeObject(body, "")
+	if err != nil {
+		return Update{}, err
+	}
+	if _, ok := top["clientSecret"]; ok {
+		return Update{}, invalid("clientSecret", "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret")
+	}
+	delete(top, "clientId") // immutable; the contract says it is ignored
+	u, err := decodeFields(top)
 	if err != nil {
 		return u, err
 	}
-	if _, ok := top["clientSecret"]; ok {
-		return u, invalid("clientSecret", "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret")
+	if u.IsEmpty() {
+		return u, invalid("", "No updatable fields provided")
 	}
-	delete(top, "clientId") // immutable; the contract says it is ignored
+	return u, r.validate(&u)
+}
+
+// decodeFields reads the client fields that create and update share into
+// an Update, refusing unknown fields, wrong types and misplaced nulls.
+func decodeFields(top map[string]json.RawMessage) (Update, error) {
+	var u Update
 	if err := unknownField(top, updatable, ""); err != nil {
 		return u, err
 	}
@@ -157,10 +170,7 @@ func (r *Rules) DecodeUpdate(body []byte) (Update, error) {
 			return u, err
 		}
 	}
-	if u.IsEmpty() {
-		return u, invalid("", "No updatable fields provided")
-	}
-	return u, r.validate(&u)
+	return u, nil
 }
 
 func decodeMeta(raw json.RawMessage, m *MetaUpdate) error {

@@ -25,6 +25,9 @@ type Config struct {
 	Audience  string        // JWT_AUDIENCE: required "aud" when set
 	Skew      time.Duration // JWT_CLOCK_SKEW: tolerated clock difference
 	LogLevel  slog.Level    // LOG_LEVEL: debug, info, warn, error
+	// CursorSecret (CURSOR_SECRET) keys the list cursors' HMAC; empty means
+	// derived from the JWT secret (see app.cursorKey).
+	CursorSecret string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -36,6 +39,8 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Issuer:    getenv("JWT_ISSUER"),
 		Audience:  getenv("JWT_AUDIENCE"),
 		Skew:      30 * time.Second,
+
+		CursorSecret: getenv("CURSOR_SECRET"),
 	}
 	if c.TableName == "" {
 		c.TableName = DefaultTable

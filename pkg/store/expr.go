@@ -82,9 +82,15 @@ func updateExpr(u client.Update, at, by string) *expr {
 		e.names[meta] = "clientMeta"
 		for _, f := range values {
 			e.setValue(meta+"."+e.name(f.Name), f.Value)
+			if attr, ok := searchAttr(f.Name); ok {
+				e.setValue(e.name(attr), fold(f.Value))
+			}
 		}
 		for _, name := range u.Meta.Remove {
 			e.remove = append(e.remove, meta+"."+e.name(name))
+			if attr, ok := searchAttr(name); ok {
+				e.setValue(e.name(attr), "") // kept present: see listing
+			}
 		}
 	}
 	e.setValue(e.name("updatedAt"), at)

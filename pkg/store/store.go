@@ -40,6 +40,7 @@ type API interface {
 	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
 	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
 	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)
@@ -73,6 +74,18 @@ type record struct {
 	Version           int64      `dynamodbav:"version"`
 	TokensValidAfter  string     `dynamodbav:"tokensValidAfter,omitempty"`
 	SecretHash        string     `dynamodbav:"secretHash,omitempty"` // argon2id; read only by sign-in
+	listing
+}
+
+// listing holds the attributes only the list indexes read (see list.go).
+// The search copies are written even when empty: a filter's contains() on
+// an absent attribute is false in DynamoDB but an error in minidyn.
+type listing struct {
+	GSI1PK             string `dynamodbav:"gsi1pk,omitempty"`
+	GSI1SK             string `dynamodbav:"gsi1sk,omitempty"`
+	SearchFullName     string `dynamodbav:"searchFullName"`
+	SearchEmail        string `dynamodbav:"searchEmail"`
+	SearchBusinessName string `dynamodbav:"searchBusinessName"`
 }
 
 // metaRecord is clientMeta as stored: named like the API, optional fields
@@ -97,6 +110,10 @@ func toRecord(c client.Client) record {
 		TwilioPhoneNumber: c.TwilioPhoneNumber, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
 		UpdatedAt: client.FormatTime(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
 		TokensValidAfter: client.FormatTime(c.TokensValidAfter),
+		listing: listing{
+			GSI1PK: allClients, GSI1SK: sortKey(client.FormatTime(c.CreatedAt), c.ClientID),
+			SearchFullName: fold(c.Meta.FullName), SearchEmail: fold(c.Meta.Email), SearchBusinessName: fold(c.Meta.BusinessName),
+		},
 	}
 }
 

@@ -22,10 +22,19 @@ type TableAPI interface {
 // left as it is.
 func CreateTable(ctx context.Context, db TableAPI, table string) error {
 	out, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
-		TableName:            &table,
-		BillingMode:          types.BillingModePayPerRequest,
-		AttributeDefinitions: []types.AttributeDefinition{{AttributeName: aws.String(keyAttr), AttributeType: types.ScalarAttributeTypeS}},
-		KeySchema:            []types.KeySchemaElement{{AttributeName: aws.String(keyAttr), KeyType: types.KeyTypeHash}},
+		TableName:   &table,
+		BillingMode: types.BillingModePayPerRequest,
+		AttributeDefinitions: []types.AttributeDefinition{
+			{AttributeName: aws.String(keyAttr), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("gsi1pk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("gsi1sk"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String("status"), AttributeType: types.ScalarAttributeTypeS},
+		},
+		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(keyAttr), KeyType: types.KeyTypeHash}},
+		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
+			listIndex(IndexAll, "gsi1pk", ListedAttributes(IndexAll)),
+			listIndex(IndexStatus, "status", ListedAttributes(IndexStatus)),
+		},
 	})
 	if _, inUse := errors.AsType[*types.ResourceInUseException](err); err != nil && !inUse {
 		return fmt.Errorf("store: create table: %w", err)
@@ -40,4 +49,16 @@ func CreateTable(ctx context.Context, db TableAPI, table string) error {
 		return fmt.Errorf("store: wait for table: %w", err)
 	}
 	return nil
+}
+
+// listIndex is a list index partitioned by hashAttr, newest last by gsi1sk.
+func listIndex(name, hashAttr string, projected []string) types.GlobalSecondaryIndex {
+	return types.GlobalSecondaryIndex{
+		IndexName: aws.String(name),
+		KeySchema: []types.KeySchemaElement{
+			{AttributeName: aws.String(hashAttr), KeyType: types.KeyTypeHash},
+			{AttributeName: aws.String("gsi1sk"), KeyType: types.KeyTypeRange},
+		},
+		Projection: &types.Projection{ProjectionType: types.ProjectionTypeInclude, NonKeyAttributes: projected},
+	}
 }
