@@ -26,6 +26,11 @@ $(addprefix build-fn-,$(FUNCTIONS)): build-fn-%:
 # sam build (BuildMethod: makefile) calls build-<LogicalId> with ARTIFACTS_DIR
 # set. Each template function's logical id maps to its folder in functions/.
 FN_UpdateClientFunction := update-client
+FN_CreateClientFunction := create-client
+FN_GetClientFunction := get-client
+FN_ListClientsFunction := list-clients
+FN_DeleteClientFunction := delete-client
+FN_ResetSecretFunction := reset-secret
 
 build-%Function:
 	@test -n "$(FN_$*Function)" || { echo "no functions/ folder mapped for $*Function"; exit 1; }

@@ -28,6 +28,19 @@ var eventOutcomes = map[string]struct {
 	"update-client-invalid-email.json":   {400, `{"error":"Invalid update data","details":"Email format is invalid","statusCode":400}`},
 	"update-client-no-token.json":        {401, `{"error":"Unauthorized","message":"Missing bearer token","statusCode":401}`},
 	"update-client-client-token.json":    {403, `{"error":"Forbidden","message":"Admin access required","statusCode":403}`},
+	"update-client-if-match-stale.json":  {412, `{"error":"Precondition Failed","message":"Client was modified by another request","statusCode":412}`},
+	"create-client.json":                 {status: 201},
+	"create-client-missing-fields.json":  {400, `{"error":"Missing required client information","requiredFields":["clientMeta.phone","twilioPhoneNumber"],"statusCode":400}`},
+	"create-client-duplicate-email.json": {409, `{"error":"Client already exists with this ID or email","details":"email","statusCode":409}`},
+	"get-client.json":                    {status: 200},
+	"get-client-not-found.json":          {404, `{"error":"Client not found","statusCode":404}`},
+	"list-clients.json":                  {status: 200},
+	"list-clients-search.json":           {status: 200},
+	"list-clients-bad-limit.json":        {400, `{"error":"Invalid query parameters","details":"limit must be an integer from 1 to 100","statusCode":400}`},
+	"delete-client.json":                 {200, `{"message":"Client deleted successfully"}`},
+	"delete-client-not-found.json":       {404, `{"error":"Client not found","statusCode":404}`},
+	"reset-secret.json":                  {status: 200},
+	"reset-secret-not-found.json":        {404, `{"error":"Client not found","statusCode":404}`},
 }
 
 // TestSampleEvents runs every file in events/ through the handler its
