@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/truora/minidyn/server"
+
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
@@ -521,6 +523,30 @@ func TestAdminWritesAreAudited(t *testing.T) {
 	for _, value := range []string{"john@example.com", "jd@example.com", "+12125551234", "Prefers morning calls", "client_secure_secret_key_0123456789", "Inactive"} {
 		if strings.Contains(e.Logs.String(), value) {
 			t.Errorf("logs contain the value %q", value)
+		}
+	}
+}
+
+// TestAdminRoutesDatabaseFailure: a failing database is each route's 500,
+// in its own words, and never the SDK's.
+func TestAdminRoutesDatabaseFailure(t *testing.T) {
+	e := newSeeded(t)
+	if e.Embedded == nil {
+		t.Skip("failure injection needs the embedded store")
+	}
+	e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
+	defer e.Embedded.EmulateFailure(server.FailureConditionNone)
+	for _, tc := range []struct{ method, path, body, failed string }{
+		{http.MethodPost, "/admin/clients", minimalBody, "Failed to create client"},
+		{http.MethodGet, john, "", "Failed to fetch client"},
+		{http.MethodGet, "/admin/clients?search=acme", "", "Failed to fetch clients"},
+		{http.MethodDelete, john, "", "Failed to delete client"},
+		{http.MethodPost, john + "/reset-secret", "", "Failed to reset client secret"},
+	} {
+		r := admin(t, e, tc.method, tc.path, tc.body)
+		want := `{"error":"` + tc.failed + `","details":"Internal error","statusCode":500}`
+		if r.Status != 500 || r.Body != want {
+			t.Errorf("%s %s: got %d %s, want %s", tc.method, tc.path, r.Status, r.Body, want)
 		}
 	}
 }
