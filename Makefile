@@ -12,7 +12,7 @@ ROLE ?= admin
 # The race detector needs cgo; use it wherever a C compiler makes cgo available.
 RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 
-.PHONY: all build run token test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all build run token hash-password test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 all: lint test
 
@@ -31,6 +31,11 @@ FN_GetClientFunction := get-client
 FN_ListClientsFunction := list-clients
 FN_DeleteClientFunction := delete-client
 FN_ResetSecretFunction := reset-secret
+FN_AdminLoginFunction := admin-login
+FN_ClientLoginFunction := client-login
+FN_OauthTokenFunction := oauth-token
+FN_GetOwnClientFunction := get-own-client
+FN_UpdateOwnClientFunction := update-own-client
 
 build-%Function:
 	@test -n "$(FN_$*Function)" || { echo "no functions/ folder mapped for $*Function"; exit 1; }
@@ -43,6 +48,12 @@ run:
 ## token: print a local admin token (ROLE=client for a client token)
 token:
 	@$(GO) run ./cmd/token -role $(ROLE)
+
+## hash-password: print an argon2id hash for ADMIN_PASSWORD_HASH; the
+## password is read without echo (or from PASSWORD / standard input)
+hash-password:
+	@if [ -z "$${PASSWORD:-}" ] && [ -t 0 ]; then read -rsp 'Password: ' PASSWORD; echo >&2; export PASSWORD; fi; \
+	$(GO) run ./cmd/hash-password
 
 ## test: every test, against the embedded store
 test:

@@ -31,9 +31,28 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	hasher, err := secret.NewHasher(secret.DefaultParams())
+	if err != nil {
+		return err
+	}
+	// A local run without ADMIN_PASSWORD_HASH signs the admin in with the
+	// public development password, hashed here: the configuration never
+	// holds a plain password, not even locally.
+	devPassword := getenv("ADMIN_PASSWORD_HASH") == ""
+	devHash := ""
+	if devPassword {
+		if devHash, err = hasher.Hash(config.DevAdminPassword); err != nil {
+			return err
+		}
+	}
 	env := func(k string) string {
-		if k == "ADMIN_JWT_SECRET" && getenv(k) == "" && getenv("ADMIN_JWKS_URL") == "" {
+		switch {
+		case k == "ADMIN_JWT_SECRET" && getenv(k) == "" && getenv("ADMIN_JWKS_URL") == "":
 			return config.DevSecret
+		case k == "ADMIN_USERNAME" && getenv(k) == "":
+			return config.DevAdminUsername
+		case k == "ADMIN_PASSWORD_HASH" && devPassword:
+			return devHash
 		}
 		return getenv(k)
 	}
@@ -58,10 +77,14 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		return err
 	}
 	if seed {
-		if err := localdb.Seed(ctx, store.New(db, cfg.TableName, nil), time.Now()); err != nil {
+		if err := localdb.SeedWithSecrets(ctx, store.New(db, cfg.TableName, nil), hasher, time.Now()); err != nil {
 			return err
 		}
-		fmt.Fprintln(out, "Seeded demo clients client_12345abcde and client_67890fghij")
+		fmt.Fprintln(out, "Seeded demo clients (public development secrets, local use only):")
+		secrets := localdb.DemoSecrets()
+		for _, c := range localdb.DemoClients(time.Now()) {
+			fmt.Fprintf(out, "  clientId %s  clientSecret %s\n", c.ClientID, secrets[c.ClientID])
+		}
 	}
 	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel), secret.DefaultParams())
 	if err != nil {
@@ -77,6 +100,12 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 			fmt.Fprintln(out, "ADMIN_JWT_SECRET: the public development default (local use only)")
 		}
 		fmt.Fprintf(out, "Admin token (12 h):\n%s\n", tok)
+		if devPassword {
+			fmt.Fprintf(out, "Admin sign-in (development defaults, local use only): username %s  password %s\n",
+				cfg.AdminUsername, config.DevAdminPassword)
+		} else {
+			fmt.Fprintf(out, "Admin sign-in: username %s, the password hashed in ADMIN_PASSWORD_HASH\n", cfg.AdminUsername)
+		}
 	}
 	port := getenv("PORT")
 	if port == "" {

@@ -41,6 +41,21 @@ var eventOutcomes = map[string]struct {
 	"delete-client-not-found.json":       {404, `{"error":"Client not found","statusCode":404}`},
 	"reset-secret.json":                  {status: 200},
 	"reset-secret-not-found.json":        {404, `{"error":"Client not found","statusCode":404}`},
+
+	"admin-login.json":                   {status: 200},
+	"admin-login-wrong-password.json":    {401, `{"error":"Invalid credentials","statusCode":401}`},
+	"admin-login-missing-fields.json":    {400, `{"error":"Missing required fields","requiredFields":["username","password"],"statusCode":400}`},
+	"client-login.json":                  {status: 200},
+	"client-login-wrong-secret.json":     {401, `{"error":"Invalid credentials or inactive client","statusCode":401}`},
+	"client-login-missing-fields.json":   {400, `{"error":"Missing required fields","requiredFields":["clientId","clientSecret"],"statusCode":400}`},
+	"oauth-token.json":                   {status: 200},
+	"oauth-token-form-credentials.json":  {status: 200},
+	"oauth-token-unsupported-grant.json": {400, `{"error":"unsupported_grant_type","error_description":"Only grant_type=client_credentials is supported"}`},
+	"oauth-token-invalid-client.json":    {401, `{"error":"invalid_client","error_description":"Client authentication failed"}`},
+	"get-own-client.json":                {status: 200},
+	"get-own-client-admin-token.json":    {403, `{"error":"Forbidden","message":"Client access required","statusCode":403}`},
+	"update-own-client.json":             {status: 200},
+	"update-own-client-email.json":       {400, `{"error":"Invalid update data","details":"clientMeta.email cannot be changed by the client; an admin changes it","statusCode":400}`},
 }
 
 // TestSampleEvents runs every file in events/ through the handler its

@@ -21,7 +21,17 @@ type Clients interface {
 	List(ctx context.Context, q client.ListQuery) (client.Page, error)
 	Delete(ctx context.Context, id string) error
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
+	// Credentials reads a client and its secret hash in one read, for sign-in.
+	Credentials(ctx context.Context, id string) (client.Client, string, error)
 }
+
+// Hasher hashes and verifies secrets; *secret.Hasher is the implementation.
+type Hasher interface {
+	Hash(s string) (string, error)
+	Verify(hash, s string) bool
+}
+
+var _ Hasher = (*secret.Hasher)(nil)
 
 // Authorizer checks the Authorization header for a role.
 type Authorizer interface {
@@ -35,10 +45,12 @@ type Handler struct {
 	Rules   *client.Rules
 	Clients Clients
 	// Secrets hashes and verifies client secrets and admin passwords.
-	Secrets *secret.Hasher
+	Secrets Hasher
 	// Cursors signs and checks the list route's nextCursor.
 	Cursors *cursor.Codec
-	Log     *slog.Logger
+	// SignIn configures the sign-in routes.
+	SignIn SignIn
+	Log    *slog.Logger
 	// Now is the clock used for latency; nil means time.Now.
 	Now func() time.Time
 	// DeadlineMargin is kept free before the Lambda deadline so that the
@@ -140,9 +152,14 @@ func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, erro
 			return o.fail(updateOp, err)
 		}
 		h.audit(ctx, &req, o, u.FieldNames())
-		return jsonResponse(http.StatusOK, updateResponse{
-			Message: "Client updated successfully",
-			Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},
-		}, map[string]string{"ETag": etag(c.Version)})
+		return updated(c)
 	})
+}
+
+// updated is the success response of every update route.
+func updated(c client.Client) Response {
+	return jsonResponse(http.StatusOK, updateResponse{
+		Message: "Client updated successfully",
+		Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},
+	}, map[string]string{"ETag": etag(c.Version)})
 }

@@ -38,6 +38,12 @@ func jsonBody(req *Request) ([]byte, error) {
 			return nil, &statusError{status: http.StatusUnsupportedMediaType, details: "Content-Type must be application/json"}
 		}
 	}
+	return rawBody(req)
+}
+
+// rawBody returns the request body, decoded from base64 when API Gateway
+// encoded it, refusing bodies over client.MaxBodyBytes (413).
+func rawBody(req *Request) ([]byte, error) {
 	tooLarge := &statusError{status: http.StatusRequestEntityTooLarge, details: fmt.Sprintf("Request body must not exceed %d bytes", client.MaxBodyBytes)}
 	if !req.IsBase64Encoded {
 		if len(req.Body) > client.MaxBodyBytes {

@@ -51,6 +51,10 @@ type operation struct {
 	// conflict, when set, heads every 409 and its details name the field
 	// that is taken (the create route's shape).
 	conflict string
+	// role is the token role the route requires; it words the 403.
+	role string
+	// denied is the 401 error of a refused sign-in.
+	denied string
 }
 
 var (
@@ -73,6 +77,17 @@ type statusError struct {
 }
 
 func (e *statusError) Error() string { return e.details }
+
+// errInvalidCredentials is a refused sign-in: one answer for every reason.
+var errInvalidCredentials = errors.New("invalid credentials")
+
+// forbidden words the 403 for the role a route requires.
+func (op operation) forbidden() string {
+	if op.role == auth.RoleClient {
+		return "Client access required"
+	}
+	return "Admin access required"
+}
 
 // errorResponse is the one place a failure becomes a status and a body.
 // Unknown errors become a 500 that says nothing about their cause.
@@ -98,7 +113,9 @@ func (op operation) errorResponse(err error) Response {
 	case errors.Is(err, auth.ErrInvalidToken), errors.Is(err, client.ErrSessionRevoked):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401}, nil)
 	case errors.Is(err, auth.ErrForbidden):
-		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: "Admin access required", StatusCode: 403}, nil)
+		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: op.forbidden(), StatusCode: 403}, nil)
+	case errors.Is(err, errInvalidCredentials):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: op.denied, StatusCode: 401}, nil)
 	case errors.As(err, &ve):
 		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, StatusCode: 400}, nil)
 	case errors.As(err, &se):

@@ -42,6 +42,11 @@ func (h *Handler) Routes() []Route {
 		{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.GetClient},
 		{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Handle: h.DeleteClient},
 		{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin, Handle: h.ResetSecret},
+		{Method: http.MethodPost, Path: "/auth/admin/login", Handle: h.AdminLogin},
+		{Method: http.MethodPost, Path: "/auth/login", Handle: h.ClientLogin},
+		{Method: http.MethodPost, Path: "/auth/token", Handle: h.OAuthToken},
+		{Method: http.MethodGet, Path: "/secure/client", Role: auth.RoleClient, Handle: h.GetOwnClient},
+		{Method: http.MethodPut, Path: "/secure/client", Role: auth.RoleClient, Handle: h.UpdateOwnClient},
 	}
 }
 

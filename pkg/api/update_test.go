@@ -48,7 +48,7 @@ var updatedAtPattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3
 func newSeeded(t *testing.T, opts ...testenv.Option) *testenv.Env {
 	t.Helper()
 	e := testenv.New(t, opts...)
-	if err := localdb.Seed(t.Context(), e.Store, time.Now()); err != nil {
+	if err := localdb.SeedWithSecrets(t.Context(), e.Store, e.Handler.Secrets, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	e.Calls()

@@ -40,10 +40,7 @@ func NewDynamoDB(ctx context.Context, opts ...func(*config.LoadOptions) error) (
 // NewHandler builds the route handler from cfg over db. hashing sets the
 // argon2id cost (secret.DefaultParams() in production; tests pass less).
 func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger, hashing secret.Params) (*api.Handler, error) {
-	v, err := auth.NewVerifier(ctx, auth.Config{
-		Secret: []byte(cfg.JWTSecret), JWKSURL: cfg.JWKSURL,
-		Issuer: cfg.Issuer, Audience: cfg.Audience, Skew: cfg.Skew,
-	})
+	keys, signIn, err := tokens(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -52,8 +49,9 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		return nil, err
 	}
 	return &api.Handler{
-		Auth:           v,
+		Auth:           keys,
 		Secrets:        hasher,
+		SignIn:         signIn,
 		Rules:          client.NewRules(),
 		Cursors:        cursor.New(cursorKey(cfg)),
 		Clients:        store.New(db, cfg.TableName, nil),
@@ -91,4 +89,50 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		return nil, err
 	}
 	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel), secret.DefaultParams())
+}
+
+// tokens builds the verifiers and the issuers. Admin tokens are verified
+// with ADMIN_JWT_SECRET or an identity provider's JWKS; client tokens are
+// signed and verified with CLIENT_JWT_SECRET, or ADMIN_JWT_SECRET when that
+// is unset. With two keys, each vouches only for its own role.
+func tokens(ctx context.Context, cfg appconfig.Config) (*auth.Keyring, api.SignIn, error) {
+	base := auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, Skew: cfg.Skew}
+	adminCfg := base
+	adminCfg.Secret, adminCfg.JWKSURL = []byte(cfg.JWTSecret), cfg.JWKSURL
+	admin, err := auth.NewVerifier(ctx, adminCfg)
+	if err != nil {
+		return nil, api.SignIn{}, err
+	}
+	clientSecret := cfg.ClientJWTSecret
+	if clientSecret == "" {
+		clientSecret = cfg.JWTSecret
+	}
+	keys := &auth.Keyring{}
+	if clientSecret == cfg.JWTSecret {
+		keys.Add(admin)
+	} else {
+		clientCfg := base
+		clientCfg.Secret = []byte(clientSecret)
+		cv, err := auth.NewVerifier(ctx, clientCfg)
+		if err != nil {
+			return nil, api.SignIn{}, fmt.Errorf("client tokens: %w", err)
+		}
+		keys.Add(admin, auth.RoleAdmin)
+		keys.Add(cv, auth.RoleClient)
+	}
+	si := api.SignIn{
+		AdminUsername: cfg.AdminUsername, AdminPasswordHash: cfg.AdminPasswordHash,
+		ClientTokens: auth.Issuer{Secret: []byte(clientSecret), Issuer: cfg.Issuer, Audience: cfg.Audience},
+		AdminTTL:     cfg.AdminTokenTTL, ClientTTL: cfg.ClientTokenTTL,
+	}
+	if cfg.JWTSecret != "" { // JWKS mode: the identity provider issues admin tokens
+		si.AdminTokens = &auth.Issuer{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}
+	}
+	if si.AdminTTL == 0 {
+		si.AdminTTL = time.Hour
+	}
+	if si.ClientTTL == 0 {
+		si.ClientTTL = 24 * time.Hour
+	}
+	return keys, si, nil
 }

@@ -60,7 +60,13 @@ type Claims struct {
 	Role     string
 	ClientID string
 	IssuedAt time.Time
+	// Session is the client's tokensValidAfter stamp the token was issued
+	// under (client tokens only); the token is valid while it is current.
+	Session string
 }
+
+// SessionClaim is the private claim that carries Claims.Session.
+const SessionClaim = "session"
 
 // Verifier checks bearer tokens.
 type Verifier struct {
@@ -149,6 +155,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 	}
 	if id, ok := tok.PrivateClaims()["clientId"].(string); ok {
 		c.ClientID = id
+	}
+	if st, ok := tok.PrivateClaims()[SessionClaim].(string); ok {
+		c.Session = st
 	}
 	return c, nil
 }

@@ -20,14 +20,28 @@ type Issuer struct {
 // Sign returns a token for subject with role, valid for ttl. clientID is
 // added as a claim when not empty.
 func (i Issuer) Sign(subject, role, clientID string, ttl time.Duration) (string, error) {
+	claims := map[string]any{"role": role}
+	if clientID != "" {
+		claims["clientId"] = clientID
+	}
+	return i.sign(subject, claims, ttl)
+}
+
+// SignClient returns a client token for clientID, issued under session (the
+// client's tokensValidAfter stamp), valid for ttl.
+func (i Issuer) SignClient(clientID, session string, ttl time.Duration) (string, error) {
+	return i.sign(clientID, map[string]any{"role": RoleClient, "clientId": clientID, SessionClaim: session}, ttl)
+}
+
+func (i Issuer) sign(subject string, claims map[string]any, ttl time.Duration) (string, error) {
 	now := time.Now
 	if i.Now != nil {
 		now = i.Now
 	}
 	t := now()
-	b := jwt.NewBuilder().Subject(subject).IssuedAt(t).Expiration(t.Add(ttl)).Claim("role", role)
-	if clientID != "" {
-		b = b.Claim("clientId", clientID)
+	b := jwt.NewBuilder().Subject(subject).IssuedAt(t).Expiration(t.Add(ttl))
+	for k, v := range claims {
+		b = b.Claim(k, v)
 	}
 	if i.Issuer != "" {
 		b = b.Issuer(i.Issuer)

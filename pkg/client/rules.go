@@ -118,6 +118,56 @@ var updatable = map[string]bool{"status": true, "agentId": true, "twilioPhoneNum
 // DecodeUpdate parses a PUT body into an Update and checks every rule. It
 // returns a *ValidationError for anything the caller got wrong.
 func (r *Rules) DecodeUpdate(body []byte) (Update, error) {
+	return r.decodeUpdate(body, nil)
+}
+
+// ownFields are the fields a client may change on its own profile; the rest
+// (email, status, agent, Twilio number) only an admin changes.
+var ownFields = map[string]bool{
+	"clientMeta.fullName": true, "clientMeta.phone": true, "clientMeta.businessName": true,
+	"clientMeta.city": true, "clientMeta.jobTitle": true, "clientMeta.notes": true,
+}
+
+// DecodeOwnUpdate is DecodeUpdate for a client changing its own profile: a
+// field outside ownFields is a *ValidationError naming it.
+func (r *Rules) DecodeOwnUpdate(body []byte) (Update, error) {
+	return r.decodeUpdate(body, ownFields)
+}
+
+// notAllowed names the first updatable field of top (clientMeta fields by
+// their path) that allowed does not list; a nil allowed allows everything.
+// Unknown fields are left for decodeFields to report as unknown.
+func notAllowed(top map[string]json.RawMessage, allowed map[string]bool) error {
+	if allowed == nil {
+		return nil
+	}
+	var refused []string
+	for k, raw := range top {
+		if k != "clientMeta" {
+			if updatable[k] && !allowed[k] {
+				refused = append(refused, k)
+			}
+			continue
+		}
+		var meta map[string]json.RawMessage
+		if json.Unmarshal(raw, &meta) != nil {
+			continue // not an object: decodeFields says so
+		}
+		var m MetaUpdate
+		for _, f := range m.fields() {
+			if _, ok := meta[f.name]; ok && !allowed["clientMeta."+f.name] {
+				refused = append(refused, "clientMeta."+f.name)
+			}
+		}
+	}
+	if len(refused) == 0 {
+		return nil
+	}
+	slices.Sort(refused) // report the same field for the same body
+	return invalid(refused[0], refused[0]+" cannot be changed by the client; an admin changes it")
+}
+
+func (r *Rules) decodeUpdate(body []byte, allowed map[string]bool) (Update, error) {
 	top, err := decodeObject(body, "")
 	if err != nil {
 		return Update{}, err
@@ -126,6 +176,9 @@ func (r *Rules) DecodeUpdate(body []byte) (Update, error) {
 		return Update{}, invalid("clientSecret", "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret")
 	}
 	delete(top, "clientId") // immutable; the contract says it is ignored
+	if err := notAllowed(top, allowed); err != nil {
+		return Update{}, err
+	}
 	u, err := decodeFields(top)
 	if err != nil {
 		return u, err

@@ -7,11 +7,22 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/secret"
 )
 
 // DevSecret is the HS256 secret local tools use when ADMIN_JWT_SECRET is
 // unset. It is public, so it is for local runs only.
 const DevSecret = "local-dev-secret-change-me-0123456789abcdef"
+
+// DevAdminUsername and DevAdminPassword are the admin sign-in of local runs
+// (make run) when ADMIN_USERNAME / ADMIN_PASSWORD_HASH are unset. They are
+// public, so they are for local runs only; deployed functions take only a
+// hash (ADMIN_PASSWORD_HASH).
+const (
+	DevAdminUsername = "admin"
+	DevAdminPassword = "local-admin-password"
+)
 
 // DefaultTable is the table name used when TABLE_NAME is unset.
 const DefaultTable = "outbound-caller-clients"
@@ -28,6 +39,16 @@ type Config struct {
 	// CursorSecret (CURSOR_SECRET) keys the list cursors' HMAC; empty means
 	// derived from the JWT secret (see app.cursorKey).
 	CursorSecret string
+
+	// Sign-in (issue 8).
+	AdminUsername     string        // ADMIN_USERNAME: the admin sign-in name
+	AdminPasswordHash string        // ADMIN_PASSWORD_HASH: argon2id (or bcrypt) hash of the admin password
+	AdminTokenTTL     time.Duration // ADMIN_TOKEN_TTL: lifetime of admin tokens (default 1h)
+	ClientTokenTTL    time.Duration // CLIENT_TOKEN_TTL: lifetime of client tokens (default 24h)
+	// ClientJWTSecret (CLIENT_JWT_SECRET) signs and verifies client tokens.
+	// Required with ADMIN_JWKS_URL (an identity provider's keys cannot sign
+	// our tokens); optional otherwise, when ADMIN_JWT_SECRET serves both.
+	ClientJWTSecret string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -40,7 +61,12 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Audience:  getenv("JWT_AUDIENCE"),
 		Skew:      30 * time.Second,
 
-		CursorSecret: getenv("CURSOR_SECRET"),
+		CursorSecret:      getenv("CURSOR_SECRET"),
+		AdminUsername:     getenv("ADMIN_USERNAME"),
+		AdminPasswordHash: getenv("ADMIN_PASSWORD_HASH"),
+		AdminTokenTTL:     time.Hour,
+		ClientTokenTTL:    24 * time.Hour,
+		ClientJWTSecret:   getenv("CLIENT_JWT_SECRET"),
 	}
 	if c.TableName == "" {
 		c.TableName = DefaultTable
@@ -60,5 +86,37 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	if c.JWTSecret == "" && c.JWKSURL == "" {
 		return c, errors.New("config: set ADMIN_JWT_SECRET or ADMIN_JWKS_URL")
 	}
+	if err := c.signIn(getenv); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+func (c *Config) signIn(getenv func(string) string) error {
+	for _, ttl := range []struct {
+		name     string
+		dst      *time.Duration
+		min, max time.Duration
+	}{
+		{"ADMIN_TOKEN_TTL", &c.AdminTokenTTL, time.Minute, 24 * time.Hour},
+		{"CLIENT_TOKEN_TTL", &c.ClientTokenTTL, time.Minute, 30 * 24 * time.Hour},
+	} {
+		s := getenv(ttl.name)
+		if s == "" {
+			continue
+		}
+		d, err := time.ParseDuration(s)
+		if err != nil || d < ttl.min || d > ttl.max {
+			return fmt.Errorf("config: %s must be a duration between %s and %s, got %q", ttl.name, ttl.min, ttl.max, s)
+		}
+		*ttl.dst = d
+	}
+	if c.AdminPasswordHash != "" && !secret.Valid(c.AdminPasswordHash) {
+		// Never echo the value: it is a password hash.
+		return errors.New("config: ADMIN_PASSWORD_HASH is not an argon2id or bcrypt hash (make hash-password prints one)")
+	}
+	if c.JWKSURL != "" && c.ClientJWTSecret == "" {
+		return errors.New("config: CLIENT_JWT_SECRET is required with ADMIN_JWKS_URL: client tokens are signed by this service")
+	}
+	return nil
 }

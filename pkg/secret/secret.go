@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+	"golang.org/x/crypto/bcrypt"
 )
 
 // Params are argon2id cost parameters.
@@ -70,6 +71,11 @@ func (h *Hasher) Hash(s string) (string, error) {
 // (unknown account) is checked against a dummy hash so that the work done,
 // and so the response time, does not tell whether the account exists.
 func (h *Hasher) Verify(hash, s string) bool {
+	if isBcrypt(hash) {
+		// Accepted for an admin password hash made elsewhere; new hashes
+		// are always argon2id.
+		return bcrypt.CompareHashAndPassword([]byte(hash), []byte(s)) == nil
+	}
 	known := hash != ""
 	if !known {
 		hash = h.dummy
@@ -103,4 +109,19 @@ func parse(hash string) (Params, []byte, []byte, error) {
 		return p, nil, nil, ErrMalformed
 	}
 	return p, salt, key, nil
+}
+
+func isBcrypt(hash string) bool {
+	return strings.HasPrefix(hash, "$2a$") || strings.HasPrefix(hash, "$2b$") || strings.HasPrefix(hash, "$2y$")
+}
+
+// Valid reports whether hash is a hash Verify can check: argon2id in PHC
+// format, or bcrypt. Configuration is checked with it at cold start.
+func Valid(hash string) bool {
+	if isBcrypt(hash) {
+		_, err := bcrypt.Cost([]byte(hash))
+		return err == nil
+	}
+	_, _, _, err := parse(hash)
+	return err == nil
 }

@@ -43,6 +43,16 @@ const Secret = "test-secret-0123456789abcdef0123456789abcdef"
 // FastHashing is a cheap argon2id cost for tests: same code, less memory.
 func FastHashing() secret.Params { return secret.Params{Memory: 64, Time: 1, Threads: 1} }
 
+// adminPasswordHash hashes config.DevAdminPassword, the admin password of
+// every Env (username config.DevAdminUsername).
+func adminPasswordHash() (string, error) {
+	h, err := secret.NewHasher(FastHashing())
+	if err != nil {
+		return "", err
+	}
+	return h.Hash(config.DevAdminPassword)
+}
+
 // Env is a running API with its store.
 type Env struct {
 	URL      string // base URL of the API
@@ -85,7 +95,15 @@ func New(tb testing.TB, opts ...Option) *Env {
 	if err := store.CreateTable(ctx, db, e.Table); err != nil {
 		tb.Fatal(err)
 	}
-	cfg := config.Config{TableName: e.Table, JWTSecret: Secret, Skew: 30 * time.Second}
+	adminHash, err := adminPasswordHash()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := config.Config{
+		TableName: e.Table, JWTSecret: Secret, Skew: 30 * time.Second,
+		AdminUsername: config.DevAdminUsername, AdminPasswordHash: adminHash,
+		AdminTokenTTL: time.Hour, ClientTokenTTL: 24 * time.Hour,
+	}
 	for _, o := range opts {
 		o(&cfg)
 	}
