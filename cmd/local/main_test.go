@@ -14,9 +14,10 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
 
-// TestRunServesSeedExamples starts the local server as `make run` does and
-// replays the seed document's curl examples with the token it prints.
-func TestRunServesSeedExamples(t *testing.T) {
+// startLocal starts the local server as `make run` does and returns its
+// base URL and what it printed, once it listens.
+func startLocal(t *testing.T) (string, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -34,16 +35,40 @@ func TestRunServesSeedExamples(t *testing.T) {
 			t.Errorf("run: %v", err)
 		}
 	})
-	var token string
-	for i := 0; i < 100 && token == ""; i++ {
+	for i := 0; i < 200 && !strings.Contains(out.String(), "Listening"); i++ {
 		time.Sleep(50 * time.Millisecond)
-		if m := regexp.MustCompile(`(?m)^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`).FindStringSubmatch(out.String()); m != nil && strings.Contains(out.String(), "Listening") {
-			token = m[1]
-		}
 	}
-	if token == "" {
-		t.Fatalf("no token printed:\n%s", out.String())
+	if !strings.Contains(out.String(), "Listening") {
+		t.Fatalf("server did not start:\n%s", out.String())
 	}
+	return "http://127.0.0.1:" + port, out.String()
+}
+
+func send(t *testing.T, method, url, body string, headers ...string) (int, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, url, strings.NewReader(body))
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Set(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var b strings.Builder
+	_, _ = io.Copy(&b, resp.Body)
+	return resp.StatusCode, b.String()
+}
+
+// TestRunServesSeedExamples replays the seed document's curl examples with
+// the token `make run` prints.
+func TestRunServesSeedExamples(t *testing.T) {
+	base, out := startLocal(t)
+	m := regexp.MustCompile(`(?m)^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no token printed:\n%s", out)
+	}
+	token := m[1]
 	for _, tc := range []struct {
 		name, path, body string
 		status           int
@@ -55,18 +80,33 @@ func TestRunServesSeedExamples(t *testing.T) {
 		{"duplicate email", "/admin/clients/client_12345abcde", `{"clientMeta":{"email":"jane.doe@example.com"}}`, 409, `"details":"Email is already in use by another client"`},
 		{"unknown client", "/admin/clients/client_nobody", `{"status":"Active"}`, 404, `{"error":"Client not found","statusCode":404}`},
 	} {
-		req, _ := http.NewRequest(http.MethodPut, "http://127.0.0.1:"+port+tc.path, strings.NewReader(tc.body))
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
+		status, body := send(t, http.MethodPut, base+tc.path, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json")
+		if status != tc.status || !strings.Contains(body, tc.fragment) {
+			t.Errorf("%s: got %d %s", tc.name, status, body)
 		}
-		var b strings.Builder
-		_, _ = io.Copy(&b, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != tc.status || !strings.Contains(b.String(), tc.fragment) {
-			t.Errorf("%s: got %d %s", tc.name, resp.StatusCode, b.String())
+	}
+}
+
+// TestRunPrintsWorkingSignIns: the admin username and password and the demo
+// clients' secrets that `make run` prints sign in.
+func TestRunPrintsWorkingSignIns(t *testing.T) {
+	base, out := startLocal(t)
+	admin := regexp.MustCompile(`username (\S+)  password (\S+)`).FindStringSubmatch(out)
+	if admin == nil {
+		t.Fatalf("no admin sign-in printed:\n%s", out)
+	}
+	status, body := send(t, http.MethodPost, base+"/auth/admin/login", `{"username":"`+admin[1]+`","password":"`+admin[2]+`"}`, "Content-Type", "application/json")
+	if status != 200 || !strings.Contains(body, `"success":true`) {
+		t.Errorf("admin sign-in: %d %s", status, body)
+	}
+	clients := regexp.MustCompile(`clientId (\S+)  clientSecret (\S+)`).FindAllStringSubmatch(out, -1)
+	if len(clients) != 2 {
+		t.Fatalf("want two demo client secrets printed:\n%s", out)
+	}
+	for _, c := range clients {
+		status, body := send(t, http.MethodPost, base+"/auth/login", `{"clientId":"`+c[1]+`","clientSecret":"`+c[2]+`"}`, "Content-Type", "application/json")
+		if status != 200 || !strings.Contains(body, `"clientId":"`+c[1]+`"`) {
+			t.Errorf("client %s sign-in: %d %s", c[1], status, body)
 		}
 	}
 }

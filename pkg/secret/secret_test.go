@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/outbound-caller/admin-api/pkg/secret"
 )
 
@@ -49,5 +51,27 @@ func TestGenerate(t *testing.T) {
 	a, b := secret.Generate(), secret.Generate()
 	if a == b || len(a) != 43 || strings.ContainsAny(a, "+/=") {
 		t.Errorf("secrets %q %q: want distinct 43-char URL-safe base64", a, b)
+	}
+}
+
+func TestVerifyBcrypt(t *testing.T) {
+	h, err := secret.NewHasher(cheap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := bcrypt.GenerateFromPassword([]byte("correct horse battery"), bcrypt.MinCost)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !secret.Valid(string(b)) {
+		t.Error("a bcrypt hash is not Valid")
+	}
+	if !h.Verify(string(b), "correct horse battery") || h.Verify(string(b), "correct horse batterz") {
+		t.Error("bcrypt verification is wrong")
+	}
+	for _, bad := range []string{"", "plain-password", "$argon2id$v=19$m=64,t=1,p=1$!!$!!", "$2a$10$short"} {
+		if secret.Valid(bad) {
+			t.Errorf("Valid(%q) = true", bad)
+		}
 	}
 }
