@@ -385,3 +385,22 @@ func TestOAuthToken(t *testing.T) {
 		}
 	})
 }
+
+func TestSignInLogsNoSecrets(t *testing.T) {
+	e := newSeeded(t)
+	admin := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`)
+	tok := login(t, e, johnID, johnSecret())
+	postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"wrong-secret-value"}`)
+	r := oauth(t, e, "grant_type=client_credentials", johnID+":"+johnSecret())
+	putOwn(t, e, tok, `{"clientMeta":{"notes":"private note","phone":"+12125559999"}}`)
+	logs := e.Logs.String()
+	if n := strings.Count(strings.TrimSpace(logs), "\n") + 1; n != 5 {
+		t.Errorf("%d log lines for 5 requests:\n%s", n, logs)
+	}
+	for _, secret := range []string{"local-admin-password", johnSecret(), "wrong-secret-value", tok,
+		admin.JSON(t)["token"].(string), r.JSON(t)["access_token"].(string), "private note", "+12125559999"} {
+		if strings.Contains(logs, secret) {
+			t.Errorf("logs contain %q", secret)
+		}
+	}
+}
