@@ -309,3 +309,62 @@ func TestIdentityProviderMode(t *testing.T) {
 		})
 	}
 }
+
+// TestResetAndDeleteRevoke: a secret reset refuses the old secret and every
+// earlier token at once; a deletion refuses the client's tokens.
+func TestResetAndDeleteRevoke(t *testing.T) {
+	e := newSeeded(t)
+	old := login(t, e, johnID, johnSecret())
+	admin := bearer(e.AdminToken(t))
+	r := e.Do(t, http.MethodPost, john+"/reset-secret", "", admin...)
+	if r.Status != 200 {
+		t.Fatalf("reset-secret: %d %s", r.Status, r.Body)
+	}
+	newSecret := r.JSON(t)["client"].(map[string]any)["clientSecret"].(string)
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(old)...); r.Status != 401 || r.Body != invalidToken {
+		t.Errorf("token from before the reset: %d %s", r.Status, r.Body)
+	}
+	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"`+johnSecret()+`"}`); r.Status != 401 || r.Body != badClient {
+		t.Errorf("old secret after the reset: %d %s", r.Status, r.Body)
+	}
+	fresh := login(t, e, johnID, newSecret)
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(fresh)...); r.Status != 200 {
+		t.Errorf("token from the new secret: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do(t, http.MethodDelete, john, "", admin...); r.Status != 200 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(fresh)...); r.Status != 401 || r.Body != invalidToken {
+		t.Errorf("token of a deleted client, GET: %d %s", r.Status, r.Body)
+	}
+	before := e.Snapshot(t)
+	if r := putOwn(t, e, fresh, `{"clientMeta":{"city":"Ghost Town"}}`); r.Status != 401 || r.Body != invalidToken {
+		t.Errorf("token of a deleted client, PUT: %d %s", r.Status, r.Body)
+	}
+	if after := e.Snapshot(t); !slices.Equal(before, after) {
+		t.Error("PUT by a deleted client changed the table (recreated the item?)")
+	}
+	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"`+newSecret+`"}`); r.Status != 401 || r.Body != badClient {
+		t.Errorf("sign-in of a deleted client: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestCreatedClientSignsIn follows a new client from the admin's create to
+// its own profile edit.
+func TestCreatedClientSignsIn(t *testing.T) {
+	e := newSeeded(t)
+	r := e.Do(t, http.MethodPost, "/admin/clients", `{"clientMeta":{"fullName":"Nina New","email":"nina@example.com","phone":"+14155550100"},
+		"agentId":"agent_nina","twilioPhoneNumber":"+18005550100"}`, append(bearer(e.AdminToken(t)), "Content-Type", jsonHeader)...)
+	if r.Status != 201 {
+		t.Fatalf("create: %d %s", r.Status, r.Body)
+	}
+	c := r.JSON(t)["client"].(map[string]any)
+	tok := login(t, e, c["clientId"].(string), c["clientSecret"].(string))
+	if r := putOwn(t, e, tok, `{"clientMeta":{"jobTitle":"Founder"}}`); r.Status != 200 {
+		t.Errorf("own update: %d %s", r.Status, r.Body)
+	}
+	r = e.Do(t, http.MethodGet, "/secure/client", "", bearer(tok)...)
+	if r.Status != 200 || r.JSON(t)["clientMeta"].(map[string]any)["jobTitle"] != "Founder" {
+		t.Errorf("own read: %d %s", r.Status, r.Body)
+	}
+}
