@@ -12,7 +12,10 @@ ROLE ?= admin
 # The race detector needs cgo; use it wherever a C compiler makes cgo available.
 RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 
-.PHONY: all build run token hash-password test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
+FUNCTION ?= update-client
+EVENT    ?=
+
+.PHONY: all build run invoke token hash-password test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 all: lint test
 
@@ -44,6 +47,13 @@ build-%Function:
 ## run: the API on 127.0.0.1:$${PORT:-3000} over an embedded, seeded store
 run:
 	$(GO) run ./cmd/local
+
+## invoke: FUNCTION's real bootstrap under the Lambda Runtime Interface
+## Emulator with EVENT (default events/$$FUNCTION.json): sam local invoke
+## without Docker, over the embedded seeded store unless
+## AWS_ENDPOINT_URL_DYNAMODB is set
+invoke:
+	$(GO) run ./cmd/invoke -function "$(FUNCTION)" -event "$(EVENT)"
 
 ## token: print a local admin token (ROLE=client for a client token)
 token:
