@@ -13,5 +13,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 export TEST_DYNAMODB_ENDPOINT="http://127.0.0.1:$port"
+# moto serves every service on the one port.
+export TEST_SECRETSMANAGER_ENDPOINT="$TEST_DYNAMODB_ENDPOINT"
 echo "moto on $TEST_DYNAMODB_ENDPOINT"
 "$@"

@@ -29,13 +29,20 @@ const DefaultTable = "outbound-caller-clients"
 
 // Config holds every setting of a function.
 type Config struct {
-	TableName string        // TABLE_NAME
-	JWTSecret string        // ADMIN_JWT_SECRET: HS256 verification secret
-	JWKSURL   string        // ADMIN_JWKS_URL: RS256/ES256 keys (instead of the secret)
-	Issuer    string        // JWT_ISSUER: required "iss" when set
-	Audience  string        // JWT_AUDIENCE: required "aud" when set
-	Skew      time.Duration // JWT_CLOCK_SKEW: tolerated clock difference
-	LogLevel  slog.Level    // LOG_LEVEL: debug, info, warn, error
+	TableName string // TABLE_NAME
+	JWTSecret string // ADMIN_JWT_SECRET (local only), or read from JWTSecretARN at cold start
+	// JWTSecretARN (ADMIN_JWT_SECRET_ARN) names the Secrets Manager secret
+	// holding the HS256 secret: how a deployed function gets it.
+	JWTSecretARN string
+	// Local is true off Lambda (make run, tests), under `sam local`
+	// (AWS_SAM_LOCAL=true) and under `make invoke` (APP_ENV=local): the
+	// only places the plain and the public dev secret are accepted.
+	Local    bool
+	JWKSURL  string        // ADMIN_JWKS_URL: RS256/ES256 keys (instead of the secret)
+	Issuer   string        // JWT_ISSUER: required "iss" when set
+	Audience string        // JWT_AUDIENCE: required "aud" when set
+	Skew     time.Duration // JWT_CLOCK_SKEW: tolerated clock difference
+	LogLevel slog.Level    // LOG_LEVEL: debug, info, warn, error
 	// CursorSecret (CURSOR_SECRET) keys the list cursors' HMAC; empty means
 	// derived from the JWT secret (see app.cursorKey).
 	CursorSecret string
@@ -54,12 +61,14 @@ type Config struct {
 // FromEnv reads the configuration with getenv (os.Getenv in production).
 func FromEnv(getenv func(string) string) (Config, error) {
 	c := Config{
-		TableName: getenv("TABLE_NAME"),
-		JWTSecret: getenv("ADMIN_JWT_SECRET"),
-		JWKSURL:   getenv("ADMIN_JWKS_URL"),
-		Issuer:    getenv("JWT_ISSUER"),
-		Audience:  getenv("JWT_AUDIENCE"),
-		Skew:      30 * time.Second,
+		TableName:    getenv("TABLE_NAME"),
+		JWTSecret:    getenv("ADMIN_JWT_SECRET"),
+		JWTSecretARN: getenv("ADMIN_JWT_SECRET_ARN"),
+		Local:        isLocal(getenv),
+		JWKSURL:      getenv("ADMIN_JWKS_URL"),
+		Issuer:       getenv("JWT_ISSUER"),
+		Audience:     getenv("JWT_AUDIENCE"),
+		Skew:         30 * time.Second,
 
 		CursorSecret:      getenv("CURSOR_SECRET"),
 		AdminUsername:     getenv("ADMIN_USERNAME"),
@@ -83,8 +92,21 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config: LOG_LEVEL: %w", err)
 		}
 	}
-	if c.JWTSecret == "" && c.JWKSURL == "" {
-		return c, errors.New("config: set ADMIN_JWT_SECRET or ADMIN_JWKS_URL")
+	switch {
+	case c.JWTSecret == "" && c.JWTSecretARN == "" && c.JWKSURL == "":
+		return c, errors.New("config: set ADMIN_JWT_SECRET_ARN, ADMIN_JWKS_URL or (locally) ADMIN_JWT_SECRET")
+	case c.JWTSecret != "" && c.JWTSecretARN != "":
+		return c, errors.New("config: set only one of ADMIN_JWT_SECRET and ADMIN_JWT_SECRET_ARN")
+	case c.JWTSecret != "" && !c.Local:
+		// A secret in plain environment is readable by anyone who can read
+		// the function's configuration; deployed functions read it from
+		// Secrets Manager instead.
+		return c, errors.New("config: ADMIN_JWT_SECRET is for local runs only; on Lambda use ADMIN_JWT_SECRET_ARN")
+	}
+	for _, s := range []string{c.JWTSecret, c.ClientJWTSecret} {
+		if err := CheckSecret(s, c.Local); err != nil {
+			return c, err
+		}
 	}
 	if err := c.signIn(getenv); err != nil {
 		return c, err
@@ -119,4 +141,22 @@ func (c *Config) signIn(getenv func(string) string) error {
 		return errors.New("config: CLIENT_JWT_SECRET is required with ADMIN_JWKS_URL: client tokens are signed by this service")
 	}
 	return nil
+}
+
+// CheckSecret refuses an HS256 secret anyone could know: the printed dev
+// default, unless running locally. It applies to the secret however it was
+// obtained, Secrets Manager included.
+func CheckSecret(secret string, local bool) error {
+	if secret == DevSecret && !local {
+		return errors.New("config: the public development secret is refused outside local runs")
+	}
+	return nil
+}
+
+// isLocal tells a local run from a deployed function. Lambda always sets
+// AWS_LAMBDA_FUNCTION_NAME; `sam local` sets AWS_SAM_LOCAL=true; the
+// Runtime Interface Emulator sets the function name too, so `make invoke`
+// says APP_ENV=local explicitly.
+func isLocal(getenv func(string) string) bool {
+	return getenv("APP_ENV") == "local" || getenv("AWS_SAM_LOCAL") == "true" || getenv("AWS_LAMBDA_FUNCTION_NAME") == ""
 }

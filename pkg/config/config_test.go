@@ -57,3 +57,89 @@ func TestSignInSettings(t *testing.T) {
 		})
 	}
 }
+
+const (
+	strong = "a-strong-secret-of-at-least-32-bytes-0123456789"
+	arn    = "arn:aws:secretsmanager:us-east-1:123456789012:secret:admin-jwt-AbCdEf"
+)
+
+func TestFromEnv(t *testing.T) {
+	onLambda := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "update-client"}
+	with := func(base map[string]string, kv ...string) map[string]string {
+		m := map[string]string{}
+		for k, v := range base {
+			m[k] = v
+		}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	cases := []struct {
+		name    string
+		env     map[string]string
+		wantErr string // substring; "" means success
+		check   func(t *testing.T, c config.Config)
+	}{
+		{name: "local run with the dev secret is accepted", env: with(nil, "ADMIN_JWT_SECRET", config.DevSecret),
+			check: func(t *testing.T, c config.Config) {
+				if !c.Local || c.JWTSecret != config.DevSecret || c.TableName != config.DefaultTable {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "lambda refuses the dev secret", env: with(onLambda, "ADMIN_JWT_SECRET", config.DevSecret), wantErr: "local runs only"},
+		{name: "lambda refuses any plain secret", env: with(onLambda, "ADMIN_JWT_SECRET", strong), wantErr: "ADMIN_JWT_SECRET_ARN"},
+		{name: "the emulator with APP_ENV=local accepts the dev secret", env: with(onLambda, "APP_ENV", "local", "ADMIN_JWT_SECRET", config.DevSecret)},
+		{name: "sam local accepts the dev secret", env: with(onLambda, "AWS_SAM_LOCAL", "true", "ADMIN_JWT_SECRET", config.DevSecret)},
+		{name: "APP_ENV other than local is not local", env: with(onLambda, "APP_ENV", "prod", "ADMIN_JWT_SECRET", config.DevSecret), wantErr: "local runs only"},
+		{name: "lambda with a secret ARN defers the secret to cold start", env: with(onLambda, "ADMIN_JWT_SECRET_ARN", arn, "TABLE_NAME", "t"),
+			check: func(t *testing.T, c config.Config) {
+				if c.Local || c.JWTSecretARN != arn || c.JWTSecret != "" || c.TableName != "t" {
+					t.Errorf("got %+v", c)
+				}
+			}},
+		{name: "lambda with a JWKS URL needs no admin secret", env: with(onLambda, "ADMIN_JWKS_URL", "https://idp.example.com/jwks.json", "CLIENT_JWT_SECRET", strong)},
+		{name: "lambda refuses the dev secret as the client token secret", env: with(onLambda, "ADMIN_JWKS_URL", "https://idp.example.com/jwks.json", "CLIENT_JWT_SECRET", config.DevSecret), wantErr: "public development secret"},
+		{name: "no key source at all is refused", env: with(onLambda), wantErr: "set ADMIN_JWT_SECRET_ARN"},
+		{name: "a plain secret and an ARN together are ambiguous", env: with(nil, "ADMIN_JWT_SECRET", strong, "ADMIN_JWT_SECRET_ARN", arn), wantErr: "only one"},
+		{name: "clock skew is parsed", env: with(nil, "ADMIN_JWT_SECRET", strong, "JWT_CLOCK_SKEW", "5s"),
+			check: func(t *testing.T, c config.Config) {
+				if c.Skew.Seconds() != 5 {
+					t.Errorf("skew %v", c.Skew)
+				}
+			}},
+		{name: "clock skew over 5m is refused", env: with(nil, "ADMIN_JWT_SECRET", strong, "JWT_CLOCK_SKEW", "6m"), wantErr: "JWT_CLOCK_SKEW"},
+		{name: "an unknown log level is refused", env: with(nil, "ADMIN_JWT_SECRET", strong, "LOG_LEVEL", "loud"), wantErr: "LOG_LEVEL"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := config.FromEnv(func(k string) string { return tc.env[k] })
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("error = %v, want one containing %q", err, tc.wantErr)
+			}
+			if err == nil && tc.check != nil {
+				tc.check(t, c)
+			}
+		})
+	}
+}
+
+func TestCheckSecretRefusesTheDevSecretOnlyOffLocal(t *testing.T) {
+	cases := []struct {
+		secret string
+		local  bool
+		ok     bool
+	}{
+		{config.DevSecret, true, true},
+		{config.DevSecret, false, false},
+		{strong, false, true},
+	}
+	for _, c := range cases {
+		if err := config.CheckSecret(c.secret, c.local); (err == nil) != c.ok {
+			t.Errorf("CheckSecret(%q, local=%v) = %v", c.secret[:8], c.local, err)
+		}
+	}
+}
