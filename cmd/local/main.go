@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"time"
 
+	adminapi "github.com/outbound-caller/admin-api"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/auth"
@@ -111,8 +112,11 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if port == "" {
 		port = "3000"
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/", api.NewHTTPHandler(h.Routes()))
+	mux.HandleFunc("GET /openapi.yaml", serveSpec)
 	srv := &http.Server{
-		Addr: "127.0.0.1:" + port, Handler: api.NewHTTPHandler(h.Routes()),
+		Addr: "127.0.0.1:" + port, Handler: mux,
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -121,9 +125,16 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	fmt.Fprintf(out, "Listening on http://%s\n", srv.Addr)
+	fmt.Fprintf(out, "Listening on http://%s (contract: /openapi.yaml)\n", srv.Addr)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}
 	return nil
+}
+
+// serveSpec serves the OpenAPI contract, e.g. for a Swagger UI or a client
+// generator pointed at the local server.
+func serveSpec(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "application/yaml")
+	_, _ = w.Write(adminapi.OpenAPI())
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"net"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	adminapi "github.com/outbound-caller/admin-api"
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
 
@@ -108,5 +110,20 @@ func TestRunPrintsWorkingSignIns(t *testing.T) {
 		if status != 200 || !strings.Contains(body, `"clientId":"`+c[1]+`"`) {
 			t.Errorf("client %s sign-in: %d %s", c[1], status, body)
 		}
+	}
+}
+
+// TestRunServesTheOpenAPISpec: `make run` serves the contract it is tested
+// against at /openapi.yaml.
+func TestRunServesTheOpenAPISpec(t *testing.T) {
+	base, _ := startLocal(t)
+	resp, err := http.Get(base + "/openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/yaml" || !bytes.Equal(body, adminapi.OpenAPI()) {
+		t.Errorf("GET /openapi.yaml: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 	}
 }

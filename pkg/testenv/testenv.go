@@ -29,6 +29,7 @@ import (
 	"github.com/truora/minidyn/server"
 
 	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/apispec"
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -64,6 +65,7 @@ type Env struct {
 	Embedded *server.Server // nil when running against an external emulator
 	Logs     *SyncBuffer    // everything the handler logged
 
+	spec  *apispec.Validator
 	mu    sync.Mutex
 	calls []string
 }
@@ -117,6 +119,9 @@ func New(tb testing.TB, opts ...Option) *Env {
 	srv := httptest.NewServer(api.NewHTTPHandler(h.Routes()))
 	tb.Cleanup(srv.Close)
 	e.URL = srv.URL
+	if e.spec, err = apispec.NewValidator(ctx, srv.URL); err != nil {
+		tb.Fatal(err)
+	}
 	return e
 }
 
@@ -167,7 +172,9 @@ func (r Result) JSON(tb testing.TB) map[string]any {
 	return m
 }
 
-// Do sends a request. headers alternate name, value.
+// Do sends a request and checks the response against openapi.yaml, so
+// that no test can observe a response the contract does not describe.
+// headers alternate name, value.
 func (e *Env) Do(tb testing.TB, method, path, body string, headers ...string) Result {
 	tb.Helper()
 	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
@@ -183,6 +190,9 @@ func (e *Env) Do(tb testing.TB, method, path, body string, headers ...string) Re
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	if err := e.spec.CheckResponse(req.Context(), req, resp.StatusCode, resp.Header, b); err != nil {
+		tb.Errorf("response not in the contract: %v", err)
+	}
 	return Result{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
 }
 
