@@ -15,7 +15,7 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all build run invoke token hash-password test test-moto lint fmt vet cfn-lint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all build run invoke token hash-password test test-moto lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 all: lint test
 
@@ -73,7 +73,7 @@ test:
 test-moto:
 	./.ci/with-moto.sh $(GO) test -count=1 ./...
 
-lint: vet fmt cfn-lint
+lint: vet fmt cfn-lint actionlint
 
 vet:
 	$(GO) vet ./...
@@ -83,6 +83,10 @@ fmt:
 
 cfn-lint:
 	cfn-lint template.yaml
+
+# actionlint lives in its own tool module (tools/go.mod): see the note there.
+actionlint:
+	$(GO) -C tools tool actionlint
 
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam
