@@ -142,3 +142,55 @@ func seededStore(t *testing.T) (endpoint, table string) {
 	}
 	return emb.URL, table
 }
+
+// TestCloseStopsTheFunctionProcess: after Close neither the emulator nor
+// the bootstrap it started (in a process group of its own) is left running.
+// An idle bootstrap would also exit by itself once its runtime API is gone;
+// Close's explicit kill is for one still busy in a handler, which this test
+// does not stage.
+func TestCloseStopsTheFunctionProcess(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skipf("the Lambda Runtime Interface Emulator runs on linux, not %s", runtime.GOOS)
+	}
+	dir := t.TempDir()
+	emulator, err := rie.BuildEmulator(t.Context(), root, dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bootstrap, err := rie.BuildFunction(t.Context(), root, "update-client", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	endpoint, table := seededStore(t)
+	em, err := rie.Start(t.Context(), emulator, bootstrap, rie.LocalEnv("update-client", table, endpoint), &testenv.SyncBuffer{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The RIE starts the bootstrap on the first invocation.
+	if _, err := em.Invoke(t.Context(), []byte(`{}`)); err != nil {
+		t.Fatal(err)
+	}
+	running := func() []string {
+		var out []string
+		procs, _ := filepath.Glob("/proc/[0-9]*/exe")
+		for _, p := range procs {
+			if exe, err := os.Readlink(p); err == nil && (exe == bootstrap || exe == emulator) {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	if len(running()) != 2 {
+		t.Fatalf("before Close, want the emulator and the bootstrap running, got %v", running())
+	}
+	if err := em.Close(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(2 * time.Second)
+	for len(running()) > 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if left := running(); len(left) > 0 {
+		t.Errorf("still running after Close: %v", left)
+	}
+}

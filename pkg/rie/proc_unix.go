@@ -3,18 +3,52 @@
 package rie
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 )
 
 // setProcessGroup puts the emulator in its own process group, so that
-// stopping it also stops the bootstrap it spawned.
+// stopping it stops everything it runs in that group.
 func setProcessGroup(cmd *exec.Cmd) {
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 }
 
+// killProcessGroup stops the emulator's group and the function process.
+// The RIE starts the bootstrap in a process group of its own, so that one
+// is found among the emulator's children (Linux /proc) and killed too,
+// rather than left to notice that its runtime API is gone.
 func killProcessGroup(cmd *exec.Cmd) {
-	if cmd.Process != nil {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	if cmd.Process == nil {
+		return
 	}
+	pid := cmd.Process.Pid
+	children := childrenOf(pid)
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
+	for _, c := range children {
+		_ = syscall.Kill(-c, syscall.SIGKILL)
+		_ = syscall.Kill(c, syscall.SIGKILL)
+	}
+}
+
+// childrenOf lists pid's child processes from /proc/<pid>/task/*/children;
+// none where /proc does not have them.
+func childrenOf(pid int) []int {
+	files, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
+	var out []int
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, field := range strings.Fields(string(b)) {
+			if c, err := strconv.Atoi(field); err == nil {
+				out = append(out, c)
+			}
+		}
+	}
+	return out
 }
