@@ -34,11 +34,12 @@ func TestRunPrintsTheFunctionsResponse(t *testing.T) {
 	}
 }
 
-func TestRunRefusesAnUnknownFunctionOrAMissingEvent(t *testing.T) {
+func TestRunRefusesAnUnknownFunctionAnotherFunctionsEventOrAMissingFile(t *testing.T) {
 	getenv := func(string) string { return "" }
 	cases := []struct{ fn, event, want string }{
 		{"nope", "", "not a folder of functions/"},
-		{"update-client", "../../events/get-client.json", "no such file"},
+		{"update-client", "../../events/get-client.json", "belongs to function get-client"},
+		{"update-client", "../../events/update-client-nope.json", "no such file"},
 	}
 	for _, c := range cases {
 		err := run(t.Context(), c.fn, c.event, getenv, &testenv.SyncBuffer{}, &testenv.SyncBuffer{})

@@ -66,6 +66,9 @@ func TestValidatorRejectsDrift(t *testing.T) {
 	json := http.Header{"Content-Type": {"application/json"}}
 	okHeader := http.Header{"Content-Type": {"application/json"}, "Etag": {`"2"`}}
 	const okBody = `{"message":"Client updated successfully","client":{"clientId":"client_1","status":"Active","updatedAt":"2025-03-20T14:30:00.000Z"}}`
+	const view = `{"clientId":"client_1","status":"Active","agentId":"a","twilioPhoneNumber":"+18005551234","clientMeta":{"fullName":"J","email":"j@example.com"},"createdAt":"2025-03-20T14:30:00.000Z","updatedAt":"2025-03-20T14:30:00.000Z"}`
+	withSecret := strings.Replace(view, `"status"`, `"clientSecret":"`+strings.Repeat("s", 43)+`","status"`, 1)
+	noStore := http.Header{"Content-Type": {"application/json"}, "Etag": {`"1"`}, "Cache-Control": {"no-store"}}
 	cases := []struct {
 		name, method, path string
 		status             int
@@ -83,6 +86,12 @@ func TestValidatorRejectsDrift(t *testing.T) {
 		{"a 503 without Retry-After", http.MethodPut, "/admin/clients/x", 503, json, `{"error":"Failed to update client","details":"Service temporarily unavailable, retry shortly","statusCode":503}`, false},
 		{"an undeclared status", http.MethodPut, "/admin/clients/x", 418, json, `{"error":"Teapot","statusCode":418}`, false},
 		{"an unknown route", http.MethodGet, "/nowhere", 404, json, `{"error":"Not found","statusCode":404}`, false},
+		{"a listed client", http.MethodGet, "/admin/clients", 200, json, `{"total":1,"count":1,"clients":[` + view + `]}`, true},
+		{"a listed client with its secret", http.MethodGet, "/admin/clients", 200, json, `{"total":1,"count":1,"clients":[` + withSecret + `]}`, false},
+		{"a created client with its secret", http.MethodPost, "/admin/clients", 201, noStore, `{"message":"Client created successfully","client":` + withSecret + `}`, true},
+		{"a created client without its secret", http.MethodPost, "/admin/clients", 201, noStore, `{"message":"Client created successfully","client":` + view + `}`, false},
+		{"a created client that may be cached", http.MethodPost, "/admin/clients", 201, okHeader, `{"message":"Client created successfully","client":` + withSecret + `}`, false},
+		{"a missing-fields 400 without the list", http.MethodPost, "/admin/clients", 400, json, `{"error":"Missing required client information","statusCode":400}`, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
