@@ -25,6 +25,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/rie"
 	"github.com/outbound-caller/admin-api/pkg/sampleevents"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
@@ -102,12 +103,22 @@ func run(ctx context.Context, fn, event string, getenv func(string) string, out,
 		return err
 	}
 	if seed {
-		if err := localdb.Seed(ctx, store.New(db, table, nil), time.Now()); err != nil {
+		// As `make run` seeds: the demo clients can sign in with their
+		// public development secrets.
+		hasher, err := secret.NewHasher(secret.DefaultParams())
+		if err != nil {
+			return err
+		}
+		if err := localdb.SeedWithSecrets(ctx, store.New(db, table, nil), hasher, time.Now()); err != nil {
 			return err
 		}
 	}
 
-	em, err := rie.Start(ctx, emulator, bootstrap, rie.LocalEnv(fn, table, endpoint), logs)
+	env, err := rie.LocalEnv(fn, table, endpoint)
+	if err != nil {
+		return err
+	}
+	em, err := rie.Start(ctx, emulator, bootstrap, env, logs)
 	if err != nil {
 		return err
 	}

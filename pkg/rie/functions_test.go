@@ -16,6 +16,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/rie"
 	"github.com/outbound-caller/admin-api/pkg/sampleevents"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
@@ -89,7 +90,11 @@ func TestBuiltFunctionsAnswerTheirEvents(t *testing.T) {
 			}
 			endpoint, table := seededStore(t)
 			logs := &testenv.SyncBuffer{}
-			em, err := rie.Start(t.Context(), emulator, bootstraps[fn], rie.LocalEnv(fn, table, endpoint), logs)
+			env, err := rie.LocalEnv(fn, table, endpoint)
+			if err != nil {
+				t.Fatal(err)
+			}
+			em, err := rie.Start(t.Context(), emulator, bootstraps[fn], env, logs)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -124,7 +129,8 @@ func TestBuiltFunctionsAnswerTheirEvents(t *testing.T) {
 }
 
 // seededStore starts an embedded store with the table and the demo
-// clients, as `make invoke` does.
+// clients and their secrets, as `make invoke` does (with a cheaper hash:
+// verification reads the cost from the stored hash).
 func seededStore(t *testing.T) (endpoint, table string) {
 	t.Helper()
 	emb := localdb.Start()
@@ -137,7 +143,11 @@ func seededStore(t *testing.T) (endpoint, table string) {
 	if err := store.CreateTable(t.Context(), db, table); err != nil {
 		t.Fatal(err)
 	}
-	if err := localdb.Seed(t.Context(), store.New(db, table, nil), time.Now()); err != nil {
+	hasher, err := secret.NewHasher(testenv.FastHashing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := localdb.SeedWithSecrets(t.Context(), store.New(db, table, nil), hasher, time.Now()); err != nil {
 		t.Fatal(err)
 	}
 	return emb.URL, table
@@ -162,7 +172,11 @@ func TestCloseStopsTheFunctionProcess(t *testing.T) {
 		t.Fatal(err)
 	}
 	endpoint, table := seededStore(t)
-	em, err := rie.Start(t.Context(), emulator, bootstrap, rie.LocalEnv("update-client", table, endpoint), &testenv.SyncBuffer{})
+	env, err := rie.LocalEnv("update-client", table, endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	em, err := rie.Start(t.Context(), emulator, bootstrap, env, &testenv.SyncBuffer{})
 	if err != nil {
 		t.Fatal(err)
 	}
