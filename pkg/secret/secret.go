@@ -41,13 +41,19 @@ type Hasher struct {
 
 // NewHasher returns a Hasher using p for new hashes.
 func NewHasher(p Params) (*Hasher, error) {
-	h := &Hasher{params: p}
-	d, err := h.Hash(Generate())
-	if err != nil {
-		return nil, err
-	}
-	h.dummy = d
-	return h, nil
+	// The dummy is random salt and key in the hash format: it matches no
+	// secret, costs the same to verify as a real hash with p, and needs no
+	// argon2 run at cold start (an argon2id hash with the default cost takes
+	// tens of milliseconds and 19 MiB, which every function would pay).
+	salt, key := make([]byte, saltLen), make([]byte, keyLen)
+	_, _ = rand.Read(salt)
+	_, _ = rand.Read(key)
+	return &Hasher{params: p, dummy: format(p, salt, key)}, nil
+}
+
+func format(p Params, salt, key []byte) string {
+	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
+		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key))
 }
 
 // Generate returns a new client secret: 32 random bytes, URL-safe base64.
@@ -63,8 +69,7 @@ func (h *Hasher) Hash(s string) (string, error) {
 	_, _ = rand.Read(salt)
 	p := h.params
 	key := argon2.IDKey([]byte(s), salt, p.Time, p.Memory, p.Threads, keyLen)
-	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, p.Memory, p.Time, p.Threads,
-		base64.RawStdEncoding.EncodeToString(salt), base64.RawStdEncoding.EncodeToString(key)), nil
+	return format(p, salt, key), nil
 }
 
 // Verify reports whether s matches hash, in constant time. An empty hash

@@ -1,6 +1,7 @@
 package secret_test
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 
@@ -73,5 +74,19 @@ func TestVerifyBcrypt(t *testing.T) {
 		if secret.Valid(bad) {
 			t.Errorf("Valid(%q) = true", bad)
 		}
+	}
+}
+
+// A cold start must not run argon2: with the default cost one hash is
+// 19 MiB and tens of milliseconds, paid by every function at init.
+func TestNewHasherRunsNoArgon2(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	if _, err := secret.NewHasher(secret.DefaultParams()); err != nil {
+		t.Fatal(err)
+	}
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 1<<20 {
+		t.Errorf("NewHasher allocated %d bytes; an argon2 run at init?", n)
 	}
 }
