@@ -15,7 +15,7 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all build run invoke token hash-password test test-moto lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all build run invoke token hash-password test test-moto bench lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 all: lint test
 
@@ -72,6 +72,20 @@ test:
 ## test-moto: the same suites against moto (python3 -m moto.server)
 test-moto:
 	./.ci/with-moto.sh $(GO) test -count=1 ./...
+
+## bench: benchmarks, cold start, load (embedded and moto); writes bench/results.md. Slow; not part of test.
+BENCH_COUNT ?= 5
+COLD_RUNS   ?= 20
+WARM        ?= 1000
+LOAD_TIME   ?= 20s
+LOAD_C      ?= 8
+bench:
+	mkdir -p bench/out
+	$(GO) test -run '^$$' -bench . -benchmem -count $(BENCH_COUNT) ./pkg/... | tee bench/out/gotest.txt
+	$(GO) run ./cmd/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
+	$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
+	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
+	$(GO) run ./cmd/benchreport -dir bench/out -o bench/results.md
 
 lint: vet fmt cfn-lint actionlint
 

@@ -1,0 +1,224 @@
+// Command benchreport turns the outputs of `make bench` (go test -bench
+// text, cmd/coldstart and cmd/loadgen JSON) into one Markdown table with the
+// machine it ran on, prints it and writes it to -o.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+func main() {
+	dir := flag.String("dir", "bench/out", "directory holding gotest.txt, coldstart.json, load-*.json")
+	out := flag.String("o", "bench/results.md", "Markdown file to write")
+	flag.Parse()
+	md, err := report(*dir)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+	fmt.Print(md)
+	if err := os.WriteFile(*out, []byte(md), 0o644); err != nil {
+		fmt.Fprintln(os.Stderr, "benchreport:", err)
+		os.Exit(1)
+	}
+}
+
+// bench is the median of one benchmark's runs.
+type bench struct{ ns, bytes, allocs float64 }
+
+func parseGoTest(path string) (map[string]bench, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	runs := map[string][]bench{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		fs := strings.Fields(sc.Text())
+		if len(fs) < 4 || !strings.HasPrefix(fs[0], "Benchmark") {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimPrefix(fs[0], "Benchmark"), "-")
+		var b bench
+		for i := 2; i+1 < len(fs); i += 2 {
+			v, _ := strconv.ParseFloat(fs[i], 64)
+			switch fs[i+1] {
+			case "ns/op":
+				b.ns = v
+			case "B/op":
+				b.bytes = v
+			case "allocs/op":
+				b.allocs = v
+			}
+		}
+		runs[name] = append(runs[name], b)
+	}
+	med := map[string]bench{}
+	for name, rs := range runs {
+		med[name] = bench{
+			ns:     median(rs, func(b bench) float64 { return b.ns }),
+			bytes:  median(rs, func(b bench) float64 { return b.bytes }),
+			allocs: median(rs, func(b bench) float64 { return b.allocs }),
+		}
+	}
+	return med, sc.Err()
+}
+
+func median(rs []bench, f func(bench) float64) float64 {
+	xs := make([]float64, len(rs))
+	for i, r := range rs {
+		xs[i] = f(r)
+	}
+	slices.Sort(xs)
+	return xs[len(xs)/2]
+}
+
+type coldResult struct {
+	Name        string  `json:"name"`
+	SizeArm64   int64   `json:"sizeArm64Bytes"`
+	FirstRespMs float64 `json:"firstResponseMedianMs"`
+	InitMs      float64 `json:"initDurationMedianMs"`
+	Runs        int     `json:"runs"`
+	RSS100KB    int64   `json:"rssAfter100KB"`
+	RSSEndKB    int64   `json:"rssAfterWarmKB"`
+	HWMKB       int64   `json:"peakRssKB"`
+	Warm        int     `json:"warmInvocations"`
+}
+
+type loadResult struct {
+	Store       string         `json:"store"`
+	Mix         string         `json:"mix"`
+	Concurrency int            `json:"concurrency"`
+	DurationS   float64        `json:"durationSeconds"`
+	Requests    int            `json:"requests"`
+	RPS         float64        `json:"throughputRps"`
+	P50Ms       float64        `json:"p50Ms"`
+	P90Ms       float64        `json:"p90Ms"`
+	P99Ms       float64        `json:"p99Ms"`
+	Errors      int            `json:"errors"`
+	Conflicts   int            `json:"conflicts409"`
+	Statuses    map[string]int `json:"statuses"`
+}
+
+func readJSON(path string, v any) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(b, v)
+}
+
+func cpuModel() string {
+	b, _ := os.ReadFile("/proc/cpuinfo")
+	for line := range strings.SplitSeq(string(b), "\n") {
+		if k, v, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(k) == "model name" {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "unknown"
+}
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	fs := strings.Fields(string(b))
+	if len(fs) < 3 {
+		return "unknown"
+	}
+	return strings.Join(fs[:3], " ")
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "met"
+	}
+	return "**missed**"
+}
+
+func report(dir string) (string, error) {
+	gt, err := parseGoTest(filepath.Join(dir, "gotest.txt"))
+	if err != nil {
+		return "", err
+	}
+	var cold []coldResult
+	if err := readJSON(filepath.Join(dir, "coldstart.json"), &cold); err != nil {
+		return "", err
+	}
+	var w bytes.Buffer
+	fmt.Fprintf(&w, "# Performance results\n\n")
+	fmt.Fprintf(&w, "Date: %s. Machine: %s, %d CPUs, %s/%s, %s; load average at the end of the run %s.\n",
+		time.Now().UTC().Format("2006-01-02 15:04 UTC"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
+		runtime.Version(), loadAvg())
+	fmt.Fprintf(&w, "Times are of this machine only; the ratios are the figures that describe the code. Reproduce with `make bench`.\n\n")
+
+	fmt.Fprintf(&w, "## Our overhead against the bare SDK calls (same process, in-process minidyn over HTTP; median of runs)\n\n")
+	fmt.Fprintf(&w, "| Benchmark | ns/op | B/op | allocs/op | ratio to bare | target |\n|---|---:|---:|---:|---:|---|\n")
+	pairs := [][2]string{{"UpdateHandler", "BareUpdateItem"}, {"EmailChangeHandler", "BareEmailChange"}}
+	for _, p := range pairs {
+		h, hok := gt[p[0]]
+		b, bok := gt[p[1]]
+		if !hok || !bok {
+			continue
+		}
+		r := h.ns / b.ns
+		fmt.Fprintf(&w, "| %s | %.0f | %.0f | %.0f | %.2f (B %.2f, allocs %.2f) | <= 1.2: %s |\n",
+			p[0], h.ns, h.bytes, h.allocs, r, h.bytes/b.bytes, h.allocs/b.allocs, verdict(r <= 1.2))
+		fmt.Fprintf(&w, "| %s | %.0f | %.0f | %.0f | 1 | |\n", p[1], b.ns, b.bytes, b.allocs)
+	}
+	for _, name := range []string{"VerifyHS256", "VerifyRS256"} {
+		if b, ok := gt[name]; ok {
+			fmt.Fprintf(&w, "| %s | %.0f | %.0f | %.0f | | no JWKS request after warm-up (asserted) |\n", name, b.ns, b.bytes, b.allocs)
+		}
+	}
+
+	fmt.Fprintf(&w, "\n## Cold start, size and memory (Runtime Interface Emulator, host architecture; sizes for linux/arm64 as deployed)\n\n")
+	fmt.Fprintf(&w, "| Function | arm64 size (MB) | first response, median (ms) | ratio to control | RIE Init Duration (ms) | RSS after 100 / %s warm (MB) | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|---:|\n", "N")
+	var ctl coldResult
+	for _, c := range cold {
+		if c.Name == "coldstart-control" {
+			ctl = c
+		}
+	}
+	for _, c := range cold {
+		ratio := c.FirstRespMs / ctl.FirstRespMs
+		fmt.Fprintf(&w, "| %s | %.1f | %.1f (%d runs) | %.2f | %.2f | %.1f / %.1f (N=%d) | %.1f |\n",
+			c.Name, float64(c.SizeArm64)/(1<<20), c.FirstRespMs, c.Runs, ratio, c.InitMs,
+			float64(c.RSS100KB)/1024, float64(c.RSSEndKB)/1024, c.Warm, float64(c.HWMKB)/1024)
+	}
+	fmt.Fprintf(&w, "\nTargets: first response <= 1.5x control; arm64 size <= 12 MB; peak RSS <= 40 MB with no growth from the 100th to the last warm invocation.\n")
+	for _, c := range cold {
+		if c.Name == "coldstart-control" {
+			continue
+		}
+		fmt.Fprintf(&w, "- %s: cold start %s, size %s, peak RSS %s, growth 100th→last %+.1f MB\n", c.Name,
+			verdict(c.FirstRespMs <= 1.5*ctl.FirstRespMs), verdict(c.SizeArm64 <= 12<<20), verdict(c.HWMKB <= 40<<10),
+			float64(c.RSSEndKB-c.RSS100KB)/1024)
+	}
+
+	loads, _ := filepath.Glob(filepath.Join(dir, "load-*.json"))
+	if len(loads) > 0 {
+		fmt.Fprintf(&w, "\n## Load (cmd/loadgen against the in-process `make run` server)\n\n")
+		fmt.Fprintf(&w, "| Store | mix | workers | seconds | requests | req/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | 409s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
+		for _, path := range loads {
+			var l loadResult
+			if err := readJSON(path, &l); err != nil {
+				return "", err
+			}
+			store := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "load-"), ".json")
+			fmt.Fprintf(&w, "| %s | %s | %d | %.0f | %d | %.0f | %.2f | %.2f | %.2f | %d | %d |\n",
+				store, l.Mix, l.Concurrency, l.DurationS, l.Requests, l.RPS, l.P50Ms, l.P90Ms, l.P99Ms, l.Errors, l.Conflicts)
+		}
+	}
+	return w.String(), nil
+}
