@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
@@ -70,7 +71,12 @@ const SessionClaim = "session"
 
 // Verifier checks bearer tokens.
 type Verifier struct {
-	parseOpts []jwt.ParseOption
+	parseOpts    []jwt.ParseOption
+	validateOpts []jwt.ValidateOption
+	// verified remembers tokens whose HS256 signature checked out, so that
+	// a warm function does not parse and verify the same admin token on
+	// every request. Nil in JWKS mode, where a key may leave the set.
+	verified *tokenCache
 }
 
 // NewVerifier builds a Verifier. In JWKS mode it fetches the key set once
@@ -98,20 +104,26 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	if now == nil {
 		now = time.Now
 	}
-	opts := []jwt.ParseOption{
-		jwt.WithKeyProvider(kp),
-		jwt.WithValidate(true),
+	vopts := []jwt.ValidateOption{
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
 		jwt.WithAcceptableSkew(cfg.Skew),
 		jwt.WithClock(jwt.ClockFunc(now)),
 	}
 	if cfg.Issuer != "" {
-		opts = append(opts, jwt.WithIssuer(cfg.Issuer))
+		vopts = append(vopts, jwt.WithIssuer(cfg.Issuer))
 	}
 	if cfg.Audience != "" {
-		opts = append(opts, jwt.WithAudience(cfg.Audience))
+		vopts = append(vopts, jwt.WithAudience(cfg.Audience))
 	}
-	return &Verifier{parseOpts: opts}, nil
+	opts := []jwt.ParseOption{jwt.WithKeyProvider(kp), jwt.WithValidate(true)}
+	for _, o := range vopts {
+		opts = append(opts, o)
+	}
+	v := &Verifier{parseOpts: opts, validateOpts: vopts}
+	if len(cfg.Secret) > 0 {
+		v.verified = &tokenCache{tokens: map[string]jwt.Token{}}
+	}
+	return v, nil
 }
 
 func cachedJWKS(ctx context.Context, url string, hc *http.Client) (jwk.Set, error) {
@@ -145,9 +157,19 @@ func BearerToken(header string) (string, error) {
 // Verify checks a token's signature and registered claims and returns its
 // claims. Every failure is ErrInvalidToken: the reason is not for the caller.
 func (v *Verifier) Verify(token string) (Claims, error) {
-	tok, err := jwt.ParseString(token, v.parseOpts...)
-	if err != nil {
-		return Claims{}, ErrInvalidToken
+	tok, ok := v.verified.get(token)
+	if ok {
+		// The signature of these exact bytes was checked with the same
+		// secret; the time claims are checked again, as on a first sight.
+		if err := jwt.Validate(tok, v.validateOpts...); err != nil {
+			return Claims{}, ErrInvalidToken
+		}
+	} else {
+		var err error
+		if tok, err = jwt.ParseString(token, v.parseOpts...); err != nil {
+			return Claims{}, ErrInvalidToken
+		}
+		v.verified.put(token, tok)
 	}
 	c := Claims{Subject: tok.Subject(), IssuedAt: tok.IssuedAt()}
 	if r, ok := tok.PrivateClaims()["role"].(string); ok {
@@ -160,6 +182,39 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 		c.Session = st
 	}
 	return c, nil
+}
+
+// maxCachedTokens bounds the cache; when full it starts again empty. Only
+// tokens with a valid signature enter it, so callers without the secret
+// cannot fill it.
+const maxCachedTokens = 256
+
+// tokenCache maps a token's exact text to its verified, parsed form.
+type tokenCache struct {
+	mu     sync.Mutex
+	tokens map[string]jwt.Token
+}
+
+func (c *tokenCache) get(token string) (jwt.Token, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.tokens[token]
+	return t, ok
+}
+
+func (c *tokenCache) put(token string, t jwt.Token) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.tokens) >= maxCachedTokens {
+		clear(c.tokens)
+	}
+	c.tokens[token] = t
 }
 
 // Authorize reads the Authorization header, verifies the token and checks
