@@ -95,6 +95,8 @@ type coldResult struct {
 	RSSEndKB    int64   `json:"rssAfterWarmKB"`
 	HWMKB       int64   `json:"peakRssKB"`
 	Warm        int     `json:"warmInvocations"`
+	FirstStatus string  `json:"firstStatuses"`
+	WarmStatus  string  `json:"warmStatuses"`
 }
 
 type loadResult struct {
@@ -197,9 +199,10 @@ func report(dir string) (string, error) {
 	}
 	for _, c := range cold {
 		ratio := c.FirstRespMs / ctl.FirstRespMs
-		fmt.Fprintf(&w, "| %s | %.1f | %.1f (%d runs) | %.2f | %.2f | %.1f / %.1f (N=%d) | %.1f |\n",
+		fmt.Fprintf(&w, "| %s | %.1f | %.1f (%d runs) | %.2f | %.2f | %.1f / %.1f (N=%d) | %.1f | %s; %s |\n",
 			c.Name, float64(c.SizeArm64)/(1<<20), c.FirstRespMs, c.Runs, ratio, c.InitMs,
-			float64(c.RSS100KB)/1024, float64(c.RSSEndKB)/1024, c.Warm, float64(c.HWMKB)/1024)
+			float64(c.RSS100KB)/1024, float64(c.RSSEndKB)/1024, c.Warm, float64(c.HWMKB)/1024,
+			strings.TrimPrefix(c.FirstStatus, "map"), strings.TrimPrefix(c.WarmStatus, "map"))
 	}
 	fmt.Fprintf(&w, "\nTargets: first response <= 1.5x control; arm64 size <= 12 MB; peak RSS <= 40 MB with no growth from the 100th to the last warm invocation.\n")
 	for _, c := range cold {

@@ -33,9 +33,9 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
+	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
@@ -103,15 +103,22 @@ func run(runs, warm int, out string) error {
 	if err := store.CreateTable(ctx, db, table); err != nil {
 		return err
 	}
-	if err := localdb.Seed(ctx, store.New(db, table, nil), time.Now()); err != nil {
+	hasher, err := secret.NewHasher(secret.DefaultParams())
+	if err != nil {
 		return err
 	}
-	tok, err := auth.Issuer{Secret: []byte(config.DevSecret)}.Sign("coldstart", auth.RoleAdmin, "", time.Hour)
+	if err := localdb.SeedWithSecrets(ctx, store.New(db, table, nil), hasher, time.Now()); err != nil {
+		return err
+	}
+	adminHash, err := hasher.Hash(config.DevAdminPassword)
 	if err != nil {
 		return err
 	}
 	env := append(os.Environ(),
+		// The sample events are signed with the development secret and name
+		// the demo clients, their secrets and the development admin.
 		"TABLE_NAME="+table, "ADMIN_JWT_SECRET="+config.DevSecret, "AWS_ENDPOINT_URL_DYNAMODB="+emb.URL,
+		"ADMIN_USERNAME="+config.DevAdminUsername, "ADMIN_PASSWORD_HASH="+adminHash,
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_TIMEOUT=10", "LOG_LEVEL=error",
 	)
@@ -125,7 +132,7 @@ func run(runs, warm int, out string) error {
 		if err := goBuild(ctx, arm, pkgs[name], "arm64", true); err != nil {
 			return err
 		}
-		ev, err := event(name, tok)
+		ev, err := event(name)
 		if err != nil {
 			return err
 		}
@@ -180,26 +187,14 @@ func size(path string) int64 {
 	return fi.Size()
 }
 
-// event is the function's sample event (events/<name>.json) carrying a
-// fresh admin token, or a minimal event for the control.
-func event(name, token string) ([]byte, error) {
+// event is the function's sample event (events/<name>.json) as it is, or
+// a minimal event for the control.
+func event(name string) ([]byte, error) {
 	b, err := os.ReadFile(filepath.Join("events", name+".json"))
 	if errors.Is(err, os.ErrNotExist) {
-		b = []byte(`{"version":"2.0","routeKey":"GET /","rawPath":"/","headers":{},"requestContext":{"http":{"method":"GET","path":"/"}}}`)
-	} else if err != nil {
-		return nil, err
+		return []byte(`{"version":"2.0","routeKey":"GET /","rawPath":"/","headers":{},"requestContext":{"http":{"method":"GET","path":"/"}}}`), nil
 	}
-	var ev map[string]any
-	if err := json.Unmarshal(b, &ev); err != nil {
-		return nil, fmt.Errorf("events/%s.json: %w", name, err)
-	}
-	h, _ := ev["headers"].(map[string]any)
-	if h == nil {
-		h = map[string]any{}
-	}
-	h["authorization"] = "Bearer " + token
-	ev["headers"] = h
-	return json.Marshal(ev)
+	return b, err
 }
 
 // emulator is one RIE process with its function.
