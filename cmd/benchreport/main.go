@@ -190,7 +190,7 @@ func report(dir string) (string, error) {
 	}
 
 	fmt.Fprintf(&w, "\n## Cold start, size and memory (Runtime Interface Emulator, host architecture; sizes for linux/arm64 as deployed)\n\n")
-	fmt.Fprintf(&w, "| Function | arm64 size (MB) | first response, median (ms) | ratio to control | RIE Init Duration (ms) | RSS after 100 / %s warm (MB) | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|---:|\n", "N")
+	fmt.Fprintf(&w, "| Function | arm64 size (MB) | first response, median (ms) | ratio to control | RIE Init Duration (ms) | RSS after 100 / %s warm (MB) | peak RSS (MB) | statuses cold; warm |\n|---|---:|---:|---:|---:|---:|---:|---|\n", "N")
 	var ctl coldResult
 	for _, c := range cold {
 		if c.Name == "coldstart-control" {
