@@ -100,15 +100,18 @@ func run(runs, warm int, out string) error {
 	if err != nil {
 		return err
 	}
-	if err := store.CreateTable(ctx, db, table); err != nil {
-		return err
-	}
 	hasher, err := secret.NewHasher(secret.DefaultParams())
 	if err != nil {
 		return err
 	}
-	if err := localdb.SeedWithSecrets(ctx, store.New(db, table, nil), hasher, time.Now()); err != nil {
-		return err
+	// Each function gets its own freshly seeded table: an event that resets
+	// John's secret must not revoke the token another function's event uses.
+	seeded := func(name string) (string, error) {
+		t := table + "-" + name
+		if err := store.CreateTable(ctx, db, t); err != nil {
+			return "", err
+		}
+		return t, localdb.SeedWithSecrets(ctx, store.New(db, t, nil), hasher, time.Now())
 	}
 	adminHash, err := hasher.Hash(config.DevAdminPassword)
 	if err != nil {
@@ -117,10 +120,13 @@ func run(runs, warm int, out string) error {
 	env := append(os.Environ(),
 		// The sample events are signed with the development secret and name
 		// the demo clients, their secrets and the development admin.
-		"TABLE_NAME="+table, "ADMIN_JWT_SECRET="+config.DevSecret, "AWS_ENDPOINT_URL_DYNAMODB="+emb.URL,
+		"ADMIN_JWT_SECRET="+config.DevSecret, "AWS_ENDPOINT_URL_DYNAMODB="+emb.URL,
 		"ADMIN_USERNAME="+config.DevAdminUsername, "ADMIN_PASSWORD_HASH="+adminHash,
 		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
 		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_TIMEOUT=10", "LOG_LEVEL=error",
+		// The development secret is refused outside local runs, and the
+		// emulator sets AWS_LAMBDA_FUNCTION_NAME as Lambda does.
+		"APP_ENV=local",
 	)
 
 	var results []Result
@@ -136,6 +142,11 @@ func run(runs, warm int, out string) error {
 		if err != nil {
 			return err
 		}
+		t, err := seeded(name)
+		if err != nil {
+			return err
+		}
+		env := append(env, "TABLE_NAME="+t)
 		r := Result{Name: name, Runs: runs, Warm: warm}
 		r.SizeHost, r.SizeArm64 = size(host), size(arm)
 		var first, inits []float64

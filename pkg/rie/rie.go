@@ -72,6 +72,22 @@ type Emulator struct {
 // function's output go to logs. Start returns once the emulator accepts
 // connections; Close stops it.
 func Start(ctx context.Context, emulatorPath, bootstrapPath string, env []string, logs io.Writer) (*Emulator, error) {
+	// A free port can be taken by another process between our probe and the
+	// emulator's bind (tests start emulators in parallel packages); the
+	// emulator then exits at once, and a second pair of ports is tried.
+	var err error
+	for range 3 {
+		var e *Emulator
+		if e, err = start(ctx, emulatorPath, bootstrapPath, env, logs); !errors.Is(err, errExitedEarly) {
+			return e, err
+		}
+	}
+	return nil, err
+}
+
+var errExitedEarly = errors.New("rie: emulator exited before listening")
+
+func start(ctx context.Context, emulatorPath, bootstrapPath string, env []string, logs io.Writer) (*Emulator, error) {
 	apiPort, err := freePort()
 	if err != nil {
 		return nil, err
@@ -106,7 +122,7 @@ func Start(ctx context.Context, emulatorPath, bootstrapPath string, env []string
 		select {
 		case err := <-e.done:
 			e.done <- err
-			return nil, fmt.Errorf("rie: emulator exited before listening: %v", err)
+			return nil, fmt.Errorf("%w: %v", errExitedEarly, err)
 		case <-ctx.Done():
 			e.Close()
 			return nil, ctx.Err()
