@@ -18,7 +18,7 @@ type Update struct {
 	Status            *Status    `json:"status,omitempty" validate:"omitnil,oneof=Active Inactive Suspended"`
 	AgentID           *string    `json:"agentId,omitempty" validate:"omitnil,agentid"`
 	TwilioPhoneNumber *string    `json:"twilioPhoneNumber,omitempty" validate:"omitnil,e164"`
-	Meta              MetaUpdate `json:"clientMeta"`
+	Meta              MetaUpdate `json:"clientMeta,omitzero"`
 }
 
 // MetaUpdate is the clientMeta part of an Update. Remove lists the optional
@@ -32,6 +32,22 @@ type MetaUpdate struct {
 	JobTitle     *string  `json:"jobTitle,omitempty" validate:"omitnil,max=100"`
 	Notes        *string  `json:"notes,omitempty" validate:"omitnil,max=2000"`
 	Remove       []string `json:"-"`
+}
+
+// MarshalJSON writes the fields the update sets and a null for each field
+// it removes, so that an encoded Update decodes to the same Update (Remove
+// is not a JSON field of its own).
+func (m MetaUpdate) MarshalJSON() ([]byte, error) {
+	out := make(map[string]*string, len(m.fields()))
+	for _, f := range m.fields() {
+		if *f.ptr != nil {
+			out[f.name] = *f.ptr
+		}
+	}
+	for _, name := range m.Remove {
+		out[name] = nil
+	}
+	return json.Marshal(out)
 }
 
 // IsEmpty reports whether the update changes nothing.
