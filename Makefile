@@ -15,7 +15,7 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all build run invoke token hash-password test test-moto bench lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 all: lint test
 
@@ -89,6 +89,15 @@ bench:
 	$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
 	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
 	$(GO) run ./cmd/benchreport -dir bench/out -o bench/results.md
+
+## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
+FUZZTIME ?= 10s
+FUZZ_TARGETS := ./pkg/client:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/api:FuzzClientID
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \
+	  $(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) -parallel 1 $${t%%:*}; \
+	done
 
 lint: vet fmt cfn-lint actionlint
 

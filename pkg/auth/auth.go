@@ -4,6 +4,8 @@ package auth
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -165,6 +167,9 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 			return Claims{}, ErrInvalidToken
 		}
 	} else {
+		if !numericDates(token) {
+			return Claims{}, ErrInvalidToken
+		}
 		var err error
 		if tok, err = jwt.ParseString(token, v.parseOpts...); err != nil {
 			return Claims{}, ErrInvalidToken
@@ -234,6 +239,36 @@ func (v *Verifier) Authorize(header, role string) (Claims, error) {
 	return c, nil
 }
 
+// numericDates reports whether the time claims present in the token's
+// payload are JSON numbers, as RFC 7519 §2 requires. jwx also accepts
+// numeric strings ("exp":"9999999999"), which no issuer of ours produces;
+// refusing them keeps the verifier from honouring a malformed claim. A
+// payload that does not decode is left for the parser to refuse.
+func numericDates(token string) bool {
+	_, rest, _ := strings.Cut(token, ".")
+	payload, _, _ := strings.Cut(rest, ".")
+	raw, err := base64.RawURLEncoding.DecodeString(payload)
+	if err != nil {
+		return true
+	}
+	var claims map[string]json.RawMessage
+	if json.Unmarshal(raw, &claims) != nil {
+		return true
+	}
+	for _, k := range []string{jwt.ExpirationKey, jwt.NotBeforeKey, jwt.IssuedAtKey} {
+		v, ok := claims[k]
+		if !ok {
+			continue
+		}
+		// A JSON number starts with a digit or '-'; json.Number would also
+		// take a quoted numeric string.
+		if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
+			return false
+		}
+	}
+	return true
+}
+
 // hmacKeys offers the shared secret for HS256 only.
 type hmacKeys struct{ secret []byte }
 
@@ -276,12 +311,17 @@ func (k jwksKeys) FetchKeys(_ context.Context, sink jws.KeySink, sig *jws.Signat
 	return nil
 }
 
-// checkHeaders refuses algorithms outside the allowed list and any critical
-// extension (we understand none, RFC 7515 §4.1.11).
+// checkHeaders refuses algorithms outside the allowed list, any critical
+// extension (we understand none, RFC 7515 §4.1.11) and a content type: "cty"
+// marks a nested JWT (RFC 7519 §5.2), which jwx would unwrap, and our
+// tokens are never nested.
 func checkHeaders(sig *jws.Signature, allowed ...jwa.SignatureAlgorithm) error {
 	h := sig.ProtectedHeaders()
 	if len(h.Critical()) > 0 {
 		return errors.New("unsupported critical header")
+	}
+	if h.ContentType() != "" {
+		return errors.New("nested or typed content not accepted")
 	}
 	for _, a := range allowed {
 		if h.Algorithm() == a {

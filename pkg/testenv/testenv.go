@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -64,11 +65,25 @@ type Env struct {
 	Issuer   auth.Issuer
 	Embedded *server.Server // nil when running against an external emulator
 	Logs     *SyncBuffer    // everything the handler logged
+	Bodies   *SyncBuffer    // every response body Do read, one per line
 
 	spec  *apispec.Validator
 	mu    sync.Mutex
 	calls []string
+	fault Fault
 }
+
+// Fault intercepts one attempt of a DynamoDB operation at the transport
+// edge of the handler's SDK client (after the SDK's retry loop, so the SDK
+// retries what a Fault returns as it would a real response). send performs
+// the real request; a Fault may skip it (the request never reaches the
+// store), call it and then fail (the response is lost), or block.
+type Fault func(ctx context.Context, op string, send func() error) error
+
+// LogDirEnv names a directory where every Env writes its handler logs and
+// response bodies when its test ends, so that a TestMain can check all the
+// output of a suite (see pkg/api's TestMain).
+const LogDirEnv = "TESTENV_LOG_DIR"
 
 // Option adjusts the configuration before the handler is built.
 type Option func(*config.Config)
@@ -77,7 +92,10 @@ type Option func(*config.Config)
 func New(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
 	ctx := context.Background()
-	e := &Env{Logs: &SyncBuffer{}}
+	e := &Env{Logs: &SyncBuffer{}, Bodies: &SyncBuffer{}}
+	if dir := os.Getenv(LogDirEnv); dir != "" {
+		tb.Cleanup(func() { e.dump(tb, dir) })
+	}
 	endpoint := os.Getenv("TEST_DYNAMODB_ENDPOINT")
 	if endpoint == "" {
 		emb := localdb.Start()
@@ -85,7 +103,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 		endpoint, e.Embedded = emb.URL, emb.Server
 	}
 	db, err := localdb.Client(ctx, endpoint, func(o *dynamodb.Options) {
-		o.APIOptions = append(o.APIOptions, e.countCalls)
+		o.APIOptions = append(o.APIOptions, e.countCalls, e.injectFaults)
 	})
 	if err != nil {
 		tb.Fatal(err)
@@ -134,6 +152,42 @@ func (e *Env) countCalls(stack *middleware.Stack) error {
 			e.mu.Unlock()
 			return next.HandleInitialize(ctx, in)
 		}), middleware.After)
+}
+
+// injectFaults runs every attempt through the current Fault, if any.
+func (e *Env) injectFaults(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("testenv.fault",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (out middleware.FinalizeOutput, md middleware.Metadata, err error) {
+			e.mu.Lock()
+			f := e.fault
+			e.mu.Unlock()
+			if f == nil {
+				return next.HandleFinalize(ctx, in)
+			}
+			err = f(ctx, awsmw.GetOperationName(ctx), func() error {
+				out, md, err = next.HandleFinalize(ctx, in)
+				return err
+			})
+			return out, md, err
+		}), middleware.After)
+}
+
+// SetFault installs f for the handler's DynamoDB calls; nil removes it.
+func (e *Env) SetFault(f Fault) {
+	e.mu.Lock()
+	e.fault = f
+	e.mu.Unlock()
+}
+
+func (e *Env) dump(tb testing.TB, dir string) {
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	base := filepath.Join(dir, hex.EncodeToString(id))
+	for suffix, buf := range map[string]*SyncBuffer{".log": e.Logs, ".bodies": e.Bodies} {
+		if err := os.WriteFile(base+suffix, []byte(buf.String()), 0o600); err != nil {
+			tb.Errorf("testenv: keep output: %v", err)
+		}
+	}
 }
 
 // Calls returns the DynamoDB operations sent since the last call, and resets.
@@ -190,6 +244,7 @@ func (e *Env) Do(tb testing.TB, method, path, body string, headers ...string) Re
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
+	e.Bodies.Write(append(b, '\n'))
 	if err := e.spec.CheckResponse(req.Context(), req, resp.StatusCode, resp.Header, b); err != nil {
 		tb.Errorf("response not in the contract: %v", err)
 	}
