@@ -1,0 +1,412 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/testenv"
+)
+
+// The race suite drives random operations from 32 goroutines through the
+// HTTP handlers and then checks the table itself. Concurrent requests make
+// per-request before/after snapshots meaningless, so what a refusal (409)
+// or a lost race must not do is checked at the end, exactly:
+//   - every write bumps the client's version by one, so a client's final
+//     version minus its first lies between the number of 200s it got and
+//     that plus the number of ambiguous answers (5xx): a refused request
+//     that wrote anything to the client shows up as a version too high;
+//   - a refused request that wrote a lock shows up as a lock whose owner
+//     does not hold the value, or as a value held twice;
+//   - a client's email and Twilio number are values that some request for
+//     it was acknowledged for (or answered ambiguously), or its first ones;
+//   - plain fields and status of client i are written only by goroutine i
+//     (ownership), so their final value is the last one acknowledged, or a
+//     later ambiguous write.
+// RACE_SEED replays a run's per-goroutine operation sequences (the
+// interleaving is the scheduler's); RACE_OPS sets the number of operations.
+
+const (
+	raceGoroutines = 32
+	raceClients    = 20
+	racePool       = 24 // emails and numbers: a few more than clients
+)
+
+func raceEmail(i int) string  { return fmt.Sprintf("user%02d@race.test", i) }
+func raceNumber(i int) string { return fmt.Sprintf("+1555010%04d", i) }
+func raceID(i int) string     { return fmt.Sprintf("race_client_%02d", i) }
+
+// raceOp is one line of the operation log.
+type raceOp struct {
+	G, Seq   int
+	Kind     string
+	ClientID string
+	Body     string
+	Status   int
+	Resp     string `json:",omitempty"`
+}
+
+// fieldWrite is one write by a field's owner, in the owner's order.
+type fieldWrite struct {
+	value string
+	acked bool // 200; false means ambiguous (5xx or no answer)
+}
+
+// raceLedger is what the goroutines learnt from the answers.
+type raceLedger struct {
+	mu        sync.Mutex
+	ops       []raceOp
+	acked     map[string]int                     // client → 200s
+	ambiguous map[string]int                     // client → 5xx / transport errors
+	values    map[string]map[string]bool         // client → "email:x" / "number:n" it may hold
+	owned     map[string]map[string][]fieldWrite // client → field → owner's writes
+	created   map[string]client.Client
+	refused   []string // ids whose Create was refused
+}
+
+func (l *raceLedger) record(op raceOp, ambiguous bool, holds []string, owned map[string]string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.ops = append(l.ops, op)
+	if op.Status == 200 || ambiguous {
+		if op.Status == 200 {
+			l.acked[op.ClientID]++
+		} else {
+			l.ambiguous[op.ClientID]++
+		}
+		for _, h := range holds {
+			l.values[op.ClientID][h] = true
+		}
+		for f, v := range owned {
+			l.owned[op.ClientID][f] = append(l.owned[op.ClientID][f], fieldWrite{v, op.Status == 200})
+		}
+	}
+}
+
+func envInt(name string, def int64) int64 {
+	if s := os.Getenv(name); s != "" {
+		if n, err := strconv.ParseInt(s, 10, 64); err == nil {
+			return n
+		}
+	}
+	return def
+}
+
+// randomCase spells an email in a random mix of cases: locks compare
+// case-insensitively.
+func randomCase(r *rand.Rand, s string) string {
+	b := []byte(s)
+	for i := range b {
+		if r.IntN(4) == 0 {
+			b[i] = strings.ToUpper(string(b[i]))[0]
+		}
+	}
+	return string(b)
+}
+
+func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
+	seed := uint64(envInt("RACE_SEED", time.Now().UnixNano()))
+	total := int(envInt("RACE_OPS", 512))
+	e := testenv.New(t)
+	token := e.AdminToken(t)
+	l := &raceLedger{
+		acked: map[string]int{}, ambiguous: map[string]int{}, values: map[string]map[string]bool{},
+		owned: map[string]map[string][]fieldWrite{}, created: map[string]client.Client{},
+	}
+	now := time.Now().UTC()
+	first := map[string]client.Client{}
+	for i := range raceClients {
+		c := client.Client{
+			ClientID: raceID(i), Status: client.StatusActive, AgentID: "agent_" + strconv.Itoa(i),
+			TwilioPhoneNumber: raceNumber(i),
+			Meta:              client.Meta{FullName: "Race " + strconv.Itoa(i), Email: raceEmail(i), City: "Start", Notes: "race notes start"},
+			CreatedAt:         now, UpdatedAt: now, Version: 1, TokensValidAfter: now,
+		}
+		if err := e.Store.Create(t.Context(), c, ""); err != nil {
+			t.Fatal(err)
+		}
+		first[c.ClientID] = c
+		l.values[c.ClientID] = map[string]bool{"email:" + c.Meta.Email: true, "number:" + c.TwilioPhoneNumber: true}
+		l.owned[c.ClientID] = map[string][]fieldWrite{
+			"status": {{string(c.Status), true}}, "agentId": {{c.AgentID, true}},
+			"city": {{c.Meta.City, true}}, "notes": {{c.Meta.Notes, true}},
+		}
+	}
+	e.Calls()
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		f, err := os.CreateTemp("", "race-ops-*.json")
+		if err == nil {
+			_ = json.NewEncoder(f).Encode(l.ops)
+			_ = f.Close()
+			t.Logf("operation log: %s", f.Name())
+		}
+		t.Logf("replay the per-goroutine operations with RACE_SEED=%d RACE_OPS=%d", seed, total)
+	})
+
+	send := func(id, body string) (int, string, error) {
+		req, err := http.NewRequest(http.MethodPut, e.URL+"/admin/clients/"+id, strings.NewReader(body))
+		if err != nil {
+			return 0, "", err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return 0, "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		e.Bodies.Write(append(b, '\n'))
+		return resp.StatusCode, string(b), err
+	}
+	// moto rolls a cancelled transaction back by restoring a copy of the
+	// whole table taken when the transaction started (moto/dynamodb/models
+	// transact_write_items), without a lock: concurrent writes committed in
+	// between are lost and acknowledged writes vanish. Against moto the
+	// goroutines therefore take turns, which still checks the operations and
+	// the invariants on a second implementation, but not the races.
+	var turns sync.Mutex
+	serial := e.Embedded == nil
+	if serial {
+		t.Log("external emulator: requests are serialised (moto's transactions are not atomic under concurrency)")
+	}
+	unexpected := make(chan string, total)
+	var wg sync.WaitGroup
+	for g := range raceGoroutines {
+		wg.Go(func() {
+			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			for seq := range total / raceGoroutines {
+				if serial {
+					turns.Lock()
+				}
+				op := raceOp{G: g, Seq: seq}
+				var holds []string
+				owned := map[string]string{}
+				kinds := []string{"email", "number", "both", "create"}
+				if g < raceClients {
+					// Goroutine g alone writes client g's status and plain fields.
+					kinds = []string{"email", "number", "both", "status", "plain", "plain"}
+				}
+				op.Kind = kinds[r.IntN(len(kinds))]
+				target := r.IntN(raceClients)
+				switch op.Kind {
+				case "email":
+					em := randomCase(r, raceEmail(r.IntN(racePool)))
+					op.Body, holds = fmt.Sprintf(`{"clientMeta":{"email":%q}}`, em), []string{"email:" + em}
+				case "number":
+					n := raceNumber(r.IntN(racePool))
+					op.Body, holds = fmt.Sprintf(`{"twilioPhoneNumber":%q}`, n), []string{"number:" + n}
+				case "both":
+					em, n := randomCase(r, raceEmail(r.IntN(racePool))), raceNumber(r.IntN(racePool))
+					op.Body = fmt.Sprintf(`{"twilioPhoneNumber":%q,"clientMeta":{"email":%q}}`, n, em)
+					holds = []string{"email:" + em, "number:" + n}
+				case "status":
+					target = g
+					s := []string{"Active", "Inactive", "Suspended"}[r.IntN(3)]
+					op.Body, owned["status"] = fmt.Sprintf(`{"status":%q}`, s), s
+				case "plain":
+					target = g
+					v := fmt.Sprintf("g%d-%d", g, seq)
+					switch r.IntN(3) {
+					case 0:
+						op.Body, owned["agentId"] = fmt.Sprintf(`{"agentId":"agent_%s"}`, v), "agent_"+v
+					case 1:
+						op.Body, owned["city"] = fmt.Sprintf(`{"clientMeta":{"city":"City %s"}}`, v), "City "+v
+					default:
+						op.Body, owned["city"], owned["notes"] = fmt.Sprintf(`{"clientMeta":{"city":"Town %s","notes":"race notes %s"}}`, v, v), "Town "+v, "race notes "+v
+					}
+				case "create":
+					c := client.Client{
+						ClientID: fmt.Sprintf("race_new_%02d_%03d", g, seq), Status: client.StatusActive, AgentID: "agent_new",
+						// Creates also draw from a few values swaps never use,
+						// so that some succeed.
+						TwilioPhoneNumber: raceNumber(r.IntN(racePool + 8)),
+						Meta:              client.Meta{FullName: "New", Email: raceEmail(r.IntN(racePool + 8))},
+						CreatedAt:         now, UpdatedAt: now, Version: 1, TokensValidAfter: now,
+					}
+					op.ClientID, op.Body = c.ClientID, c.Meta.Email+" "+c.TwilioPhoneNumber
+					err := e.Store.Create(context.Background(), c, "")
+					l.mu.Lock()
+					switch {
+					case err == nil:
+						op.Status = 201
+						l.created[c.ClientID] = c
+					case errors.Is(err, client.ErrEmailTaken), errors.Is(err, client.ErrPhoneTaken):
+						op.Status = 409
+						l.refused = append(l.refused, c.ClientID)
+					default:
+						op.Status, op.Resp = 500, err.Error()
+						unexpected <- fmt.Sprintf("create %s: %v", c.ClientID, err)
+					}
+					l.ops = append(l.ops, op)
+					l.mu.Unlock()
+					if serial {
+						turns.Unlock()
+					}
+					continue
+				}
+				op.ClientID = raceID(target)
+				status, body, err := send(op.ClientID, op.Body)
+				op.Status = status
+				if status != 200 {
+					op.Resp = body
+				}
+				ambiguous := err != nil || status >= 500
+				switch {
+				case err != nil:
+					op.Resp = err.Error()
+				case status == 200, status == 409 && op.Kind != "status" && op.Kind != "plain", status == 503:
+				default:
+					unexpected <- fmt.Sprintf("%s %s: %d %s", op.ClientID, op.Body, status, body)
+				}
+				l.record(op, ambiguous, holds, owned)
+				if serial {
+					turns.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(unexpected)
+	for u := range unexpected {
+		t.Errorf("unexpected answer: %s", u)
+	}
+	checkRaceTable(t, e, l, first)
+	counts, succeeded := map[int]int{}, map[string]int{}
+	for _, op := range l.ops {
+		counts[op.Status]++
+		if op.Status == 200 || op.Status == 201 {
+			succeeded[op.Kind]++
+		}
+	}
+	t.Logf("seed %d: %d operations, answers by status %v, successes by kind %v", seed, len(l.ops), counts, succeeded)
+	// A run where no swap succeeded would prove nothing about them.
+	for _, kind := range []string{"email", "number", "status", "plain"} {
+		if total >= 320 && succeeded[kind] == 0 {
+			t.Errorf("no %s operation succeeded", kind)
+		}
+	}
+}
+
+// checkRaceTable reads the table and checks every invariant.
+func checkRaceTable(t *testing.T, e *testenv.Env, l *raceLedger, first map[string]client.Client) {
+	t.Helper()
+	type item struct {
+		PK                string            `json:"pk"`
+		ClientID          string            `json:"clientId"`
+		Status            string            `json:"status"`
+		AgentID           string            `json:"agentId"`
+		TwilioPhoneNumber string            `json:"twilioPhoneNumber"`
+		Meta              map[string]string `json:"clientMeta"`
+		Version           int64             `json:"version"`
+	}
+	clients := map[string]item{}
+	emailLocks, numberLocks := map[string]string{}, map[string]string{}
+	for _, line := range e.Snapshot(t) {
+		var it item
+		if err := json.Unmarshal([]byte(line), &it); err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case strings.HasPrefix(it.PK, "CLIENT#"):
+			clients[it.ClientID] = it
+		case strings.HasPrefix(it.PK, "EMAIL#"):
+			emailLocks[strings.TrimPrefix(it.PK, "EMAIL#")] = it.ClientID
+		case strings.HasPrefix(it.PK, "PHONE#"):
+			numberLocks[strings.TrimPrefix(it.PK, "PHONE#")] = it.ClientID
+		default:
+			t.Errorf("unknown item %s", line)
+		}
+	}
+	emailOwner, numberOwner := map[string]string{}, map[string]string{}
+	for id, c := range clients {
+		em := strings.ToLower(c.Meta["email"])
+		if o, dup := emailOwner[em]; dup {
+			t.Errorf("clients %s and %s share the email %s", o, id, em)
+		}
+		emailOwner[em] = id
+		if o, dup := numberOwner[c.TwilioPhoneNumber]; dup && c.TwilioPhoneNumber != "" {
+			t.Errorf("clients %s and %s share the Twilio number %s", o, id, c.TwilioPhoneNumber)
+		}
+		numberOwner[c.TwilioPhoneNumber] = id
+		if emailLocks[em] != id {
+			t.Errorf("client %s holds %s but the lock names %q", id, em, emailLocks[em])
+		}
+		if c.TwilioPhoneNumber != "" && numberLocks[c.TwilioPhoneNumber] != id {
+			t.Errorf("client %s holds %s but the lock names %q", id, c.TwilioPhoneNumber, numberLocks[c.TwilioPhoneNumber])
+		}
+	}
+	for v, owner := range emailLocks {
+		if c, ok := clients[owner]; !ok || strings.ToLower(c.Meta["email"]) != v {
+			t.Errorf("lock EMAIL#%s names %s, which does not hold it", v, owner)
+		}
+	}
+	for v, owner := range numberLocks {
+		if c, ok := clients[owner]; !ok || c.TwilioPhoneNumber != v {
+			t.Errorf("lock PHONE#%s names %s, which does not hold it", v, owner)
+		}
+	}
+	for id := range first {
+		c, ok := clients[id]
+		if !ok {
+			t.Errorf("client %s disappeared", id)
+			continue
+		}
+		if !l.values[id]["email:"+c.Meta["email"]] {
+			t.Errorf("client %s holds email %s, which no acknowledged or ambiguous request gave it", id, c.Meta["email"])
+		}
+		if !l.values[id]["number:"+c.TwilioPhoneNumber] {
+			t.Errorf("client %s holds number %s, which no acknowledged or ambiguous request gave it", id, c.TwilioPhoneNumber)
+		}
+		writes := c.Version - first[id].Version
+		if lo, hi := int64(l.acked[id]), int64(l.acked[id]+l.ambiguous[id]); writes < lo || writes > hi {
+			t.Errorf("client %s: %d writes applied, but %d were acknowledged and %d ambiguous (a refused request wrote, or an acknowledged one was lost)",
+				id, writes, l.acked[id], l.ambiguous[id])
+		}
+		got := map[string]string{"status": c.Status, "agentId": c.AgentID, "city": c.Meta["city"], "notes": c.Meta["notes"]}
+		for field, ws := range l.owned[id] {
+			last := 0
+			for i, w := range ws {
+				if w.acked {
+					last = i
+				}
+			}
+			ok := false
+			for _, w := range ws[last:] {
+				ok = ok || w.value == got[field]
+			}
+			if !ok {
+				t.Errorf("client %s lost %s: holds %q, last acknowledged %q", id, field, got[field], ws[last].value)
+			}
+		}
+	}
+	for id, want := range l.created {
+		c, ok := clients[id]
+		if !ok || c.Meta["email"] != want.Meta.Email || c.TwilioPhoneNumber != want.TwilioPhoneNumber || c.Version != 1 {
+			t.Errorf("created client %s: stored %+v", id, c)
+		}
+	}
+	for _, id := range l.refused {
+		if _, ok := clients[id]; ok {
+			t.Errorf("refused create %s left a client", id)
+		}
+	}
+	if t.Failed() {
+		return
+	}
+	t.Logf("%d clients, %d email locks, %d number locks", len(clients), len(emailLocks), len(numberLocks))
+}
