@@ -90,3 +90,35 @@ func TestNewHasherRunsNoArgon2(t *testing.T) {
 		t.Errorf("NewHasher allocated %d bytes; an argon2 run at init?", n)
 	}
 }
+
+// TestVerifyDoesTheSameWorkForUnknownAccounts checks that a sign-in for an
+// account that does not exist (empty hash) or whose stored hash is
+// unreadable costs the same argon2id work as a real one, so that timing
+// does not reveal which accounts exist. argon2id's cost is its memory, so
+// the work is measured as bytes allocated, which is deterministic where
+// wall time is not.
+func TestVerifyDoesTheSameWorkForUnknownAccounts(t *testing.T) {
+	p := secret.Params{Memory: 4 * 1024, Time: 1, Threads: 1}
+	h, err := secret.NewHasher(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := secret.Generate()
+	hash, _ := h.Hash(s)
+	allocated := func(f func()) uint64 {
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		f()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	known := allocated(func() { h.Verify(hash, s+"x") })
+	if known < uint64(p.Memory)*1024 {
+		t.Fatalf("a real verification allocated %d bytes, less than argon2id's %d KiB: the measure is wrong", known, p.Memory)
+	}
+	for name, stored := range map[string]string{"unknown account": "", "malformed hash": "$argon2id$v=19$m=4096,t=1,p=1$!!$!!"} {
+		if got := allocated(func() { h.Verify(stored, s) }); got < known*9/10 {
+			t.Errorf("%s: verification allocated %d bytes, a real one %d: the missing work reveals the account", name, got, known)
+		}
+	}
+}
