@@ -99,6 +99,11 @@ fuzz:
 	  $(GO) test -run '^$$' -fuzz "^$${t##*:}$$" -fuzztime $(FUZZTIME) -parallel 1 $${t%%:*}; \
 	done
 
+## race-long: the race suite with RACE_OPS operations (replay one with RACE_SEED=<seed>)
+RACE_OPS ?= 20000
+race-long:
+	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./pkg/api
+
 lint: vet fmt cfn-lint actionlint
 
 vet:
