@@ -1,9 +1,7 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -31,6 +29,7 @@ import (
 //     does not hold the value, or as a value held twice;
 //   - a client's email and Twilio number are values that some request for
 //     it was acknowledged for (or answered ambiguously), or its first ones;
+//   - a 409 or 412 is a refusal, so it counts for nothing above;
 //   - plain fields and status of client i are written only by goroutine i
 //     (ownership), so their final value is the last one acknowledged, or a
 //     later ambiguous write.
@@ -53,6 +52,7 @@ type raceOp struct {
 	Kind     string
 	ClientID string
 	Body     string
+	IfMatch  string `json:",omitempty"`
 	Status   int
 	Resp     string `json:",omitempty"`
 }
@@ -157,13 +157,16 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 		t.Logf("replay the per-goroutine operations with RACE_SEED=%d RACE_OPS=%d", seed, total)
 	})
 
-	send := func(id, body string) (int, string, error) {
-		req, err := http.NewRequest(http.MethodPut, e.URL+"/admin/clients/"+id, strings.NewReader(body))
+	send := func(method, path, body string, headers ...string) (int, string, error) {
+		req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
 		if err != nil {
 			return 0, "", err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header.Set("Content-Type", "application/json")
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
 		resp, err := http.DefaultClient.Do(req)
 		if err != nil {
 			return 0, "", err
@@ -199,7 +202,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 				kinds := []string{"email", "number", "both", "create"}
 				if g < raceClients {
 					// Goroutine g alone writes client g's status and plain fields.
-					kinds = []string{"email", "number", "both", "status", "plain", "plain"}
+					kinds = []string{"email", "number", "both", "status", "plain", "plain", "ifmatch", "reset"}
 				}
 				op.Kind = kinds[r.IntN(len(kinds))]
 				target := r.IntN(raceClients)
@@ -229,6 +232,14 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 					default:
 						op.Body, owned["city"], owned["notes"] = fmt.Sprintf(`{"clientMeta":{"city":"Town %s","notes":"race notes %s"}}`, v, v), "Town "+v, "race notes "+v
 					}
+				case "ifmatch":
+					// A version that may or may not be current: 200 or 412.
+					target = g
+					v := fmt.Sprintf("g%d-%d", g, seq)
+					op.Body, owned["agentId"] = fmt.Sprintf(`{"agentId":"agent_%s"}`, v), "agent_"+v
+					op.IfMatch = fmt.Sprintf(`"%d"`, 1+r.IntN(8))
+				case "reset":
+					target = g
 				case "create":
 					c := client.Client{
 						ClientID: fmt.Sprintf("race_new_%02d_%03d", g, seq), Status: client.StatusActive, AgentID: "agent_new",
@@ -238,19 +249,21 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 						Meta:              client.Meta{FullName: "New", Email: raceEmail(r.IntN(racePool + 8))},
 						CreatedAt:         now, UpdatedAt: now, Version: 1, TokensValidAfter: now,
 					}
-					op.ClientID, op.Body = c.ClientID, c.Meta.Email+" "+c.TwilioPhoneNumber
-					err := e.Store.Create(context.Background(), c, "")
+					op.ClientID = c.ClientID
+					op.Body = fmt.Sprintf(`{"clientId":%q,"status":"Active","agentId":"agent_new","twilioPhoneNumber":%q,"clientMeta":{"fullName":"New","email":%q,"phone":"+12125550100"}}`,
+						c.ClientID, c.TwilioPhoneNumber, c.Meta.Email)
+					status, body, err := send(http.MethodPost, "/admin/clients", op.Body)
+					op.Status = status
 					l.mu.Lock()
 					switch {
-					case err == nil:
-						op.Status = 201
+					case err == nil && status == 201:
 						l.created[c.ClientID] = c
-					case errors.Is(err, client.ErrEmailTaken), errors.Is(err, client.ErrPhoneTaken):
-						op.Status = 409
+					case err == nil && status == 409:
+						op.Resp = body
 						l.refused = append(l.refused, c.ClientID)
 					default:
-						op.Status, op.Resp = 500, err.Error()
-						unexpected <- fmt.Sprintf("create %s: %v", c.ClientID, err)
+						op.Resp = fmt.Sprint(body, err)
+						unexpected <- fmt.Sprintf("create %s: %d %s %v", c.ClientID, status, body, err)
 					}
 					l.ops = append(l.ops, op)
 					l.mu.Unlock()
@@ -260,16 +273,28 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 					continue
 				}
 				op.ClientID = raceID(target)
-				status, body, err := send(op.ClientID, op.Body)
+				var status int
+				var body string
+				var err error
+				switch {
+				case op.Kind == "reset":
+					status, body, err = send(http.MethodPost, "/admin/clients/"+op.ClientID+"/reset-secret", "")
+				case op.IfMatch != "":
+					status, body, err = send(http.MethodPut, "/admin/clients/"+op.ClientID, op.Body, "If-Match", op.IfMatch)
+				default:
+					status, body, err = send(http.MethodPut, "/admin/clients/"+op.ClientID, op.Body)
+				}
 				op.Status = status
-				if status != 200 {
-					op.Resp = body
+				if status != 200 && op.Kind != "reset" {
+					op.Resp = body // a reset's 200 holds the new secret: not logged
 				}
 				ambiguous := err != nil || status >= 500
 				switch {
 				case err != nil:
 					op.Resp = err.Error()
-				case status == 200, status == 409 && op.Kind != "status" && op.Kind != "plain", status == 503:
+				case status == 200, status == 503,
+					status == 409 && (op.Kind == "email" || op.Kind == "number" || op.Kind == "both"),
+					status == 412 && op.Kind == "ifmatch":
 				default:
 					unexpected <- fmt.Sprintf("%s %s: %d %s", op.ClientID, op.Body, status, body)
 				}
@@ -295,7 +320,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 	}
 	t.Logf("seed %d: %d operations, answers by status %v, successes by kind %v", seed, len(l.ops), counts, succeeded)
 	// A run where no swap succeeded would prove nothing about them.
-	for _, kind := range []string{"email", "number", "status", "plain"} {
+	for _, kind := range []string{"email", "number", "status", "plain", "reset", "create"} {
 		if total >= 320 && succeeded[kind] == 0 {
 			t.Errorf("no %s operation succeeded", kind)
 		}
