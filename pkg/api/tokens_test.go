@@ -32,6 +32,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
 
@@ -68,13 +69,13 @@ func b64JSON(t *testing.T, v any) string {
 }
 
 // claimsFor are the claims of a valid token for role at now.
-func claimsFor(role string, now time.Time) map[string]any {
+func claimsFor(role, session string, now time.Time) map[string]any {
 	c := map[string]any{
 		"sub": "attacker", "role": role, "iss": attackIss, "aud": attackAud,
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
 	if role == auth.RoleClient {
-		c["clientId"] = attackClient
+		c["sub"], c["clientId"], c[auth.SessionClaim] = attackClient, attackClient, session
 	}
 	return c
 }
@@ -127,7 +128,7 @@ func unsigned(t *testing.T, alg string, claims map[string]any) string {
 	return b64JSON(t, map[string]any{"alg": alg, "typ": "JWT"}) + "." + b64JSON(t, claims) + "."
 }
 
-func bearer(tok string) []string { return []string{"Bearer " + tok} }
+func bearerValue(tok string) []string { return []string{"Bearer " + tok} }
 
 // otherRole is a valid role that is not role.
 func otherRole(role string) string {
@@ -169,10 +170,10 @@ func publicJWK(t *testing.T, key any, kid string) jwk.Key {
 
 // hs256Attacks are the cases for HS256 mode with issuer and audience
 // configured, for a route that requires role.
-func hs256Attacks(t *testing.T, role string) []attack {
+func hs256Attacks(t *testing.T, role, session string) []attack {
 	secret := []byte(testenv.Secret)
 	now := time.Now()
-	good := claimsFor(role, now)
+	good := claimsFor(role, session, now)
 	valid := sign(t, jwa.HS256, secret, good, nil)
 	parts := strings.Split(valid, ".")
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
@@ -204,47 +205,47 @@ func hs256Attacks(t *testing.T, role string) []attack {
 	return []attack{
 		{"no Authorization header", nil, unauthorized},
 		{"empty Authorization header", []string{""}, unauthorized},
-		{"alg none, empty signature", bearer(unsigned(t, "none", good)), unauthorized},
-		{"alg None", bearer(unsigned(t, "None", good)), unauthorized},
-		{"alg NONE", bearer(unsigned(t, "NONE", good)), unauthorized},
-		{"alg nOnE", bearer(unsigned(t, "nOnE", good)), unauthorized},
-		{"alg none with a valid signature kept", bearer(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2]), unauthorized},
-		{"alg empty with a valid signature kept", bearer(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2]), unauthorized},
-		{"HS512 with the right secret", bearer(sign(t, jwa.HS512, secret, good, nil)), unauthorized},
-		{"HS384 with the right secret", bearer(sign(t, jwa.HS384, secret, good, nil)), unauthorized},
-		{"RS256 with an attacker's key", bearer(sign(t, jwa.RS256, attacker, good, nil)), unauthorized},
-		{"another secret", bearer(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil)), unauthorized},
-		{"signature bit-flipped", bearer(parts[0] + "." + parts[1] + "." + b64(sig)), unauthorized},
-		{"signature empty", bearer(parts[0] + "." + parts[1] + "."), unauthorized},
-		{"payload altered after signing (role)", bearer(sp[0] + "." + b64JSON(t, good) + "." + sp[2]), unauthorized},
-		{"payload altered after signing (exp)", bearer(lp[0] + "." + b64JSON(t, good) + "." + lp[2]), unauthorized},
-		{"exp missing", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil)), unauthorized},
-		{"exp past", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"exp not a number", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil)), unauthorized},
-		{"exp boolean", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil)), unauthorized},
-		{"nbf in the future beyond skew", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"iat in the future beyond skew", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"wrong iss", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil)), unauthorized},
-		{"iss missing", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil)), unauthorized},
-		{"wrong aud", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil)), unauthorized},
-		{"aud missing", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil)), unauthorized},
-		{"role missing", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil)), forbidden},
-		{"role capitalised", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil)), forbidden},
-		{"role as an array", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil)), forbidden},
-		{"role with a trailing space", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil)), forbidden},
-		{"the other role", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)), forbidden},
-		{"crit with an unknown extension", bearer(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true})), unauthorized},
-		{"jku naming another key set", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"})), unauthorized},
-		{"x5u naming another key", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL})), unauthorized},
-		{"jwk header with another key", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
-		{"JWE of a valid token", bearer(string(enc)), unauthorized},
-		{"nested JWT (cty JWT) around a valid token", bearer(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"})), unauthorized},
-		{"three dots", bearer(valid + "."), unauthorized},
-		{"two segments only", bearer(parts[0] + "." + parts[1]), unauthorized},
-		{"one segment", bearer(parts[1]), unauthorized},
-		{"standard base64 characters", bearer(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/"), unauthorized},
-		{"base64 padding", bearer(parts[0] + "=." + parts[1] + "." + parts[2]), unauthorized},
-		{"token over 8 KiB", bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil)), unauthorized},
+		{"alg none, empty signature", bearerValue(unsigned(t, "none", good)), unauthorized},
+		{"alg None", bearerValue(unsigned(t, "None", good)), unauthorized},
+		{"alg NONE", bearerValue(unsigned(t, "NONE", good)), unauthorized},
+		{"alg nOnE", bearerValue(unsigned(t, "nOnE", good)), unauthorized},
+		{"alg none with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2]), unauthorized},
+		{"alg empty with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2]), unauthorized},
+		{"HS512 with the right secret", bearerValue(sign(t, jwa.HS512, secret, good, nil)), unauthorized},
+		{"HS384 with the right secret", bearerValue(sign(t, jwa.HS384, secret, good, nil)), unauthorized},
+		{"RS256 with an attacker's key", bearerValue(sign(t, jwa.RS256, attacker, good, nil)), unauthorized},
+		{"another secret", bearerValue(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil)), unauthorized},
+		{"signature bit-flipped", bearerValue(parts[0] + "." + parts[1] + "." + b64(sig)), unauthorized},
+		{"signature empty", bearerValue(parts[0] + "." + parts[1] + "."), unauthorized},
+		{"payload altered after signing (role)", bearerValue(sp[0] + "." + b64JSON(t, good) + "." + sp[2]), unauthorized},
+		{"payload altered after signing (exp)", bearerValue(lp[0] + "." + b64JSON(t, good) + "." + lp[2]), unauthorized},
+		{"exp missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil)), unauthorized},
+		{"exp past", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"exp not a number", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil)), unauthorized},
+		{"exp boolean", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil)), unauthorized},
+		{"nbf in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"iat in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"wrong iss", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil)), unauthorized},
+		{"iss missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil)), unauthorized},
+		{"wrong aud", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil)), unauthorized},
+		{"aud missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil)), unauthorized},
+		{"role missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil)), forbidden},
+		{"role capitalised", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil)), forbidden},
+		{"role as an array", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil)), forbidden},
+		{"role with a trailing space", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil)), forbidden},
+		{"the other role", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)), forbidden},
+		{"crit with an unknown extension", bearerValue(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true})), unauthorized},
+		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"})), unauthorized},
+		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL})), unauthorized},
+		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
+		{"JWE of a valid token", bearerValue(string(enc)), unauthorized},
+		{"nested JWT (cty JWT) around a valid token", bearerValue(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"})), unauthorized},
+		{"three dots", bearerValue(valid + "."), unauthorized},
+		{"two segments only", bearerValue(parts[0] + "." + parts[1]), unauthorized},
+		{"one segment", bearerValue(parts[1]), unauthorized},
+		{"standard base64 characters", bearerValue(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/"), unauthorized},
+		{"base64 padding", bearerValue(parts[0] + "=." + parts[1] + "." + parts[2]), unauthorized},
+		{"token over 8 KiB", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil)), unauthorized},
 		{"Bearer missing", []string{valid}, unauthorized},
 		{"bearer lowercase", []string{"bearer " + valid}, unauthorized},
 		{"BEARER uppercase", []string{"BEARER " + valid}, unauthorized},
@@ -261,7 +262,7 @@ func hs256Attacks(t *testing.T, role string) []attack {
 
 // runAttacks sends every case to every route that requires a role. valid
 // returns a token that must get past authorization for that role.
-func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role string) []attack, valid func(t *testing.T, role string) string) {
+func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role, session string) []attack, valid func(t *testing.T, role, session string) string) {
 	t.Helper()
 	routes := 0
 	for _, rt := range e.Handler.Routes() {
@@ -271,8 +272,10 @@ func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role stri
 		routes++
 		t.Run(rt.Key(), func(t *testing.T) {
 			path := routePath(rt)
+			// A client token names the client's current session stamp.
+			session, _ := e.Item(t, "CLIENT#"+attackClient)["tokensValidAfter"].(string)
 			before := e.Snapshot(t)
-			for _, tc := range cases(t, rt.Role) {
+			for _, tc := range cases(t, rt.Role, session) {
 				t.Run(tc.name, func(t *testing.T) {
 					var hdr []string
 					for _, h := range tc.headers {
@@ -290,9 +293,14 @@ func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role stri
 			}
 			// The control: the same request with a valid token gets past
 			// authorization, so the refusals above are the token's doing.
-			r := e.Do(t, rt.Method, path, `{"status":"Active"}`, "Authorization", "Bearer "+valid(t, rt.Role), "Content-Type", "application/json")
+			r := e.Do(t, rt.Method, path, `{"status":"Active"}`, "Authorization", "Bearer "+valid(t, rt.Role, session), "Content-Type", "application/json")
 			if r.Status == 401 || r.Status == 403 {
 				t.Errorf("a valid %s token was refused: %d %s", rt.Role, r.Status, r.Body)
+			}
+			// The control may have deleted or re-keyed the client; the next
+			// route starts from the seeded clients again.
+			if err := localdb.Seed(t.Context(), e.Store, time.Now()); err != nil {
+				t.Fatal(err)
 			}
 			e.Calls()
 		})
@@ -347,8 +355,8 @@ func attackEnv(t *testing.T, opts ...testenv.Option) *testenv.Env {
 
 func TestTokenAttacksHS256(t *testing.T) {
 	e := attackEnv(t)
-	runAttacks(t, e, hs256Attacks, func(t *testing.T, role string) string {
-		return sign(t, jwa.HS256, []byte(testenv.Secret), claimsFor(role, time.Now()), nil)
+	runAttacks(t, e, hs256Attacks, func(t *testing.T, role, session string) string {
+		return sign(t, jwa.HS256, []byte(testenv.Secret), claimsFor(role, session, time.Now()), nil)
 	})
 }
 
@@ -395,9 +403,9 @@ func selfSigned(t *testing.T, key *rsa.PrivateKey) *cert.Chain {
 
 // jwksAttacks are the cases for JWKS mode: algorithm confusion, kid
 // tricks, and headers that name keys the verifier must not use.
-func (k *jwksKeys) attacks(t *testing.T, role string) []attack {
+func (k *jwksKeys) attacks(t *testing.T, role, session string) []attack {
 	now := time.Now()
-	good := claimsFor(role, now)
+	good := claimsFor(role, session, now)
 	attacker := rsaKey(t)
 	hits := &atomic.Int64{}
 	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -420,32 +428,32 @@ func (k *jwksKeys) attacks(t *testing.T, role string) []attack {
 	kid := func(id string) map[string]any { return map[string]any{"kid": id} }
 	const unauthorized = http.StatusUnauthorized
 	return []attack{
-		{"HS256 keyed with the RSA public key PEM", bearer(sign(t, jwa.HS256, rsaPEM, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA public key DER", bearer(sign(t, jwa.HS256, rsaDER, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA public JWK", bearer(sign(t, jwa.HS256, rsaJWK, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA modulus", bearer(sign(t, jwa.HS256, k.rsa.N.Bytes(), good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the EC public key PEM", bearer(sign(t, jwa.HS256, ecPEM, good, kid("ec-1"))), unauthorized},
-		{"alg none naming a real kid", bearer(b64JSON(t, map[string]any{"alg": "none", "kid": "rsa-1"}) + "." + b64JSON(t, good) + "."), unauthorized},
-		{"RS256 under the EC key's kid", bearer(sign(t, jwa.RS256, k.rsa, good, kid("ec-1"))), unauthorized},
-		{"ES256 under the RSA key's kid", bearer(sign(t, jwa.ES256, k.ec, good, kid("rsa-1"))), unauthorized},
-		{"PS256 with the right RSA key", bearer(sign(t, jwa.PS256, k.rsa, good, kid("rsa-1"))), unauthorized},
-		{"RS512 with the right RSA key", bearer(sign(t, jwa.RS512, k.rsa, good, kid("rsa-1"))), unauthorized},
-		{"kid unknown, right key", bearer(sign(t, jwa.RS256, k.rsa, good, kid("rsa-2"))), unauthorized},
-		{"kid missing, right key", bearer(sign(t, jwa.RS256, k.rsa, good, nil)), unauthorized},
-		{"kid with a path", bearer(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null"))), unauthorized},
-		{"kid with SQL", bearer(sign(t, jwa.RS256, attacker, good, kid("rsa-1' OR '1'='1"))), unauthorized},
-		{"kid with a NUL", bearer(sign(t, jwa.RS256, attacker, good, kid("rsa-1\x00"))), unauthorized},
-		{"another key under the real kid", bearer(sign(t, jwa.RS256, attacker, good, kid("rsa-1"))), unauthorized},
-		{"jku naming another key set", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "rsa-1"})), unauthorized},
-		{"x5u naming another key", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": "rsa-1"})), unauthorized},
-		{"jwk header with another key", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
-		{"jwk header with another key under the real kid", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "rsa-1"), "kid": "rsa-1"})), unauthorized},
-		{"x5c header with another key", bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)})), unauthorized},
-		{"crit with an unknown extension", bearer(sign(t, jwa.RS256, k.rsa, good, map[string]any{"kid": "rsa-1", "crit": []string{"x-ext"}, "x-ext": 1})), unauthorized},
-		{"expired, right key", bearer(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid("rsa-1"))), unauthorized},
-		{"wrong aud, right key", bearer(sign(t, jwa.ES256, k.ec, with(good, map[string]any{"aud": "other"}), kid("ec-1"))), unauthorized},
-		{"the other role, right key", bearer(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"role": otherRole(role)}), kid("rsa-1"))), http.StatusForbidden},
-		{"signature of another algorithm's key, flipped", bearer(flipLast(sign(t, jwa.ES256, k.ec, good, kid("ec-1")))), unauthorized},
+		{"HS256 keyed with the RSA public key PEM", bearerValue(sign(t, jwa.HS256, rsaPEM, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA public key DER", bearerValue(sign(t, jwa.HS256, rsaDER, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA public JWK", bearerValue(sign(t, jwa.HS256, rsaJWK, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA modulus", bearerValue(sign(t, jwa.HS256, k.rsa.N.Bytes(), good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the EC public key PEM", bearerValue(sign(t, jwa.HS256, ecPEM, good, kid("ec-1"))), unauthorized},
+		{"alg none naming a real kid", bearerValue(b64JSON(t, map[string]any{"alg": "none", "kid": "rsa-1"}) + "." + b64JSON(t, good) + "."), unauthorized},
+		{"RS256 under the EC key's kid", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("ec-1"))), unauthorized},
+		{"ES256 under the RSA key's kid", bearerValue(sign(t, jwa.ES256, k.ec, good, kid("rsa-1"))), unauthorized},
+		{"PS256 with the right RSA key", bearerValue(sign(t, jwa.PS256, k.rsa, good, kid("rsa-1"))), unauthorized},
+		{"RS512 with the right RSA key", bearerValue(sign(t, jwa.RS512, k.rsa, good, kid("rsa-1"))), unauthorized},
+		{"kid unknown, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("rsa-2"))), unauthorized},
+		{"kid missing, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, nil)), unauthorized},
+		{"kid with a path", bearerValue(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null"))), unauthorized},
+		{"kid with SQL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1' OR '1'='1"))), unauthorized},
+		{"kid with a NUL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1\x00"))), unauthorized},
+		{"another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1"))), unauthorized},
+		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "rsa-1"})), unauthorized},
+		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": "rsa-1"})), unauthorized},
+		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
+		{"jwk header with another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "rsa-1"), "kid": "rsa-1"})), unauthorized},
+		{"x5c header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)})), unauthorized},
+		{"crit with an unknown extension", bearerValue(sign(t, jwa.RS256, k.rsa, good, map[string]any{"kid": "rsa-1", "crit": []string{"x-ext"}, "x-ext": 1})), unauthorized},
+		{"expired, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid("rsa-1"))), unauthorized},
+		{"wrong aud, right key", bearerValue(sign(t, jwa.ES256, k.ec, with(good, map[string]any{"aud": "other"}), kid("ec-1"))), unauthorized},
+		{"the other role, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"role": otherRole(role)}), kid("rsa-1"))), http.StatusForbidden},
+		{"signature of another algorithm's key, flipped", bearerValue(flipLast(sign(t, jwa.ES256, k.ec, good, kid("ec-1")))), unauthorized},
 	}
 }
 
@@ -460,11 +468,11 @@ func flipLast(tok string) string {
 func TestTokenAttacksJWKS(t *testing.T) {
 	k := startJWKS(t)
 	e := attackEnv(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.url })
-	runAttacks(t, e, k.attacks, func(t *testing.T, role string) string {
+	runAttacks(t, e, k.attacks, func(t *testing.T, role, session string) string {
 		if role == auth.RoleClient {
-			return sign(t, jwa.ES256, k.ec, claimsFor(role, time.Now()), map[string]any{"kid": "ec-1"})
+			return sign(t, jwa.ES256, k.ec, claimsFor(role, session, time.Now()), map[string]any{"kid": "ec-1"})
 		}
-		return sign(t, jwa.RS256, k.rsa, claimsFor(role, time.Now()), map[string]any{"kid": "rsa-1"})
+		return sign(t, jwa.RS256, k.rsa, claimsFor(role, session, time.Now()), map[string]any{"kid": "rsa-1"})
 	})
 }
 
@@ -479,6 +487,8 @@ secret, role = p["secret"], p["role"]
 base = {"sub": "pyjwt", "role": role, "iss": p["iss"], "aud": p["aud"], "iat": now, "exp": now + 3600}
 if role == "client":
     base["clientId"] = p["clientId"]
+    base["session"] = p["session"]
+    base["sub"] = p["clientId"]
 def w(**kw):
     c = dict(base); c.update(kw)
     return {k: v for k, v in c.items() if v is not None}
@@ -550,9 +560,9 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 	k := startJWKS(t)
 	evil := rsaKey(t)
 	evilJWK, _ := json.Marshal(publicJWK(t, evil, "rsa-1"))
-	mint := func(t *testing.T, role string) map[string]string {
+	mint := func(t *testing.T, role, session string) map[string]string {
 		return mintPyJWT(t, map[string]string{
-			"secret": testenv.Secret, "role": role, "iss": attackIss, "aud": attackAud, "clientId": attackClient,
+			"secret": testenv.Secret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": attackClient,
 			"rsa": pemOf(t, k.rsa), "evil": pemOf(t, evil), "evilJWK": string(evilJWK),
 		})
 	}
@@ -578,24 +588,24 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 		t.Run(m.name, func(t *testing.T) {
 			e := attackEnv(t, m.opts...)
 			cache := map[string]map[string]string{}
-			tokens := func(t *testing.T, role string) map[string]string {
-				if cache[role] == nil {
-					cache[role] = mint(t, role)
+			tokens := func(t *testing.T, role, session string) map[string]string {
+				if cache[role+session] == nil {
+					cache[role+session] = mint(t, role, session)
 				}
-				return cache[role]
+				return cache[role+session]
 			}
-			runAttacks(t, e, func(t *testing.T, role string) []attack {
-				toks := tokens(t, role)
+			runAttacks(t, e, func(t *testing.T, role, session string) []attack {
+				toks := tokens(t, role, session)
 				var cases []attack
 				for _, name := range m.refused {
 					status := http.StatusUnauthorized
 					if name == "role capitalised" {
 						status = http.StatusForbidden
 					}
-					cases = append(cases, attack{"PyJWT " + name, bearer(toks[name]), status})
+					cases = append(cases, attack{"PyJWT " + name, bearerValue(toks[name]), status})
 				}
 				return cases
-			}, func(t *testing.T, role string) string { return tokens(t, role)[m.valid] })
+			}, func(t *testing.T, role, session string) string { return tokens(t, role, session)[m.valid] })
 		})
 	}
 }
