@@ -1,0 +1,92 @@
+package api_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/secret"
+	"github.com/outbound-caller/admin-api/pkg/testenv"
+)
+
+// verifyCounter passes every call to the real hasher and counts the
+// verifications, so the test sees how much hashing work each sign-in did.
+type verifyCounter struct {
+	api.Hasher
+	mu    sync.Mutex
+	calls int
+}
+
+func (v *verifyCounter) Verify(hash, s string) bool {
+	v.mu.Lock()
+	v.calls++
+	v.mu.Unlock()
+	return v.Hasher.Verify(hash, s)
+}
+
+func (v *verifyCounter) take() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := v.calls
+	v.calls = 0
+	return n
+}
+
+// TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists: every client
+// sign-in verifies exactly one secret, against the stored hash or the
+// dummy one, and every refusal reads the same. With
+// TestVerifyDoesTheSameWorkForUnknownAccounts (pkg/secret: a dummy
+// verification costs what a real one does) the time of a refusal does not
+// tell whether the client exists, is suspended, or had a wrong secret.
+func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
+	e := testenv.New(t)
+	counter := &verifyCounter{Hasher: e.Handler.Secrets}
+	e.Handler.Secrets = counter
+	plain := secret.Generate()
+	hash, err := e.Handler.Secrets.Hash(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for id, st := range map[string]client.Status{"work_active": client.StatusActive, "work_suspended": client.StatusSuspended} {
+		c := client.Client{ClientID: id, Status: st, AgentID: "agent", Meta: client.Meta{FullName: "W", Email: id + "@work.test"},
+			CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now}
+		if err := e.Store.Create(t.Context(), c, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counter.take()
+	var refusal string
+	for _, tc := range []struct {
+		name, id, secret string
+		ok               bool
+	}{
+		{"right secret", "work_active", plain, true},
+		{"wrong secret", "work_active", plain + "x", false},
+		{"unknown client", "work_missing", plain, false},
+		{"impossible client id", "no such id", plain, false},
+		{"suspended client, right secret", "work_suspended", plain, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do(t, http.MethodPost, "/auth/login", fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, tc.id, tc.secret), "Content-Type", "application/json")
+			if n := counter.take(); n != 1 {
+				t.Errorf("%d secret verifications, want exactly 1", n)
+			}
+			if tc.ok != (r.Status == 200) {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+			if tc.ok {
+				return
+			}
+			if refusal == "" {
+				refusal = fmt.Sprint(r.Status, r.Body)
+			} else if got := fmt.Sprint(r.Status, r.Body); got != refusal {
+				t.Errorf("refusals differ: %s vs %s", got, refusal)
+			}
+		})
+	}
+}
