@@ -39,7 +39,7 @@ import (
 const (
 	raceGoroutines = 32
 	raceClients    = 20
-	racePool       = 24 // emails and numbers: a few more than clients
+	racePool       = 32 // emails and numbers: enough free ones for swaps to succeed often
 )
 
 func raceEmail(i int) string  { return fmt.Sprintf("user%02d@race.test", i) }
