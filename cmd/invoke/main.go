@@ -19,14 +19,12 @@ import (
 	"os/signal"
 	"path/filepath"
 	"slices"
-	"time"
 
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/rie"
 	"github.com/outbound-caller/admin-api/pkg/sampleevents"
 	"github.com/outbound-caller/admin-api/pkg/secret"
-	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 func main() {
@@ -86,35 +84,19 @@ func run(ctx context.Context, fn, event string, getenv func(string) string, out,
 	if table == "" {
 		table = config.DefaultTable
 	}
-	endpoint, seed := getenv("AWS_ENDPOINT_URL_DYNAMODB"), getenv("SEED") == "1"
-	if endpoint == "" {
-		emb := localdb.Start()
-		defer emb.Close()
-		endpoint, seed = emb.URL, true
-		fmt.Fprintln(logs, "DynamoDB: embedded minidyn store, seeded (data is lost on exit)")
-	} else {
-		fmt.Fprintln(logs, "DynamoDB:", endpoint)
-	}
-	db, err := localdb.Client(ctx, endpoint)
+	// As `make run` seeds: the demo clients can sign in with their public
+	// development secrets.
+	hasher, err := secret.NewHasher(secret.DefaultParams())
 	if err != nil {
 		return err
 	}
-	if err := store.CreateTable(ctx, db, table); err != nil {
+	local, err := localdb.Open(ctx, getenv, table, hasher, logs)
+	if err != nil {
 		return err
 	}
-	if seed {
-		// As `make run` seeds: the demo clients can sign in with their
-		// public development secrets.
-		hasher, err := secret.NewHasher(secret.DefaultParams())
-		if err != nil {
-			return err
-		}
-		if err := localdb.SeedWithSecrets(ctx, store.New(db, table, nil), hasher, time.Now()); err != nil {
-			return err
-		}
-	}
+	defer local.Close()
 
-	env, err := rie.LocalEnv(fn, table, endpoint)
+	env, err := rie.LocalEnv(fn, table, local.Endpoint)
 	if err != nil {
 		return err
 	}

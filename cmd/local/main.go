@@ -19,7 +19,6 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/secret"
-	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 func main() {
@@ -61,33 +60,19 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	endpoint, seed := getenv("AWS_ENDPOINT_URL_DYNAMODB"), getenv("SEED") == "1"
-	if endpoint == "" {
-		emb := localdb.Start()
-		defer emb.Close()
-		endpoint, seed = emb.URL, true
-		fmt.Fprintln(out, "DynamoDB: embedded minidyn store (data is lost on exit)")
-	} else {
-		fmt.Fprintln(out, "DynamoDB:", endpoint)
-	}
-	db, err := localdb.Client(ctx, endpoint)
+	local, err := localdb.Open(ctx, getenv, cfg.TableName, hasher, out)
 	if err != nil {
 		return err
 	}
-	if err := store.CreateTable(ctx, db, cfg.TableName); err != nil {
-		return err
-	}
-	if seed {
-		if err := localdb.SeedWithSecrets(ctx, store.New(db, cfg.TableName, nil), hasher, time.Now()); err != nil {
-			return err
-		}
+	defer local.Close()
+	if local.Seeded {
 		fmt.Fprintln(out, "Seeded demo clients (public development secrets, local use only):")
 		secrets := localdb.DemoSecrets()
 		for _, c := range localdb.DemoClients(time.Now()) {
 			fmt.Fprintf(out, "  clientId %s  clientSecret %s\n", c.ClientID, secrets[c.ClientID])
 		}
 	}
-	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(os.Stderr, cfg.LogLevel), secret.DefaultParams())
+	h, err := app.NewHandler(ctx, cfg, local.DB, app.NewLogger(os.Stderr, cfg.LogLevel), secret.DefaultParams())
 	if err != nil {
 		return err
 	}

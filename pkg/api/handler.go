@@ -125,16 +125,10 @@ func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + 
 // no I/O (token, path, body) runs before the store is called.
 func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, error) {
 	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		claims, err := h.Auth.Authorize(header(&req, "authorization"), auth.RoleAdmin)
-		o.sub = claims.Subject
+		id, err := h.adminOn(&req, o, true)
 		if err != nil {
 			return o.fail(updateOp, err)
 		}
-		id := req.PathParameters["clientId"]
-		if !client.ValidID(id) {
-			return o.fail(updateOp, client.ErrNotFound)
-		}
-		o.clientID = id
 		body, err := jsonBody(&req)
 		if err != nil {
 			return o.fail(updateOp, err)
@@ -147,7 +141,7 @@ func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, erro
 		if err != nil {
 			return o.fail(updateOp, err)
 		}
-		c, err := h.Clients.Update(ctx, id, u, client.Write{By: claims.Subject, IfVersion: version})
+		c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version})
 		if err != nil {
 			return o.fail(updateOp, err)
 		}

@@ -45,7 +45,7 @@ func (h *Handler) GetOwnClient(ctx context.Context, req Request) (Response, erro
 		if err != nil {
 			return o.fail(ownReadOp, err)
 		}
-		if c.Status != client.StatusActive || client.FormatTime(c.TokensValidAfter) != claims.Session {
+		if !c.SessionCurrent(claims.Session) {
 			return o.fail(ownReadOp, client.ErrSessionRevoked)
 		}
 		return jsonResponse(http.StatusOK, viewOf(c), map[string]string{"ETag": etag(c.Version)})

@@ -133,6 +133,13 @@ func (c Client) Apply(u Update, at time.Time, by string) Client {
 // time; the request may be retried.
 var ErrUnavailable = errors.New("database temporarily unavailable")
 
+// SessionCurrent reports whether a client token issued under stamp (the
+// FormatTime of TokensValidAfter it carries) still counts: the client is
+// Active and its tokens have not been revoked since.
+func (c *Client) SessionCurrent(stamp string) bool {
+	return c.Status == StatusActive && FormatTime(c.TokensValidAfter) == stamp
+}
+
 // ValidID reports whether id could name a client: 3-64 characters of
 // letters, digits, '_' and '-'. Anything else cannot exist, so the API
 // answers 404 without asking the database.

@@ -319,7 +319,7 @@ func refusal(cur client.Client, w client.Write) error {
 	switch {
 	case w.IfVersion != 0 && cur.Version != w.IfVersion:
 		return client.ErrPreconditionFailed
-	case w.Session != "" && (cur.Status != client.StatusActive || client.FormatTime(cur.TokensValidAfter) != w.Session):
+	case w.Session != "" && !cur.SessionCurrent(w.Session):
 		return client.ErrSessionRevoked
 	default:
 		return nil
