@@ -54,17 +54,20 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 
 // cursorKey is the list cursors' HMAC key. Every instance of a deployment
 // must derive the same key, so it comes from configuration: CURSOR_SECRET,
-// else the JWT secret. In JWKS mode without CURSOR_SECRET there is no
-// secret to derive from and the table name is used: cursors then still
-// detect alteration by accident, not forgery — which gains nothing, since a
-// cursor only says where an admin's own listing resumes and is checked
-// field by field.
+// else the JWT secret, else the client token secret (DeriveKey is an HMAC
+// with its own label, so a cursor reveals nothing of the secret).
+// Configuration always has one of them; the table name is a last resort
+// under which cursors still detect alteration by accident, not forgery —
+// which gains nothing, since a cursor only says where an admin's own
+// listing resumes and is checked field by field.
 func cursorKey(cfg appconfig.Config) []byte {
 	switch {
 	case cfg.CursorSecret != "":
 		return cursor.DeriveKey(cfg.CursorSecret)
 	case cfg.JWTSecret != "":
 		return cursor.DeriveKey(cfg.JWTSecret)
+	case cfg.ClientJWTSecret != "":
+		return cursor.DeriveKey(cfg.ClientJWTSecret)
 	default:
 		return cursor.DeriveKey("table:" + cfg.TableName)
 	}
@@ -73,7 +76,8 @@ func cursorKey(cfg appconfig.Config) []byte {
 // Lambda builds everything a function needs from the environment, at cold
 // start. AWS settings (region, credentials, AWS_ENDPOINT_URL_*) come from
 // the process environment the standard way. With ADMIN_JWT_SECRET_ARN the
-// HS256 secret is read from Secrets Manager here, once per instance.
+// secrets (token secrets, cursor secret, admin password hash) are read
+// from Secrets Manager here, once per instance.
 func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (*api.Handler, error) {
 	cfg, err := appconfig.FromEnv(getenv)
 	if err != nil {
@@ -84,14 +88,13 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		return nil, fmt.Errorf("app: load AWS config: %w", err)
 	}
 	if cfg.JWTSecretARN != "" {
-		s, err := signingkey.Fetch(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
+		s, err := signingkey.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
 		if err != nil {
 			return nil, err
 		}
-		if err := appconfig.CheckSecret(s, cfg.Local); err != nil {
+		if cfg, err = cfg.WithSecrets(s); err != nil {
 			return nil, err
 		}
-		cfg.JWTSecret = s
 	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
 		// Local emulators (minidyn, moto) send no valid X-Amz-Crc32; only

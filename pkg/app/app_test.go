@@ -14,7 +14,9 @@ import (
 
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/cursor"
 )
 
 // TestLambdaColdStartReadsTheSecretFromSecretsManager runs the cold start
@@ -63,6 +65,47 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		dev, _ := auth.Issuer{Secret: []byte(config.DevSecret)}.Sign("ops", auth.RoleAdmin, "", time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+dev, auth.RoleAdmin); err == nil {
 			t.Error("token signed with the dev secret accepted")
+		}
+	})
+	t.Run("a JSON document supplies every secret", func(t *testing.T) {
+		const (
+			jwt    = "deployed-admin-secret-0123456789abcdef0123456789"
+			cli    = "deployed-client-secret-0123456789abcdef012345678"
+			cur    = "deployed-cursor-secret-0123456789abcdef012345678"
+			bcrypt = "$2a$04$abcdefghijklmnopqrstuu5ZgTOq1rzJdVTJYoCJEm7hrcTKyZ9Ay"
+		)
+		doc := `{"jwtSecret":"` + jwt + `","clientJwtSecret":"` + cli + `","cursorSecret":"` + cur + `","adminPasswordHash":"` + bcrypt + `"}`
+		h, err := app.Lambda(ctx, lambdaEnv(put(t, doc)), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		admin, _ := auth.Issuer{Secret: []byte(jwt)}.Sign("ops", auth.RoleAdmin, "", time.Minute)
+		if _, err := h.Auth.Authorize("Bearer "+admin, auth.RoleAdmin); err != nil {
+			t.Errorf("admin token signed with jwtSecret refused: %v", err)
+		}
+		own, _ := auth.Issuer{Secret: []byte(cli)}.SignClient("client_12345abcde", "s", time.Minute)
+		if _, err := h.Auth.Authorize("Bearer "+own, auth.RoleClient); err != nil {
+			t.Errorf("client token signed with clientJwtSecret refused: %v", err)
+		}
+		// Two keys: the admin secret no longer vouches for client tokens.
+		crossed, _ := auth.Issuer{Secret: []byte(jwt)}.SignClient("client_12345abcde", "s", time.Minute)
+		if _, err := h.Auth.Authorize("Bearer "+crossed, auth.RoleClient); err == nil {
+			t.Error("client token signed with jwtSecret accepted")
+		}
+		if h.SignIn.AdminPasswordHash != bcrypt {
+			t.Error("admin sign-in does not use adminPasswordHash")
+		}
+		q := client.ListQuery{Limit: 10}
+		c := cursor.New(cursor.DeriveKey(cur)).Encode(client.Position{CreatedAt: "2026-01-01T00:00:00.000Z", ClientID: "client_12345abcde"}, q)
+		if _, err := h.Cursors.Decode(c, q); err != nil {
+			t.Errorf("cursor keyed with cursorSecret refused: %v", err)
+		}
+	})
+	t.Run("a plain client secret in the environment stops a deployed cold start", func(t *testing.T) {
+		env := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "update-client", "ADMIN_JWT_SECRET_ARN": put(t, "deployed-secret-0123456789abcdef0123456789abcdef"),
+			"CLIENT_JWT_SECRET": "plain-client-secret-0123456789abcdef0123456789"}
+		if _, err := app.Lambda(ctx, func(k string) string { return env[k] }, io.Discard); err == nil {
+			t.Fatal("cold start accepted CLIENT_JWT_SECRET in plain environment")
 		}
 	})
 	t.Run("the dev secret stored in Secrets Manager is refused", func(t *testing.T) {

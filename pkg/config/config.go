@@ -92,29 +92,101 @@ func FromEnv(getenv func(string) string) (Config, error) {
 			return c, fmt.Errorf("config: LOG_LEVEL: %w", err)
 		}
 	}
+	if err := c.ttls(getenv); err != nil {
+		return c, err
+	}
 	switch {
 	case c.JWTSecret == "" && c.JWTSecretARN == "" && c.JWKSURL == "":
 		return c, errors.New("config: set ADMIN_JWT_SECRET_ARN, ADMIN_JWKS_URL or (locally) ADMIN_JWT_SECRET")
 	case c.JWTSecret != "" && c.JWTSecretARN != "":
 		return c, errors.New("config: set only one of ADMIN_JWT_SECRET and ADMIN_JWT_SECRET_ARN")
-	case c.JWTSecret != "" && !c.Local:
-		// A secret in plain environment is readable by anyone who can read
-		// the function's configuration; deployed functions read it from
-		// Secrets Manager instead.
-		return c, errors.New("config: ADMIN_JWT_SECRET is for local runs only; on Lambda use ADMIN_JWT_SECRET_ARN")
 	}
-	for _, s := range []string{c.JWTSecret, c.ClientJWTSecret} {
-		if err := CheckSecret(s, c.Local); err != nil {
-			return c, err
+	if !c.Local {
+		// A value in plain environment is readable by anyone who can read
+		// the function's configuration (lambda:GetFunctionConfiguration,
+		// the console, CloudFormation's parameters): deployed functions
+		// take every secret from the Secrets Manager document instead.
+		for _, v := range c.secretFields(Secrets{}) {
+			if *v.value != "" {
+				return c, fmt.Errorf("config: %s is for local runs only; on Lambda it is the %q key of the secret at ADMIN_JWT_SECRET_ARN", v.env, v.key)
+			}
 		}
 	}
-	if err := c.signIn(getenv); err != nil {
-		return c, err
+	if c.JWTSecretARN != "" {
+		// The rest is checked once the secret is read (WithSecrets).
+		return c, nil
 	}
-	return c, nil
+	return c, c.validate()
 }
 
-func (c *Config) signIn(getenv func(string) string) error {
+// Secrets are the values a deployed function reads from Secrets Manager
+// at cold start (see package signingkey for the document's format).
+type Secrets struct {
+	JWTSecret         string
+	ClientJWTSecret   string
+	CursorSecret      string
+	AdminPasswordHash string
+}
+
+// secretField is a setting that is a secret: plain environment for local
+// runs, a key of the Secrets Manager document for deployed functions.
+type secretField struct {
+	env, key string  // environment variable, key in the secret's document
+	value    *string // the field of Config
+	stored   string  // the value in s
+}
+
+func (c *Config) secretFields(s Secrets) []secretField {
+	return []secretField{
+		{"ADMIN_JWT_SECRET", "jwtSecret", &c.JWTSecret, s.JWTSecret},
+		{"CLIENT_JWT_SECRET", "clientJwtSecret", &c.ClientJWTSecret, s.ClientJWTSecret},
+		{"CURSOR_SECRET", "cursorSecret", &c.CursorSecret, s.CursorSecret},
+		{"ADMIN_PASSWORD_HASH", "adminPasswordHash", &c.AdminPasswordHash, s.AdminPasswordHash},
+	}
+}
+
+// WithSecrets returns c completed with the values read from the secret at
+// ADMIN_JWT_SECRET_ARN, and checks the whole. A value set both in the
+// environment (possible only locally) and in the secret is refused as
+// ambiguous rather than silently preferring one.
+func (c Config) WithSecrets(s Secrets) (Config, error) {
+	for _, f := range c.secretFields(s) {
+		if f.stored == "" {
+			continue
+		}
+		if *f.value != "" {
+			return c, fmt.Errorf("config: %s is set both in the environment and as %q in the secret", f.env, f.key)
+		}
+		*f.value = f.stored
+	}
+	if c.JWTSecret == "" && c.JWKSURL == "" {
+		return c, errors.New("config: the secret has no jwtSecret and ADMIN_JWKS_URL is unset: nothing verifies admin tokens")
+	}
+	return c, c.validate()
+}
+
+// validate checks the settings together, once every secret is known.
+func (c *Config) validate() error {
+	if c.JWTSecret != "" && c.JWKSURL != "" {
+		return errors.New("config: admin tokens are verified with an HS256 secret or ADMIN_JWKS_URL, not both")
+	}
+	for _, s := range []string{c.JWTSecret, c.ClientJWTSecret, c.CursorSecret} {
+		if err := CheckSecret(s, c.Local); err != nil {
+			return err
+		}
+	}
+	if c.AdminPasswordHash != "" && !secret.Valid(c.AdminPasswordHash) {
+		// Never echo the value: it is a password hash.
+		return errors.New("config: ADMIN_PASSWORD_HASH is not an argon2id or bcrypt hash (make hash-password prints one)")
+	}
+	if c.JWKSURL != "" && c.ClientJWTSecret == "" {
+		return errors.New("config: CLIENT_JWT_SECRET (clientJwtSecret in the secret) is required with ADMIN_JWKS_URL: client tokens are signed by this service")
+	}
+	return nil
+}
+
+// ttls reads the token lifetimes.
+func (c *Config) ttls(getenv func(string) string) error {
 	for _, ttl := range []struct {
 		name     string
 		dst      *time.Duration
@@ -132,13 +204,6 @@ func (c *Config) signIn(getenv func(string) string) error {
 			return fmt.Errorf("config: %s must be a duration between %s and %s, got %q", ttl.name, ttl.min, ttl.max, s)
 		}
 		*ttl.dst = d
-	}
-	if c.AdminPasswordHash != "" && !secret.Valid(c.AdminPasswordHash) {
-		// Never echo the value: it is a password hash.
-		return errors.New("config: ADMIN_PASSWORD_HASH is not an argon2id or bcrypt hash (make hash-password prints one)")
-	}
-	if c.JWKSURL != "" && c.ClientJWTSecret == "" {
-		return errors.New("config: CLIENT_JWT_SECRET is required with ADMIN_JWKS_URL: client tokens are signed by this service")
 	}
 	return nil
 }

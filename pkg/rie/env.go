@@ -13,7 +13,7 @@ import (
 // would take itself for a deployed one and refuse the dev secret), the dev
 // HS256 secret when no other key source is configured, the development
 // admin sign-in (as `make run` has it: the hash of config.DevAdminPassword)
-// when none is configured, and dummy credentials when none are set (local
+// when none is configured and no secret ARN may hold one, and dummy credentials when none are set (local
 // emulators accept any).
 //
 // The function's name, memory and timeout mirror template.yaml's Globals so
@@ -34,7 +34,9 @@ func LocalEnv(function, table, endpoint string) ([]string, error) {
 	if os.Getenv("ADMIN_USERNAME") == "" {
 		env = append(env, "ADMIN_USERNAME="+config.DevAdminUsername)
 	}
-	if os.Getenv("ADMIN_PASSWORD_HASH") == "" {
+	// With ADMIN_JWT_SECRET_ARN the admin password hash may come from the
+	// secret's document; a second one here would make it ambiguous.
+	if os.Getenv("ADMIN_PASSWORD_HASH") == "" && os.Getenv("ADMIN_JWT_SECRET_ARN") == "" {
 		// The configuration holds only a hash, never a password, even locally.
 		h, err := secret.NewHasher(secret.DefaultParams())
 		if err != nil {
