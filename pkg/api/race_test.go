@@ -33,6 +33,16 @@ import (
 //   - plain fields and status of client i are written only by goroutine i
 //     (ownership), so their final value is the last one acknowledged, or a
 //     later ambiguous write.
+//   - the other 12 goroutines create clients and delete their own; each
+//     also keeps one client on values no one else uses, which it deletes
+//     and creates again under a new id: the delete must free both values
+//     at once (201, never 409), and no deleted client or lock may remain;
+//   - each of those 12 also signs in as one of the first 12 clients (POST
+//     /auth/login or POST /auth/token) and writes its jobTitle through PUT
+//     /secure/client (it owns that field), while the client's goroutine
+//     resets its secret and changes its status, revoking those tokens: a
+//     401 is accepted only when a revocation was under way or began after
+//     the sign-in started; a lost acknowledged write never.
 // RACE_SEED replays a run's per-goroutine operation sequences (the
 // interleaving is the scheduler's); RACE_OPS sets the number of operations.
 
@@ -45,6 +55,55 @@ const (
 func raceEmail(i int) string  { return fmt.Sprintf("user%02d@race.test", i) }
 func raceNumber(i int) string { return fmt.Sprintf("+1555010%04d", i) }
 func raceID(i int) string     { return fmt.Sprintf("race_client_%02d", i) }
+
+// raceSessions is what the self-service goroutines know of the clients they
+// sign in as: the current secret, and the revocations (secret resets,
+// status changes away from Active) begun and under way.
+type raceSessions struct {
+	mu       sync.Mutex
+	secret   map[string]string
+	started  map[string]int
+	inflight map[string]int
+}
+
+// revoke marks a revoking request for id as begun; the func it returns
+// marks it ended, with the new secret if the request set one.
+func (s *raceSessions) revoke(id string) func(newSecret string) {
+	s.mu.Lock()
+	s.started[id]++
+	s.inflight[id]++
+	s.mu.Unlock()
+	return func(newSecret string) {
+		s.mu.Lock()
+		s.inflight[id]--
+		if newSecret != "" {
+			s.secret[id] = newSecret
+		}
+		s.mu.Unlock()
+	}
+}
+
+// signInState is what a sign-in starts from: the secret to try, and
+// whether any revocation is under way or has begun since (see revokedSince).
+type signInState struct {
+	secret   string
+	started  int
+	inflight bool
+}
+
+func (s *raceSessions) state(id string) signInState {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return signInState{s.secret[id], s.started[id], s.inflight[id] > 0}
+}
+
+// revokedSince reports whether a token issued after st was taken may have
+// been revoked since: a revocation was under way then, or began later.
+func (s *raceSessions) revokedSince(id string, st signInState) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return st.inflight || s.started[id] > st.started
+}
 
 // raceOp is one line of the operation log.
 type raceOp struct {
@@ -73,6 +132,7 @@ type raceLedger struct {
 	owned     map[string]map[string][]fieldWrite // client → field → owner's writes
 	created   map[string]client.Client
 	refused   []string // ids whose Create was refused
+	deleted   []string // ids a DELETE removed (200)
 }
 
 func (l *raceLedger) record(op raceOp, ambiguous bool, holds []string, owned map[string]string) {
@@ -120,6 +180,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 	total := int(envInt("RACE_OPS", 512))
 	e := testenv.New(t)
 	token := e.AdminToken(t)
+	sessions := &raceSessions{secret: map[string]string{}, started: map[string]int{}, inflight: map[string]int{}}
 	l := &raceLedger{
 		acked: map[string]int{}, ambiguous: map[string]int{}, values: map[string]map[string]bool{},
 		owned: map[string]map[string][]fieldWrite{}, created: map[string]client.Client{},
@@ -133,15 +194,36 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 			Meta:              client.Meta{FullName: "Race " + strconv.Itoa(i), Email: raceEmail(i), City: "Start", Notes: "race notes start"},
 			CreatedAt:         now, UpdatedAt: now, Version: 1, TokensValidAfter: now,
 		}
-		if err := e.Store.Create(t.Context(), c, ""); err != nil {
+		sessions.secret[c.ClientID] = fmt.Sprintf("race-secret-%02d", i)
+		hash, err := e.Handler.Secrets.Hash(sessions.secret[c.ClientID])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := e.Store.Create(t.Context(), c, hash); err != nil {
 			t.Fatal(err)
 		}
 		first[c.ClientID] = c
 		l.values[c.ClientID] = map[string]bool{"email:" + c.Meta.Email: true, "number:" + c.TwilioPhoneNumber: true}
 		l.owned[c.ClientID] = map[string][]fieldWrite{
 			"status": {{string(c.Status), true}}, "agentId": {{c.AgentID, true}},
-			"city": {{c.Meta.City, true}}, "notes": {{c.Meta.Notes, true}},
+			"city": {{c.Meta.City, true}}, "notes": {{c.Meta.Notes, true}}, "jobTitle": {{"", true}},
 		}
+	}
+	// Each of the other goroutines' client on values of its own, which it
+	// deletes and creates again.
+	cycled := func(g, seq int) client.Client {
+		return client.Client{
+			ClientID: fmt.Sprintf("race_cycle_%02d_%03d", g, seq), Status: client.StatusActive, AgentID: "agent_cycle",
+			TwilioPhoneNumber: raceNumber(100 + g), Meta: client.Meta{FullName: "Cycle", Email: fmt.Sprintf("cycle%02d@race.test", g)},
+			CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now,
+		}
+	}
+	for g := raceClients; g < raceGoroutines; g++ {
+		c := cycled(g, 999)
+		if err := e.Store.Create(t.Context(), c, ""); err != nil {
+			t.Fatal(err)
+		}
+		l.created[c.ClientID] = c
 	}
 	e.Calls()
 	t.Cleanup(func() {
@@ -157,13 +239,13 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 		t.Logf("replay the per-goroutine operations with RACE_SEED=%d RACE_OPS=%d", seed, total)
 	})
 
-	send := func(method, path, body string, headers ...string) (int, string, error) {
+	// do sends a request with exactly the headers given; send is do as
+	// the admin, with a JSON body.
+	do := func(method, path, body string, headers ...string) (int, string, error) {
 		req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
 		if err != nil {
 			return 0, "", err
 		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
 		for i := 0; i+1 < len(headers); i += 2 {
 			req.Header.Set(headers[i], headers[i+1])
 		}
@@ -176,6 +258,9 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 		e.Bodies.Write(append(b, '\n'))
 		return resp.StatusCode, string(b), err
 	}
+	send := func(method, path, body string, headers ...string) (int, string, error) {
+		return do(method, path, body, append([]string{"Authorization", "Bearer " + token, "Content-Type", "application/json"}, headers...)...)
+	}
 	// Against moto, .ci/with-moto.sh serves one request at a time (moto's
 	// transactions are not isolated from each other), so the goroutines
 	// still race through the handlers and the store's retries, while the
@@ -185,11 +270,13 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 	for g := range raceGoroutines {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(seed, uint64(g)))
+			var mine []string // clients this goroutine created and has not deleted
+			cycle := cycled(g, 999).ClientID
 			for seq := range total / raceGoroutines {
 				op := raceOp{G: g, Seq: seq}
 				var holds []string
 				owned := map[string]string{}
-				kinds := []string{"email", "number", "both", "create"}
+				kinds := []string{"email", "number", "both", "create", "create", "delete", "cycle", "login", "oauth", "oauth"}
 				if g < raceClients {
 					// Goroutine g alone writes client g's status and plain fields.
 					kinds = []string{"email", "number", "both", "status", "plain", "plain", "ifmatch", "reset"}
@@ -230,6 +317,125 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 					op.IfMatch = fmt.Sprintf(`"%d"`, 1+r.IntN(8))
 				case "reset":
 					target = g
+				case "login", "oauth":
+					// Sign in as client g-raceClients, then write its jobTitle.
+					id := raceID(g - raceClients)
+					st := sessions.state(id)
+					op.ClientID = id
+					var status int
+					var body string
+					var err error
+					if op.Kind == "login" {
+						status, body, err = do(http.MethodPost, "/auth/login",
+							fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, st.secret), "Content-Type", "application/json")
+					} else {
+						status, body, err = do(http.MethodPost, "/auth/token",
+							"grant_type=client_credentials&client_id="+id+"&client_secret="+st.secret, "Content-Type", "application/x-www-form-urlencoded")
+					}
+					var tok struct {
+						Token       string
+						AccessToken string `json:"access_token"`
+					}
+					_ = json.Unmarshal([]byte(body), &tok)
+					if tok.AccessToken != "" {
+						tok.Token = tok.AccessToken
+					}
+					op.Status = status
+					signedIn := err == nil && status == 200 && tok.Token != ""
+					switch {
+					case signedIn:
+					case err == nil && (status == 401 || status == 503):
+						op.Resp = body // an inactive client, or a secret reset since
+					default:
+						op.Resp = fmt.Sprint(body, err)
+						unexpected <- fmt.Sprintf("%s sign-in as %s: %d %s %v", op.Kind, id, status, body, err)
+					}
+					l.mu.Lock()
+					l.ops = append(l.ops, op)
+					l.mu.Unlock()
+					if !signedIn {
+						continue
+					}
+					v := fmt.Sprintf("Job g%d-%d", g, seq)
+					op = raceOp{G: g, Seq: seq, Kind: "self", ClientID: id, Body: fmt.Sprintf(`{"clientMeta":{"jobTitle":%q}}`, v)}
+					status, body, err = do(http.MethodPut, "/secure/client", op.Body, "Authorization", "Bearer "+tok.Token, "Content-Type", "application/json")
+					op.Status = status
+					if status != 200 {
+						op.Resp = fmt.Sprint(body, err)
+					}
+					switch {
+					case err != nil, status == 200, status == 503:
+					case status == 401 && sessions.revokedSince(id, st):
+					default:
+						unexpected <- fmt.Sprintf("self update of %s: %d %s (no revocation since sign-in: %v)", id, status, body, !sessions.revokedSince(id, st))
+					}
+					l.record(op, err != nil || status >= 500, nil, map[string]string{"jobTitle": v})
+					continue
+				case "delete":
+					if len(mine) == 0 {
+						continue
+					}
+					i := r.IntN(len(mine))
+					id := mine[i]
+					mine = append(mine[:i], mine[i+1:]...)
+					op.ClientID = id
+					status, body, err := send(http.MethodDelete, "/admin/clients/"+id, "")
+					op.Status = status
+					l.mu.Lock()
+					delete(l.created, id) // ambiguous: it may be there or not
+					switch {
+					case err == nil && status == 200:
+						l.deleted = append(l.deleted, id)
+					case err != nil || status == 503:
+						op.Resp = fmt.Sprint(body, err)
+					default:
+						op.Resp = body
+						unexpected <- fmt.Sprintf("delete %s: %d %s", id, status, body)
+					}
+					l.ops = append(l.ops, op)
+					l.mu.Unlock()
+					continue
+				case "cycle":
+					// Delete this goroutine's own client, then create another
+					// on the same email and number: the delete freed them.
+					if cycle == "" {
+						continue // an earlier step was ambiguous
+					}
+					op.ClientID = cycle
+					status, body, err := send(http.MethodDelete, "/admin/clients/"+cycle, "")
+					op.Status, op.Resp = status, body
+					l.mu.Lock()
+					delete(l.created, cycle)
+					if err == nil && status == 200 {
+						l.deleted = append(l.deleted, cycle)
+					}
+					l.ops = append(l.ops, op)
+					l.mu.Unlock()
+					if err != nil || status != 200 {
+						if err != nil || status != 503 {
+							unexpected <- fmt.Sprintf("delete %s: %d %s %v", cycle, status, body, err)
+						}
+						cycle = ""
+						continue
+					}
+					c := cycled(g, seq)
+					op = raceOp{G: g, Seq: seq, Kind: "recreate", ClientID: c.ClientID,
+						Body: fmt.Sprintf(`{"clientId":%q,"status":"Active","agentId":"agent_cycle","twilioPhoneNumber":%q,"clientMeta":{"fullName":"Cycle","email":%q,"phone":"+12125550100"}}`,
+							c.ClientID, c.TwilioPhoneNumber, c.Meta.Email)}
+					status, body, err = send(http.MethodPost, "/admin/clients", op.Body)
+					op.Status = status
+					l.mu.Lock()
+					if err == nil && status == 201 {
+						l.created[c.ClientID] = c
+						cycle = c.ClientID
+					} else {
+						op.Resp = fmt.Sprint(body, err)
+						unexpected <- fmt.Sprintf("create %s on the values of deleted %s: %d %s %v", c.ClientID, op.ClientID, status, body, err)
+						cycle = ""
+					}
+					l.ops = append(l.ops, op)
+					l.mu.Unlock()
+					continue
 				case "create":
 					c := client.Client{
 						ClientID: fmt.Sprintf("race_new_%02d_%03d", g, seq), Status: client.StatusActive, AgentID: "agent_new",
@@ -248,6 +454,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 					switch {
 					case err == nil && status == 201:
 						l.created[c.ClientID] = c
+						mine = append(mine, c.ClientID)
 					case err == nil && status == 409:
 						op.Resp = body
 						l.refused = append(l.refused, c.ClientID)
@@ -265,7 +472,15 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 				var err error
 				switch {
 				case op.Kind == "reset":
+					done := sessions.revoke(op.ClientID)
 					status, body, err = send(http.MethodPost, "/admin/clients/"+op.ClientID+"/reset-secret", "")
+					var reset struct{ Client struct{ ClientSecret string } }
+					_ = json.Unmarshal([]byte(body), &reset)
+					done(reset.Client.ClientSecret)
+				case op.Kind == "status" && owned["status"] != "Active":
+					done := sessions.revoke(op.ClientID)
+					status, body, err = send(http.MethodPut, "/admin/clients/"+op.ClientID, op.Body)
+					done("")
 				case op.IfMatch != "":
 					status, body, err = send(http.MethodPut, "/admin/clients/"+op.ClientID, op.Body, "If-Match", op.IfMatch)
 				default:
@@ -304,7 +519,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 	}
 	t.Logf("seed %d: %d operations, answers by status %v, successes by kind %v", seed, len(l.ops), counts, succeeded)
 	// A run where no swap succeeded would prove nothing about them.
-	for _, kind := range []string{"email", "number", "status", "plain", "reset", "create"} {
+	for _, kind := range []string{"email", "number", "status", "plain", "reset", "create", "delete", "cycle", "recreate", "login", "oauth", "self"} {
 		if total >= 320 && succeeded[kind] == 0 {
 			t.Errorf("no %s operation succeeded", kind)
 		}
@@ -386,7 +601,7 @@ func checkRaceTable(t *testing.T, e *testenv.Env, l *raceLedger, first map[strin
 			t.Errorf("client %s: %d writes applied, but %d were acknowledged and %d ambiguous (a refused request wrote, or an acknowledged one was lost)",
 				id, writes, l.acked[id], l.ambiguous[id])
 		}
-		got := map[string]string{"status": c.Status, "agentId": c.AgentID, "city": c.Meta["city"], "notes": c.Meta["notes"]}
+		got := map[string]string{"status": c.Status, "agentId": c.AgentID, "city": c.Meta["city"], "notes": c.Meta["notes"], "jobTitle": c.Meta["jobTitle"]}
 		for field, ws := range l.owned[id] {
 			last := 0
 			for i, w := range ws {
@@ -407,6 +622,11 @@ func checkRaceTable(t *testing.T, e *testenv.Env, l *raceLedger, first map[strin
 		c, ok := clients[id]
 		if !ok || c.Meta["email"] != want.Meta.Email || c.TwilioPhoneNumber != want.TwilioPhoneNumber || c.Version != 1 {
 			t.Errorf("created client %s: stored %+v", id, c)
+		}
+	}
+	for _, id := range l.deleted {
+		if _, ok := clients[id]; ok {
+			t.Errorf("deleted client %s is still in the table", id)
 		}
 	}
 	for _, id := range l.refused {
