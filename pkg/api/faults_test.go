@@ -3,14 +3,20 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/aws/smithy-go"
 	"github.com/truora/minidyn/server"
 
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/localdb"
 	"github.com/outbound-caller/admin-api/pkg/testenv"
 )
 
@@ -187,6 +193,217 @@ func invokeWithDeadline(t *testing.T, e *testenv.Env, token, body string) (int, 
 	resp, err := e.Handler.UpdateClient(ctx, event(http.MethodPut, "/admin/clients/{clientId}",
 		map[string]string{"clientId": "client_12345abcde"},
 		map[string]string{"authorization": "Bearer " + token, "content-type": "application/json"}, body))
+	if err != nil {
+		t.Fatalf("handler error %v", err)
+	}
+	e.Bodies.Write([]byte(resp.Body + "\n"))
+	if ctx.Err() != nil {
+		t.Errorf("the handler answered after the invocation deadline (%v for a %v budget)", time.Since(start), budget)
+	}
+	return resp.StatusCode, resp.Body, resp.Headers["Retry-After"]
+}
+
+// faultRoute is one route as the fault matrix drives it.
+type faultRoute struct {
+	name         string
+	method, path string            // the request path, for e.Do
+	key          string            // the route's path template
+	params       map[string]string // its path parameters
+	body, ctype  string
+	client       bool // a client token, else the admin's
+	handle       func(*api.Handler) api.HandlerFunc
+	failed       string // the route's words for a failure (its operation's "failed")
+	readOp       string // the DynamoDB operation of its read, if any
+	writeOp      string // the DynamoDB operation of its write, if it writes
+	okStatus     int
+}
+
+func faultRoutes() []faultRoute {
+	const id = "client_12345abcde"
+	p := map[string]string{"clientId": id}
+	return []faultRoute{
+		{name: "create", method: http.MethodPost, path: "/admin/clients", key: "/admin/clients",
+			body:  `{"clientId":"client_faultnew01","status":"Active","agentId":"agent_f","twilioPhoneNumber":"+18005550111","clientMeta":{"fullName":"Fault New","email":"fault.new@example.com","phone":"+12125550100"}}`,
+			ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.CreateClient },
+			failed: "Failed to create client", writeOp: "TransactWriteItems", okStatus: 201},
+		{name: "delete", method: http.MethodDelete, path: john, key: "/admin/clients/{clientId}", params: p,
+			handle: func(h *api.Handler) api.HandlerFunc { return h.DeleteClient },
+			failed: "Failed to delete client", readOp: "GetItem", writeOp: "TransactWriteItems", okStatus: 200},
+		{name: "reset-secret", method: http.MethodPost, path: john + "/reset-secret", key: "/admin/clients/{clientId}/reset-secret", params: p,
+			handle: func(h *api.Handler) api.HandlerFunc { return h.ResetSecret },
+			failed: "Failed to reset client secret", writeOp: "UpdateItem", okStatus: 200},
+		{name: "list", method: http.MethodGet, path: "/admin/clients", key: "/admin/clients",
+			handle: func(h *api.Handler) api.HandlerFunc { return h.ListClients },
+			failed: "Failed to fetch clients", readOp: "Query", okStatus: 200},
+		{name: "get", method: http.MethodGet, path: john, key: "/admin/clients/{clientId}", params: p,
+			handle: func(h *api.Handler) api.HandlerFunc { return h.GetClient },
+			failed: "Failed to fetch client", readOp: "GetItem", okStatus: 200},
+		{name: "client login", method: http.MethodPost, path: "/auth/login", key: "/auth/login",
+			body:  fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, localdb.DemoSecrets()[id]),
+			ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.ClientLogin },
+			failed: "Login failed", readOp: "GetItem", okStatus: 200},
+		{name: "own update", method: http.MethodPut, path: "/secure/client", key: "/secure/client", client: true,
+			body: `{"clientMeta":{"city":"Fault Town","notes":"fault notes"}}`, ctype: "application/json",
+			handle: func(h *api.Handler) api.HandlerFunc { return h.UpdateOwnClient },
+			failed: "Failed to update client", writeOp: "UpdateItem", okStatus: 200},
+	}
+}
+
+// headers are the route's request headers, as alternating names and values.
+func (r faultRoute) headers(t *testing.T, e *testenv.Env) []string {
+	tok := e.AdminToken(t)
+	if r.client {
+		var err error
+		if tok, err = e.Issuer.SignClient("client_12345abcde", client.FormatTime(localdb.SeedStamp()), time.Hour); err != nil {
+			t.Fatal(err)
+		}
+	}
+	h := []string{"Authorization", "Bearer " + tok}
+	if r.ctype != "" {
+		h = append(h, "Content-Type", r.ctype)
+	}
+	return h
+}
+
+// comparable normalises a snapshot of one Env so that it compares with a
+// snapshot of another seeded alike: stamps, versions and the sort keys that
+// embed them go, and a secret hash becomes whether it verifies the demo
+// secret (a reset replaces it, with a salt no two Envs share).
+func comparable(t *testing.T, e *testenv.Env, snap []string) []string {
+	t.Helper()
+	out := make([]string, 0, len(snap))
+	for _, line := range snap {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		for _, k := range []string{"updatedAt", "createdAt", "version", "tokensValidAfter", "gsi1sk"} {
+			delete(m, k)
+		}
+		if h, ok := m["secretHash"].(string); ok {
+			id, _ := m["clientId"].(string)
+			m["secretHash"] = e.Handler.Secrets.Verify(h, localdb.DemoSecrets()[id])
+		}
+		b, _ := json.Marshal(m)
+		out = append(out, string(b))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply puts every route that
+// reads or writes the table (the update route has its own table above)
+// through internal errors, throttling, deadlines and lost answers: each
+// answers its own failure words with a 500 or a 503 (Retry-After: 1) before
+// the Lambda deadline, and leaves the table in the state before the request
+// or the one the same request makes without a fault (measured on a second
+// Env seeded alike), as the case says.
+func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
+	type fault struct {
+		name    string
+		minidyn bool                                     // minidyn's internal error on every operation
+		edge    func(r faultRoute) (testenv.Fault, bool) // the transport-edge fault; false: not for this route
+		lambda  bool
+		status  int
+		after   bool // the table must be in the state after the request
+	}
+	firstOp := func(r faultRoute) string {
+		if r.readOp != "" {
+			return r.readOp
+		}
+		return r.writeOp
+	}
+	writes := func(f testenv.Fault) func(r faultRoute) (testenv.Fault, bool) {
+		return func(r faultRoute) (testenv.Fault, bool) { return on(f, r.writeOp), r.writeOp != "" }
+	}
+	faults := []fault{
+		{name: "internal error", minidyn: true, status: 500},
+		{name: "throttled past the SDK's retries", edge: func(r faultRoute) (testenv.Fault, bool) { return on(throttle, firstOp(r)), true }, status: 503},
+		{name: "deadline shorter than the retries", edge: func(r faultRoute) (testenv.Fault, bool) { return on(throttle, firstOp(r)), true }, lambda: true, status: 503},
+		{name: "deadline shorter than the retries of the write", edge: func(r faultRoute) (testenv.Fault, bool) {
+			return on(throttle, r.writeOp), r.writeOp != "" && r.readOp != ""
+		}, lambda: true, status: 503},
+		{name: "store never answers", edge: func(r faultRoute) (testenv.Fault, bool) { return on(hang, firstOp(r)), true }, lambda: true, status: 503},
+		{name: "answer lost to throttling after the write", edge: writes(throttleAfterWrite), status: 503, after: true},
+		{name: "answer withheld after the write until the deadline", edge: writes(hangAfterWrite), lambda: true, status: 503, after: true},
+	}
+	// The cases mostly wait (for retries and deadlines): each runs in its
+	// own goroutine rather than as a t.Parallel subtest, so that -parallel
+	// (the number of CPUs) does not serialise the waiting.
+	t.Parallel()
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	for _, r := range faultRoutes() {
+		for _, f := range faults {
+			var edge testenv.Fault
+			if f.edge != nil {
+				var ok bool
+				if edge, ok = f.edge(r); !ok {
+					continue
+				}
+			}
+			wg.Go(func() {
+				t.Run(r.name+"/"+f.name, func(t *testing.T) {
+					e := newSeeded(t)
+					if f.minidyn && e.Embedded == nil {
+						t.Skip("minidyn's failure injection needs the embedded store")
+					}
+					want := comparable(t, e, e.Snapshot(t))
+					if f.after {
+						ref := newSeeded(t)
+						if got := ref.Do(t, r.method, r.path, r.body, r.headers(t, ref)...); got.Status != r.okStatus {
+							t.Fatalf("without a fault: %d %s", got.Status, got.Body)
+						}
+						want = comparable(t, ref, ref.Snapshot(t))
+					}
+					if f.minidyn {
+						e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
+					}
+					e.SetFault(edge)
+					var status int
+					var body, retryAfter string
+					if f.lambda {
+						status, body, retryAfter = invokeRoute(t, e, r)
+					} else {
+						got := e.Do(t, r.method, r.path, r.body, r.headers(t, e)...)
+						status, body, retryAfter = got.Status, got.Body, got.Header.Get("Retry-After")
+					}
+					if f.minidyn {
+						e.Embedded.EmulateFailure(server.FailureConditionNone)
+					}
+					e.SetFault(nil)
+					details := map[int]string{500: "Internal error", 503: "Service temporarily unavailable, retry shortly"}[f.status]
+					if wantBody := fmt.Sprintf(`{"error":%q,"details":%q,"statusCode":%d}`, r.failed, details, f.status); status != f.status || body != wantBody {
+						t.Errorf("got %d %s, want %d %s", status, body, f.status, wantBody)
+					}
+					if (status == 503) != (retryAfter == "1") {
+						t.Errorf("%d with Retry-After %q", status, retryAfter)
+					}
+					if got := comparable(t, e, e.Snapshot(t)); !slices.Equal(got, want) {
+						t.Errorf("after the fault the table is not the state %s:\nwant %v\ngot  %v",
+							map[bool]string{false: "before the request", true: "after the request"}[f.after], want, got)
+					}
+				})
+			})
+		}
+	}
+}
+
+// invokeRoute calls r's handler as Lambda would, with a context whose
+// deadline is the invocation's, and checks that the answer comes back
+// before that deadline.
+func invokeRoute(t *testing.T, e *testenv.Env, r faultRoute) (int, string, string) {
+	t.Helper()
+	h := r.headers(t, e)
+	headers := map[string]string{}
+	for i := 0; i+1 < len(h); i += 2 {
+		headers[strings.ToLower(h[i])] = h[i+1]
+	}
+	budget := e.Handler.DeadlineMargin + 700*time.Millisecond
+	ctx, cancel := context.WithTimeout(context.Background(), budget)
+	defer cancel()
+	start := time.Now()
+	resp, err := r.handle(e.Handler)(ctx, event(r.method, r.key, r.params, headers, r.body))
 	if err != nil {
 		t.Fatalf("handler error %v", err)
 	}
