@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -163,6 +164,12 @@ func FuzzListQuery(f *testing.F) {
 		resp := handle(params)
 		e.Bodies.Write([]byte(resp.Body + "\n"))
 		calls := e.Calls()
+		switch valid := listParamsValid(params); {
+		case valid == "no" && resp.StatusCode != 400:
+			t.Fatalf("%v: the contract refuses these parameters, got %d %s", params, resp.StatusCode, resp.Body)
+		case valid == "yes" && resp.StatusCode != 200:
+			t.Fatalf("%v: the contract accepts these parameters, got %d %s", params, resp.StatusCode, resp.Body)
+		}
 		switch resp.StatusCode {
 		case http.StatusOK:
 			var b struct {
@@ -193,4 +200,40 @@ func FuzzListQuery(f *testing.F) {
 			t.Fatalf("%v: %d %s", params, resp.StatusCode, resp.Body)
 		}
 	})
+}
+
+// listParamsValid says from the contract alone whether GET /admin/clients
+// accepts params: "yes", "no", or "cursor" when that depends on whether the
+// cursor is one the server signed.
+func listParamsValid(params map[string]string) string {
+	verdict := "yes"
+	for k, v := range params {
+		n, err := strconv.Atoi(v)
+		switch k {
+		case "limit":
+			if err != nil || n < 1 || n > 100 {
+				return "no"
+			}
+		case "offset":
+			if err != nil || n < 0 {
+				return "no"
+			}
+		case "status":
+			if v != "Active" && v != "Inactive" && v != "Suspended" {
+				return "no"
+			}
+		case "search":
+			if utf8.RuneCountInString(strings.TrimSpace(v)) > 200 {
+				return "no"
+			}
+		case "cursor":
+			if _, both := params["offset"]; both {
+				return "no"
+			}
+			verdict = "cursor"
+		default:
+			return "no"
+		}
+	}
+	return verdict
 }
