@@ -213,6 +213,7 @@ type faultRoute struct {
 	client       bool // a client token, else the admin's
 	handle       func(*api.Handler) api.HandlerFunc
 	failed       string // the route's words for a failure (its operation's "failed")
+	oauth        bool   // answers failures in RFC 6749's shape instead
 	readOp       string // the DynamoDB operation of its read, if any
 	writeOp      string // the DynamoDB operation of its write, if it writes
 	okStatus     int
@@ -242,6 +243,13 @@ func faultRoutes() []faultRoute {
 			body:  fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, localdb.DemoSecrets()[id]),
 			ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.ClientLogin },
 			failed: "Login failed", readOp: "GetItem", okStatus: 200},
+		{name: "oauth token", method: http.MethodPost, path: "/auth/token", key: "/auth/token",
+			body:  "grant_type=client_credentials&client_id=" + id + "&client_secret=" + localdb.DemoSecrets()[id],
+			ctype: "application/x-www-form-urlencoded", handle: func(h *api.Handler) api.HandlerFunc { return h.OAuthToken },
+			oauth: true, readOp: "GetItem", okStatus: 200},
+		{name: "own profile", method: http.MethodGet, path: "/secure/client", key: "/secure/client", client: true,
+			handle: func(h *api.Handler) api.HandlerFunc { return h.GetOwnClient },
+			failed: "Failed to get client", readOp: "GetItem", okStatus: 200},
 		{name: "own update", method: http.MethodPut, path: "/secure/client", key: "/secure/client", client: true,
 			body: `{"clientMeta":{"city":"Fault Town","notes":"fault notes"}}`, ctype: "application/json",
 			handle: func(h *api.Handler) api.HandlerFunc { return h.UpdateOwnClient },
@@ -373,7 +381,12 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 					}
 					e.SetFault(nil)
 					details := map[int]string{500: "Internal error", 503: "Service temporarily unavailable, retry shortly"}[f.status]
-					if wantBody := fmt.Sprintf(`{"error":%q,"details":%q,"statusCode":%d}`, r.failed, details, f.status); status != f.status || body != wantBody {
+					wantBody := fmt.Sprintf(`{"error":%q,"details":%q,"statusCode":%d}`, r.failed, details, f.status)
+					if r.oauth {
+						code := map[int]string{500: "server_error", 503: "temporarily_unavailable"}[f.status]
+						wantBody = fmt.Sprintf(`{"error":%q,"error_description":%q}`, code, details)
+					}
+					if status != f.status || body != wantBody {
 						t.Errorf("got %d %s, want %d %s", status, body, f.status, wantBody)
 					}
 					if (status == 503) != (retryAfter == "1") {
