@@ -335,12 +335,15 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 		{name: "answer lost to throttling after the write", edge: writes(throttleAfterWrite), status: 503, after: true},
 		{name: "answer withheld after the write until the deadline", edge: writes(hangAfterWrite), lambda: true, status: 503, after: true},
 	}
-	// The cases mostly wait (for retries and deadlines): each runs in its
-	// own goroutine rather than as a t.Parallel subtest, so that -parallel
-	// (the number of CPUs) does not serialise the waiting.
+	// The cases mostly wait (for retries and deadlines): they run in
+	// goroutines of their own rather than as t.Parallel subtests, so that
+	// -parallel (the number of CPUs) does not serialise the waiting, but
+	// no more than 8 at once, so that starting their Envs does not starve
+	// the deadline cases (here and in the other tests) of CPU.
 	t.Parallel()
 	var wg sync.WaitGroup
 	defer wg.Wait()
+	slots := make(chan struct{}, 8)
 	for _, r := range faultRoutes() {
 		for _, f := range faults {
 			var edge testenv.Fault
@@ -351,6 +354,8 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 				}
 			}
 			wg.Go(func() {
+				slots <- struct{}{}
+				defer func() { <-slots }()
 				t.Run(r.name+"/"+f.name, func(t *testing.T) {
 					e := newSeeded(t)
 					if f.minidyn && e.Embedded == nil {
