@@ -11,38 +11,30 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
-	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
-	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/localdb"
+	"github.com/outbound-caller/admin-api/pkg/rie"
 	"github.com/outbound-caller/admin-api/pkg/secret"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 const (
-	rieModule = "github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie"
-	control   = "coldstart-control"
-	table     = "coldstart"
+	control = "coldstart-control"
+	table   = "coldstart"
 )
 
 // Result is one function's figures.
@@ -65,22 +57,22 @@ func main() {
 	runs := flag.Int("runs", 20, "cold starts per function")
 	warm := flag.Int("warm", 1000, "warm invocations for the memory figures")
 	out := flag.String("o", "", "write the JSON report here (default stdout)")
+	only := flag.String("functions", "", "comma-separated functions to measure (default all, and the control)")
 	flag.Parse()
-	if err := run(*runs, *warm, *out); err != nil {
+	if err := run(context.Background(), *runs, *warm, *only, *out); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(runs, warm int, out string) error {
-	ctx := context.Background()
+func run(ctx context.Context, runs, warm int, only, out string) error {
 	dir, err := os.MkdirTemp("", "coldstart")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	rie := filepath.Join(dir, "rie")
-	if err := goBuild(ctx, rie, rieModule, runtime.GOARCH, false); err != nil {
+	emulator, err := rie.BuildEmulator(ctx, ".", dir)
+	if err != nil {
 		return err
 	}
 	fns, err := filepath.Glob("functions/*")
@@ -92,6 +84,9 @@ func run(runs, warm int, out string) error {
 	for _, f := range fns {
 		pkgs[filepath.Base(f)] = "./" + f
 		names = append(names, filepath.Base(f))
+	}
+	if only != "" {
+		names = slices.DeleteFunc(names, func(n string) bool { return !slices.Contains(strings.Split(only, ","), n) })
 	}
 
 	emb := localdb.Start()
@@ -113,29 +108,14 @@ func run(runs, warm int, out string) error {
 		}
 		return t, localdb.SeedWithSecrets(ctx, store.New(db, t, nil), hasher, time.Now())
 	}
-	adminHash, err := hasher.Hash(config.DevAdminPassword)
-	if err != nil {
-		return err
-	}
-	env := append(os.Environ(),
-		// The sample events are signed with the development secret and name
-		// the demo clients, their secrets and the development admin.
-		"ADMIN_JWT_SECRET="+config.DevSecret, "AWS_ENDPOINT_URL_DYNAMODB="+emb.URL,
-		"ADMIN_USERNAME="+config.DevAdminUsername, "ADMIN_PASSWORD_HASH="+adminHash,
-		"AWS_REGION=us-east-1", "AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local",
-		"AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_TIMEOUT=10", "LOG_LEVEL=error",
-		// The development secret is refused outside local runs, and the
-		// emulator sets AWS_LAMBDA_FUNCTION_NAME as Lambda does.
-		"APP_ENV=local",
-	)
 
 	var results []Result
 	for _, name := range names {
 		host, arm := filepath.Join(dir, name, "bootstrap"), filepath.Join(dir, name+"-arm64", "bootstrap")
-		if err := goBuild(ctx, host, pkgs[name], runtime.GOARCH, true); err != nil {
+		if err := rie.BuildLambda(ctx, ".", pkgs[name], host, ""); err != nil {
 			return err
 		}
-		if err := goBuild(ctx, arm, pkgs[name], "arm64", true); err != nil {
+		if err := rie.BuildLambda(ctx, ".", pkgs[name], arm, "arm64"); err != nil {
 			return err
 		}
 		ev, err := event(name)
@@ -146,13 +126,20 @@ func run(runs, warm int, out string) error {
 		if err != nil {
 			return err
 		}
-		env := append(env, "TABLE_NAME="+t)
+		// The sample events are signed with the development secret and name
+		// the demo clients, their secrets and the development admin, which
+		// is what the local environment configures.
+		env, err := rie.LocalEnv(name, t, emb.URL)
+		if err != nil {
+			return err
+		}
+		env = append(env, "LOG_LEVEL=error")
 		r := Result{Name: name, Runs: runs, Warm: warm}
 		r.SizeHost, r.SizeArm64 = size(host), size(arm)
 		var first, inits []float64
 		statuses := map[int]int{}
 		for range runs {
-			f, init, status, err := coldStart(rie, host, env, ev)
+			f, init, status, err := coldStart(ctx, emulator, host, env, ev)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
@@ -160,7 +147,7 @@ func run(runs, warm int, out string) error {
 			statuses[status]++
 		}
 		r.FirstRespMs, r.InitMs, r.FirstStatuses = median(first), median(inits), fmt.Sprint(statuses)
-		if err := warmRun(rie, host, env, ev, warm, &r); err != nil {
+		if err := warmRun(ctx, emulator, host, env, ev, warm, &r); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
 		fmt.Fprintf(os.Stderr, "%s: first response %.1f ms, init %.1f ms, arm64 %.1f MB, peak RSS %d KB\n",
@@ -173,21 +160,6 @@ func run(runs, warm int, out string) error {
 		return err
 	}
 	return os.WriteFile(out, append(b, '\n'), 0o644)
-}
-
-// goBuild builds pkg as deployed: static, no RPC shim, stripped.
-func goBuild(ctx context.Context, out, pkg, goarch string, lambda bool) error {
-	args := []string{"build", "-o", out}
-	if lambda {
-		args = append(args, "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w")
-	}
-	cmd := exec.CommandContext(ctx, "go", append(args, pkg)...)
-	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux", "GOARCH="+goarch)
-	cmd.Stderr = os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("build %s: %w", pkg, err)
-	}
-	return nil
 }
 
 func size(path string) int64 {
@@ -208,98 +180,57 @@ func event(name string) ([]byte, error) {
 	return b, err
 }
 
-// emulator is one RIE process with its function.
-type emulator struct {
-	cmd  *exec.Cmd
-	url  string
-	mu   sync.Mutex
-	logs bytes.Buffer
+// logBuffer keeps the emulator's output for its REPORT line; the emulator
+// writes it from its own goroutines.
+type logBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
 }
 
-func start(rie, bootstrap string, env []string) (*emulator, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	apiPort, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := "127.0.0.1:" + strconv.Itoa(port)
-	cmd := exec.Command(rie, "--runtime-interface-emulator-address", addr,
-		"--runtime-api-address", "127.0.0.1:"+strconv.Itoa(apiPort), bootstrap)
-	cmd.Dir = filepath.Dir(bootstrap)
-	cmd.Env = env
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	e := &emulator{cmd: cmd, url: "http://" + addr + "/2015-03-31/functions/function/invocations"}
-	pr, pw := io.Pipe()
-	cmd.Stdout, cmd.Stderr = pw, pw
-	go func() {
-		sc := bufio.NewScanner(pr)
-		for sc.Scan() {
-			e.mu.Lock()
-			e.logs.WriteString(sc.Text() + "\n")
-			e.mu.Unlock()
-		}
-	}()
-	if err := cmd.Start(); err != nil {
-		return nil, err
-	}
-	for deadline := time.Now().Add(10 * time.Second); ; {
-		c, err := net.DialTimeout("tcp", addr, 100*time.Millisecond)
-		if err == nil {
-			c.Close()
-			return e, nil
-		}
-		if time.Now().After(deadline) {
-			e.stop()
-			return nil, errors.New("emulator did not listen")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+func (b *logBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
 }
 
-// stop ends the emulator and the bootstrap it started (its process group).
-func (e *emulator) stop() {
-	_ = syscall.Kill(-e.cmd.Process.Pid, syscall.SIGKILL)
-	_ = e.cmd.Wait()
+func (b *logBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }
 
-func (e *emulator) invoke(ev []byte) (int, error) {
-	resp, err := http.Post(e.url, "application/json", bytes.NewReader(ev))
+// invoke sends ev and returns the statusCode of the function's response.
+func invoke(ctx context.Context, e *rie.Emulator, ev []byte) (int, error) {
+	b, err := e.Invoke(ctx, ev)
 	if err != nil {
 		return 0, err
 	}
-	defer resp.Body.Close()
 	var out struct {
 		StatusCode int `json:"statusCode"`
 	}
-	b, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != 200 || json.Unmarshal(b, &out) != nil {
-		return 0, fmt.Errorf("invoke: %d %s", resp.StatusCode, b)
+	if err := json.Unmarshal(b, &out); err != nil {
+		return 0, fmt.Errorf("invoke: %w: %s", err, b)
 	}
 	return out.StatusCode, nil
 }
 
 var initRe = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
 
-func coldStart(rie, bootstrap string, env []string, ev []byte) (firstMs, initMs float64, status int, err error) {
-	e, err := start(rie, bootstrap, env)
+func coldStart(ctx context.Context, emulator, bootstrap string, env []string, ev []byte) (firstMs, initMs float64, status int, err error) {
+	logs := &logBuffer{}
+	e, err := rie.Start(ctx, emulator, bootstrap, env, logs)
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	defer e.stop()
+	defer e.Close()
 	t0 := time.Now()
-	status, err = e.invoke(ev)
+	status, err = invoke(ctx, e, ev)
 	first := time.Since(t0)
 	if err != nil {
 		return 0, 0, 0, err
 	}
 	for deadline := time.Now().Add(2 * time.Second); time.Now().Before(deadline); time.Sleep(5 * time.Millisecond) {
-		e.mu.Lock()
-		m := initRe.FindStringSubmatch(e.logs.String())
-		e.mu.Unlock()
-		if m != nil {
+		if m := initRe.FindStringSubmatch(logs.String()); m != nil {
 			initMs, _ = strconv.ParseFloat(m[1], 64)
 			break
 		}
@@ -309,21 +240,21 @@ func coldStart(rie, bootstrap string, env []string, ev []byte) (firstMs, initMs 
 
 // warmRun invokes one function n times and reads the bootstrap's memory
 // after the 100th and the last invocation.
-func warmRun(rie, bootstrap string, env []string, ev []byte, n int, r *Result) error {
-	e, err := start(rie, bootstrap, env)
+func warmRun(ctx context.Context, emulator, bootstrap string, env []string, ev []byte, n int, r *Result) error {
+	e, err := rie.Start(ctx, emulator, bootstrap, env, &logBuffer{})
 	if err != nil {
 		return err
 	}
-	defer e.stop()
+	defer e.Close()
 	statuses := map[int]int{}
 	for i := 1; i <= n; i++ {
-		s, err := e.invoke(ev)
+		s, err := invoke(ctx, e, ev)
 		if err != nil {
 			return err
 		}
 		statuses[s]++
 		if i == 100 || i == n {
-			pid, err := child(e.cmd.Process.Pid, bootstrap)
+			pid, err := e.FunctionPID()
 			if err != nil {
 				return err
 			}
@@ -341,21 +272,6 @@ func warmRun(rie, bootstrap string, env []string, ev []byte, n int, r *Result) e
 	}
 	r.WarmStatus = fmt.Sprint(statuses)
 	return nil
-}
-
-// child finds the bootstrap process the emulator started.
-func child(ppid int, bootstrap string) (int, error) {
-	tasks, _ := filepath.Glob(fmt.Sprintf("/proc/%d/task/*/children", ppid))
-	for _, t := range tasks {
-		b, _ := os.ReadFile(t)
-		for _, f := range strings.Fields(string(b)) {
-			pid, _ := strconv.Atoi(f)
-			if exe, _ := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid)); exe == bootstrap {
-				return pid, nil
-			}
-		}
-	}
-	return 0, errors.New("bootstrap process not found")
 }
 
 func memory(pid int) (rss, hwm int64, err error) {
@@ -377,15 +293,6 @@ func memory(pid int) (rss, hwm int64, err error) {
 		}
 	}
 	return rss, hwm, nil
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
 func median(xs []float64) float64 {

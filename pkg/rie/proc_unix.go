@@ -3,6 +3,7 @@
 package rie
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,4 +52,17 @@ func childrenOf(pid int) []int {
 		}
 	}
 	return out
+}
+
+// FunctionPID is the process id of the function's bootstrap, which the
+// emulator starts on the first invoke: the child of the emulator running
+// the bootstrap binary (Linux /proc). Benchmarks read its memory from
+// /proc/<pid>/status.
+func (e *Emulator) FunctionPID() (int, error) {
+	for _, pid := range childrenOf(e.cmd.Process.Pid) {
+		if exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe")); exe == e.bootstrap {
+			return pid, nil
+		}
+	}
+	return 0, errors.New("rie: the function's process is not running (not invoked yet, or no /proc)")
 }

@@ -29,9 +29,19 @@ const invokePath = "/2015-03-31/functions/function/invocations"
 // differ), and returns the binary's path.
 func BuildFunction(ctx context.Context, root, name, dir string) (string, error) {
 	out := filepath.Join(dir, "bootstrap")
-	err := goBuild(ctx, root, out, []string{"CGO_ENABLED=0"},
-		"-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", "./functions/"+name)
-	return out, err
+	return out, BuildLambda(ctx, root, "./functions/"+name, out, "")
+}
+
+// BuildLambda builds the main package pkg (relative to root) into out with
+// the flags the Makefile uses for Lambda: static, no RPC shim, stripped.
+// An empty goarch builds for the host; any other builds for linux/goarch,
+// as deployed (the Makefile's is arm64).
+func BuildLambda(ctx context.Context, root, pkg, out, goarch string) error {
+	env := []string{"CGO_ENABLED=0"}
+	if goarch != "" {
+		env = append(env, "GOOS=linux", "GOARCH="+goarch)
+	}
+	return goBuild(ctx, root, out, env, "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", pkg)
 }
 
 // BuildEmulator builds the pinned RIE into dir and returns its path.
@@ -45,8 +55,8 @@ func BuildEmulator(ctx context.Context, root, dir string) (string, error) {
 func goBuild(ctx context.Context, root, out string, env []string, args ...string) error {
 	cmd := exec.CommandContext(ctx, "go", append([]string{"build", "-o", out}, args...)...)
 	cmd.Dir = root
-	// The host's GOOS/GOARCH: drop any cross-compilation settings inherited
-	// from the caller's environment.
+	// The host's GOOS/GOARCH unless env sets them: drop any cross-compilation
+	// settings inherited from the caller's environment.
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "GOOS=") && !strings.HasPrefix(kv, "GOARCH=") {
 			cmd.Env = append(cmd.Env, kv)
@@ -61,9 +71,10 @@ func goBuild(ctx context.Context, root, out string, env []string, args ...string
 
 // Emulator is a running RIE with one function's bootstrap.
 type Emulator struct {
-	URL  string // base URL of the invoke endpoint
-	cmd  *exec.Cmd
-	done chan error
+	URL       string // base URL of the invoke endpoint
+	bootstrap string // absolute path of the function's binary
+	cmd       *exec.Cmd
+	done      chan error
 }
 
 // Start runs the emulator at emulatorPath with bootstrapPath as the
@@ -96,6 +107,14 @@ func start(ctx context.Context, emulatorPath, bootstrapPath string, env []string
 	if err != nil {
 		return nil, err
 	}
+	// The path as /proc/<pid>/exe will show it, for FunctionPID.
+	abs, err := filepath.Abs(bootstrapPath)
+	if err != nil {
+		return nil, err
+	}
+	if real, err := filepath.EvalSymlinks(abs); err == nil {
+		abs = real
+	}
 	addr := "127.0.0.1:" + apiPort
 	// The runtime API defaults to the fixed port 9001; give it a free one
 	// so that several emulators can run at once.
@@ -110,7 +129,7 @@ func start(ctx context.Context, emulatorPath, bootstrapPath string, env []string
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("rie: start emulator: %w", err)
 	}
-	e := &Emulator{URL: "http://" + addr, cmd: cmd, done: make(chan error, 1)}
+	e := &Emulator{URL: "http://" + addr, bootstrap: abs, cmd: cmd, done: make(chan error, 1)}
 	go func() { e.done <- cmd.Wait() }()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
