@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/loadtest"
 )
 
 func main() {
@@ -97,21 +99,6 @@ type coldResult struct {
 	Warm        int     `json:"warmInvocations"`
 	FirstStatus string  `json:"firstStatuses"`
 	WarmStatus  string  `json:"warmStatuses"`
-}
-
-type loadResult struct {
-	Store       string         `json:"store"`
-	Mix         string         `json:"mix"`
-	Concurrency int            `json:"concurrency"`
-	DurationS   float64        `json:"durationSeconds"`
-	Requests    int            `json:"requests"`
-	RPS         float64        `json:"throughputRps"`
-	P50Ms       float64        `json:"p50Ms"`
-	P90Ms       float64        `json:"p90Ms"`
-	P99Ms       float64        `json:"p99Ms"`
-	Errors      int            `json:"errors"`
-	Conflicts   int            `json:"conflicts409"`
-	Statuses    map[string]int `json:"statuses"`
 }
 
 func readJSON(path string, v any) error {
@@ -219,7 +206,7 @@ func report(dir string) (string, error) {
 		fmt.Fprintf(&w, "\n## Load (cmd/loadgen against the in-process `make run` server)\n\n")
 		fmt.Fprintf(&w, "| Store | mix | workers | seconds | requests | req/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | 409s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, path := range loads {
-			var l loadResult
+			var l loadtest.Report
 			if err := readJSON(path, &l); err != nil {
 				return "", err
 			}
