@@ -83,6 +83,7 @@ LOAD_C      ?= 8
 # run side by side in time and a change in machine load hits both.
 bench:
 	mkdir -p bench/out
+	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
 	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... | tee -a bench/out/gotest.txt; done
 	$(GO) run ./cmd/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json

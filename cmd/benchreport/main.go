@@ -119,8 +119,10 @@ func cpuModel() string {
 	return "unknown"
 }
 
-func loadAvg() string {
-	b, _ := os.ReadFile("/proc/loadavg")
+// loadAvg reads a /proc/loadavg line: the machine's now, or the one
+// `make bench` saved when it started.
+func loadAvg(path string) string {
+	b, _ := os.ReadFile(path)
 	fs := strings.Fields(string(b))
 	if len(fs) < 3 {
 		return "unknown"
@@ -146,9 +148,11 @@ func report(dir string) (string, error) {
 	}
 	var w bytes.Buffer
 	fmt.Fprintf(&w, "# Performance results\n\n")
-	fmt.Fprintf(&w, "Date: %s. Machine: %s, %d CPUs, %s/%s, %s; load average at the end of the run %s.\n",
+	// Other work on the machine moves every time; the load average at both
+	// ends of the run says how much.
+	fmt.Fprintf(&w, "Date: %s. Machine: %s, %d CPUs, %s/%s, %s; load average (1, 5, 15 min) at the start of the run %s, at the end %s.\n",
 		time.Now().UTC().Format("2006-01-02 15:04 UTC"), cpuModel(), runtime.NumCPU(), runtime.GOOS, runtime.GOARCH,
-		runtime.Version(), loadAvg())
+		runtime.Version(), loadAvg(filepath.Join(dir, "loadavg-start.txt")), loadAvg("/proc/loadavg"))
 	fmt.Fprintf(&w, "Times are of this machine only; the ratios are the figures that describe the code. Reproduce with `make bench`.\n\n")
 
 	fmt.Fprintf(&w, "## Our overhead against the bare SDK calls (same process, in-process minidyn over HTTP; median of runs)\n\n")
