@@ -125,6 +125,9 @@ func start(ctx context.Context, emulatorPath, bootstrapPath string, env []string
 	cmd.Dir = filepath.Dir(bootstrapPath)
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stdout, cmd.Stderr = logs, logs
+	// The function runs in a process group of its own and inherits the
+	// output pipes; should it outlive the kill, Wait must not hang on them.
+	cmd.WaitDelay = 2 * time.Second
 	setProcessGroup(cmd)
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("rie: start emulator: %w", err)
@@ -181,7 +184,7 @@ func (e *Emulator) Close() error {
 	killProcessGroup(e.cmd)
 	select {
 	case <-e.done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(10 * time.Second):
 		return errors.New("rie: emulator did not stop")
 	}
 	return nil
