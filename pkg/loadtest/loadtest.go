@@ -119,14 +119,13 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	for w := range ids {
 		ids[w] = "client_12345abcde"
 	}
-	hasGet := true
 	if target == "" {
-		url, stop, seeded, gets, err := startAPI(ctx, endpoint, conc)
+		url, stop, seeded, err := startAPI(ctx, endpoint, conc)
 		if err != nil {
 			return rep, err
 		}
 		defer stop()
-		target, ids, hasGet = url, seeded, gets
+		target, ids = url, seeded
 		rep.Store = "embedded minidyn (in-process API)"
 		if endpoint != "" {
 			rep.Store = "emulator at " + endpoint + " (in-process API)"
@@ -137,12 +136,6 @@ func Run(ctx context.Context, o Options) (Report, error) {
 	weights, err := parseMix(mixFlag)
 	if err != nil {
 		return rep, err
-	}
-	if !hasGet && weights[get] > 0 {
-		// No GET route yet: its share goes to plain updates.
-		weights[plainUpdate] += weights[get]
-		weights[get] = 0
-		rep.Note = "GET /admin/clients/{clientId} not served: mix ran as " + mixString(weights)
 	}
 	rep.Mix = mixString(weights)
 	mix := schedule(weights)
@@ -238,7 +231,7 @@ func pct(sorted []time.Duration, p float64) float64 {
 
 // startAPI serves the routes the way cmd/local does and seeds one client
 // per worker on a fresh table.
-func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []string, bool, error) {
+func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []string, error) {
 	var closeDB func()
 	if endpoint == "" {
 		emb := localdb.Start()
@@ -246,13 +239,13 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 	}
 	db, err := localdb.Client(ctx, endpoint)
 	if err != nil {
-		return "", nil, nil, false, err
+		return "", nil, nil, err
 	}
 	id := make([]byte, 4)
 	_, _ = rand.Read(id)
 	table := "loadgen-" + hex.EncodeToString(id)
 	if err := store.CreateTable(ctx, db, table); err != nil {
-		return "", nil, nil, false, err
+		return "", nil, nil, err
 	}
 	st := store.New(db, table, nil)
 	now := time.Now()
@@ -266,7 +259,7 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 			CreatedAt:         now, UpdatedAt: now, UpdatedBy: "loadgen", Version: 1, TokensValidAfter: now,
 		}
 		if err := st.Create(ctx, c, ""); err != nil && !errors.Is(err, client.ErrIDTaken) {
-			return "", nil, nil, false, err
+			return "", nil, nil, err
 		}
 	}
 	cfg := config.Config{TableName: table, JWTSecret: config.DevSecret, Skew: 30 * time.Second}
@@ -276,18 +269,14 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 	// Request logs are formatted as in production, then dropped.
 	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0), secret.DefaultParams())
 	if err != nil {
-		return "", nil, nil, false, err
+		return "", nil, nil, err
 	}
-	routes := h.Routes()
-	hasGet := slices.ContainsFunc(routes, func(r api.Route) bool {
-		return r.Method == http.MethodGet && r.Path == "/admin/clients/{clientId}"
-	})
-	srv := httptest.NewServer(api.NewHTTPHandler(routes))
+	srv := httptest.NewServer(api.NewHTTPHandler(h.Routes()))
 	stop := func() {
 		srv.Close()
 		if closeDB != nil {
 			closeDB()
 		}
 	}
-	return srv.URL, stop, ids, hasGet, nil
+	return srv.URL, stop, ids, nil
 }
