@@ -2,20 +2,10 @@
 package main
 
 import (
-	"context"
-	"log/slog"
-	"os"
-
-	"github.com/aws/aws-lambda-go/lambda"
-
+	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/app"
 )
 
 func main() {
-	h, err := app.Lambda(context.Background(), os.Getenv, os.Stdout)
-	if err != nil {
-		slog.Error("cold start failed", "error", err)
-		os.Exit(1)
-	}
-	lambda.Start(h.UpdateOwnClient)
+	app.Start(func(h *api.Handler) api.HandlerFunc { return h.UpdateOwnClient })
 }

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
@@ -148,4 +150,18 @@ func tokens(ctx context.Context, cfg appconfig.Config) (*auth.Keyring, api.SignI
 		si.ClientTTL = 24 * time.Hour
 	}
 	return keys, si, nil
+}
+
+// Start is the whole main of a function: it builds the handler from the
+// environment once, at cold start (exiting if that fails, so Lambda reports
+// an init error), and serves the one route that route picks. The generic
+// StartHandlerFunc checks the handler's signature at compile time.
+func Start(route func(*api.Handler) api.HandlerFunc) {
+	h, err := Lambda(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		NewLogger(os.Stdout, slog.LevelInfo).Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	var fn func(context.Context, api.Request) (api.Response, error) = route(h)
+	lambda.StartHandlerFunc(fn)
 }
