@@ -151,7 +151,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 			var status int
 			var body, retryAfter string
 			if tc.lambda {
-				status, body, retryAfter = invokeWithDeadline(t, e, token, tc.body)
+				status, body, retryAfter = invokeWithDeadline(t, e, tc.body)
 			} else {
 				r := e.Do(t, http.MethodPut, john, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json")
 				status, body, retryAfter = r.Status, r.Body, r.Header.Get("Retry-After")
@@ -195,26 +195,14 @@ func faultEnv(t *testing.T) *testenv.Env {
 	return e
 }
 
-// invokeWithDeadline calls the handler as Lambda would, with a context
-// whose deadline is the invocation's, and checks that the answer comes
-// back before that deadline.
-func invokeWithDeadline(t *testing.T, e *testenv.Env, token, body string) (int, string, string) {
+// invokeWithDeadline sends body to the update route as Lambda would; see
+// invokeRoute.
+func invokeWithDeadline(t *testing.T, e *testenv.Env, body string) (int, string, string) {
 	t.Helper()
-	budget := e.Handler.DeadlineMargin + 700*time.Millisecond
-	ctx, cancel := context.WithTimeout(context.Background(), budget)
-	defer cancel()
-	start := time.Now()
-	resp, err := e.Handler.UpdateClient(ctx, event(http.MethodPut, "/admin/clients/{clientId}",
-		map[string]string{"clientId": "client_12345abcde"},
-		map[string]string{"authorization": "Bearer " + token, "content-type": "application/json"}, body))
-	if err != nil {
-		t.Fatalf("handler error %v", err)
-	}
-	e.Bodies.Write([]byte(resp.Body + "\n"))
-	if ctx.Err() != nil {
-		t.Errorf("the handler answered after the invocation deadline (%v for a %v budget)", time.Since(start), budget)
-	}
-	return resp.StatusCode, resp.Body, resp.Headers["Retry-After"]
+	return invokeRoute(t, e, faultRoute{
+		method: http.MethodPut, key: "/admin/clients/{clientId}", params: map[string]string{"clientId": "client_12345abcde"},
+		body: body, ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.UpdateClient },
+	})
 }
 
 // faultRoute is one route as the fault matrix drives it.
