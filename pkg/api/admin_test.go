@@ -537,6 +537,8 @@ func TestAdminRoutesDatabaseFailure(t *testing.T) {
 	e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
 	defer e.Embedded.EmulateFailure(server.FailureConditionNone)
 	for _, tc := range []struct{ method, path, body, failed string }{
+		{http.MethodPut, john, `{"status":"Inactive"}`, "Failed to update client"},
+		{http.MethodPut, john, `{"clientMeta":{"email":"new@example.com"}}`, "Failed to update client"},
 		{http.MethodPost, "/admin/clients", minimalBody, "Failed to create client"},
 		{http.MethodGet, john, "", "Failed to fetch client"},
 		{http.MethodGet, "/admin/clients?search=acme", "", "Failed to fetch clients"},

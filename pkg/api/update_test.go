@@ -14,7 +14,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
-	"github.com/truora/minidyn/server"
 
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -442,22 +441,6 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 			}
 		}
 	})
-}
-
-func TestUpdateDatabaseFailure(t *testing.T) {
-	e := newSeeded(t)
-	if e.Embedded == nil {
-		t.Skip("failure injection needs the embedded store")
-	}
-	e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
-	defer e.Embedded.EmulateFailure(server.FailureConditionNone)
-	for _, body := range []string{`{"status":"Inactive"}`, `{"clientMeta":{"email":"new@example.com"}}`} {
-		r := put(t, e, john, body)
-		want := `{"error":"Failed to update client","details":"Internal error","statusCode":500}`
-		if r.Status != 500 || r.Body != want {
-			t.Errorf("%s: got %d %s", body, r.Status, r.Body)
-		}
-	}
 }
 
 func TestUpdateLogsOneSafeLinePerRequest(t *testing.T) {
