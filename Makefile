@@ -85,7 +85,7 @@ bench:
 	mkdir -p bench/out
 	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
-	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... | tee -a bench/out/gotest.txt; done
+	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... | tee -a bench/out/gotest.txt; done
 	$(GO) run ./cmd/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
 	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
@@ -93,7 +93,7 @@ bench:
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./pkg/client:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery
+FUZZ_TARGETS := ./internal/client:FuzzDecodeUpdate ./internal/auth:FuzzAuthorize ./internal/auth:FuzzBearerToken ./internal/api:FuzzClientID ./internal/cursor:FuzzCursorDecode ./internal/api:FuzzListQuery
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \
@@ -103,7 +103,7 @@ fuzz:
 ## race-long: the race suite with RACE_OPS operations (replay one with RACE_SEED=<seed>)
 RACE_OPS ?= 20000
 race-long:
-	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./pkg/api
+	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./internal/api
 
 lint: vet fmt cfn-lint actionlint
 

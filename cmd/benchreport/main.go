@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outbound-caller/admin-api/pkg/loadtest"
+	"github.com/outbound-caller/admin-api/internal/dev/loadtest"
 )
 
 func main() {

@@ -26,10 +26,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/outbound-caller/admin-api/pkg/localdb"
-	"github.com/outbound-caller/admin-api/pkg/rie"
-	"github.com/outbound-caller/admin-api/pkg/secret"
-	"github.com/outbound-caller/admin-api/pkg/store"
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/dev/rie"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/store"
 )
 
 const (
@@ -95,7 +95,7 @@ func run(ctx context.Context, runs, warm int, only, out string) error {
 	if err != nil {
 		return err
 	}
-	hasher, err := secret.NewHasher(secret.DefaultParams())
+	hasher, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/outbound-caller/admin-api/pkg/secret"
+	"github.com/outbound-caller/admin-api/internal/passhash"
 )
 
 func main() {
@@ -28,7 +28,7 @@ func main() {
 		fmt.Fprintln(os.Stderr, "hash-password: use a password of at least 12 characters")
 		os.Exit(2)
 	}
-	h, err := secret.NewHasher(secret.DefaultParams())
+	h, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "hash-password:", err)
 		os.Exit(1)

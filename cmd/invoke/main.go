@@ -20,11 +20,11 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/outbound-caller/admin-api/pkg/config"
-	"github.com/outbound-caller/admin-api/pkg/localdb"
-	"github.com/outbound-caller/admin-api/pkg/rie"
-	"github.com/outbound-caller/admin-api/pkg/sampleevents"
-	"github.com/outbound-caller/admin-api/pkg/secret"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/dev/rie"
+	"github.com/outbound-caller/admin-api/internal/dev/sampleevents"
+	"github.com/outbound-caller/admin-api/internal/passhash"
 )
 
 func main() {
@@ -86,7 +86,7 @@ func run(ctx context.Context, fn, event string, getenv func(string) string, out,
 	}
 	// As `make run` seeds: the demo clients can sign in with their public
 	// development secrets.
-	hasher, err := secret.NewHasher(secret.DefaultParams())
+	hasher, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		return err
 	}

@@ -13,12 +13,12 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/pkg/api"
-	"github.com/outbound-caller/admin-api/pkg/app"
-	"github.com/outbound-caller/admin-api/pkg/auth"
-	"github.com/outbound-caller/admin-api/pkg/config"
-	"github.com/outbound-caller/admin-api/pkg/localdb"
-	"github.com/outbound-caller/admin-api/pkg/secret"
+	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/app"
+	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/passhash"
 )
 
 func main() {
@@ -31,7 +31,7 @@ func main() {
 }
 
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
-	hasher, err := secret.NewHasher(secret.DefaultParams())
+	hasher, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		return err
 	}
@@ -72,7 +72,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 			fmt.Fprintf(out, "  clientId %s  clientSecret %s\n", c.ClientID, secrets[c.ClientID])
 		}
 	}
-	h, err := app.NewHandler(ctx, cfg, local.DB, app.NewLogger(os.Stderr, cfg.LogLevel), secret.DefaultParams())
+	h, err := app.NewHandler(ctx, cfg, local.DB, app.NewLogger(os.Stderr, cfg.LogLevel), passhash.DefaultParams())
 	if err != nil {
 		return err
 	}

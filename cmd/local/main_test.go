@@ -13,7 +13,7 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/pkg/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testenv"
 )
 
 // startLocal starts the local server as `make run` does and returns its

@@ -14,11 +14,11 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
-	"github.com/outbound-caller/admin-api/pkg/auth"
-	"github.com/outbound-caller/admin-api/pkg/client"
-	"github.com/outbound-caller/admin-api/pkg/config"
-	"github.com/outbound-caller/admin-api/pkg/localdb"
-	"github.com/outbound-caller/admin-api/pkg/signingkey"
+	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/client"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/secretsdoc"
 )
 
 func main() {
@@ -95,5 +95,5 @@ func deployed(id string) (config.Secrets, error) {
 	if err != nil {
 		return config.Secrets{}, err
 	}
-	return signingkey.Load(ctx, secretsmanager.NewFromConfig(cfg), id)
+	return secretsdoc.Load(ctx, secretsmanager.NewFromConfig(cfg), id)
 }

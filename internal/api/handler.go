@@ -1,0 +1,159 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/client"
+	"github.com/outbound-caller/admin-api/internal/cursor"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+)
+
+// Clients is what the handlers need from the store.
+type Clients interface {
+	Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error)
+	Create(ctx context.Context, c client.Client, secretHash string) error
+	Get(ctx context.Context, id string) (client.Client, error)
+	List(ctx context.Context, q client.ListQuery) (client.Page, error)
+	Delete(ctx context.Context, id string) error
+	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
+	// Credentials reads a client and its secret hash in one read, for sign-in.
+	Credentials(ctx context.Context, id string) (client.Client, string, error)
+}
+
+// Hasher hashes and verifies secrets; *passhash.Hasher is the implementation.
+type Hasher interface {
+	Hash(s string) (string, error)
+	Verify(hash, s string) bool
+}
+
+var _ Hasher = (*passhash.Hasher)(nil)
+
+// Authorizer checks the Authorization header for a role.
+type Authorizer interface {
+	Authorize(header, role string) (auth.Claims, error)
+}
+
+// Handler serves the routes. Build it once per process; it is safe for
+// concurrent use.
+type Handler struct {
+	Auth    Authorizer
+	Rules   *client.Rules
+	Clients Clients
+	// Secrets hashes and verifies client secrets and admin passwords.
+	Secrets Hasher
+	// Cursors signs and checks the list route's nextCursor.
+	Cursors *cursor.Codec
+	// SignIn configures the sign-in routes.
+	SignIn SignIn
+	Log    *slog.Logger
+	// Now is the clock used for latency; nil means time.Now.
+	Now func() time.Time
+	// DeadlineMargin is kept free before the Lambda deadline so that the
+	// handler answers (503) instead of being killed.
+	DeadlineMargin time.Duration
+}
+
+// outcome carries what one request log line reports besides the response.
+type outcome struct {
+	clientID string
+	sub      string
+	err      error
+}
+
+// serve runs fn with a deadline short of the invocation's and writes the
+// single log line of the request.
+func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Context, *outcome) Response) (Response, error) {
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	if dl, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
+	var o outcome
+	resp := fn(ctx, &o)
+	attrs := []slog.Attr{
+		slog.String("requestId", req.RequestContext.RequestID),
+		slog.String("route", req.RouteKey),
+		slog.Int("status", resp.StatusCode),
+		slog.Float64("latencyMs", float64(now().Sub(start).Microseconds())/1000),
+	}
+	if o.clientID != "" {
+		attrs = append(attrs, slog.String("clientId", o.clientID))
+	}
+	if o.sub != "" {
+		attrs = append(attrs, slog.String("sub", o.sub))
+	}
+	level := slog.LevelInfo
+	if resp.StatusCode >= 500 && o.err != nil {
+		// Store errors name operations and tables, never request values.
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", o.err.Error()))
+	}
+	h.Log.LogAttrs(ctx, level, "request", attrs...)
+	return resp, nil
+}
+
+// fail records err for the log and renders it for the caller.
+func (o *outcome) fail(op operation, err error) Response {
+	o.err = err
+	return op.errorResponse(err)
+}
+
+type updateResponse struct {
+	Message string        `json:"message"`
+	Client  updatedClient `json:"client"`
+}
+
+type updatedClient struct {
+	ClientID  string        `json:"clientId"`
+	Status    client.Status `json:"status"`
+	UpdatedAt string        `json:"updatedAt"`
+}
+
+func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
+
+// UpdateClient serves PUT /admin/clients/{clientId}. Every check that needs
+// no I/O (token, path, body) runs before the store is called.
+func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, error) {
+	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
+		id, err := h.adminOn(&req, o, true)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		body, err := jsonBody(&req)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		u, err := h.Rules.DecodeUpdate(body)
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		version, err := ifMatch(header(&req, "if-match"))
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version})
+		if err != nil {
+			return o.fail(updateOp, err)
+		}
+		h.audit(ctx, &req, o, u.FieldNames())
+		return updated(c)
+	})
+}
+
+// updated is the success response of every update route.
+func updated(c client.Client) Response {
+	return jsonResponse(http.StatusOK, updateResponse{
+		Message: "Client updated successfully",
+		Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},
+	}, map[string]string{"ETag": etag(c.Version)})
+}

@@ -1,0 +1,157 @@
+package api_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/client"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+)
+
+// verifyCounter passes every call to the real hasher and counts the
+// verifications, so the test sees how much hashing work each sign-in did.
+type verifyCounter struct {
+	api.Hasher
+	mu    sync.Mutex
+	calls int
+}
+
+func (v *verifyCounter) Verify(hash, s string) bool {
+	v.mu.Lock()
+	v.calls++
+	v.mu.Unlock()
+	return v.Hasher.Verify(hash, s)
+}
+
+func (v *verifyCounter) take() int {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	n := v.calls
+	v.calls = 0
+	return n
+}
+
+// TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists: every client
+// sign-in verifies exactly one secret, against the stored hash or the
+// dummy one, and every refusal reads the same. With
+// TestVerifyDoesTheSameWorkForUnknownAccounts (internal/passhash: a dummy
+// verification costs what a real one does) the time of a refusal does not
+// tell whether the client exists, is suspended, or had a wrong secret.
+func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
+	e := testenv.New(t)
+	counter := &verifyCounter{Hasher: e.Handler.Secrets}
+	e.Handler.Secrets = counter
+	plain := passhash.Generate()
+	hash, err := e.Handler.Secrets.Hash(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	for id, st := range map[string]client.Status{"work_active": client.StatusActive, "work_suspended": client.StatusSuspended} {
+		c := client.Client{ClientID: id, Status: st, AgentID: "agent", Meta: client.Meta{FullName: "W", Email: id + "@work.test"},
+			CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now}
+		if err := e.Store.Create(t.Context(), c, hash); err != nil {
+			t.Fatal(err)
+		}
+	}
+	counter.take()
+	cases := []struct {
+		name, id, secret string
+		ok               bool
+	}{
+		{"right secret", "work_active", plain, true},
+		{"wrong secret", "work_active", plain + "x", false},
+		{"unknown client", "work_missing", plain, false},
+		{"impossible client id", "no such id", plain, false},
+		{"suspended client, right secret", "work_suspended", plain, false},
+	}
+	// The same attempts through each way of signing in a client: POST
+	// /auth/login, and POST /auth/token with form fields or HTTP Basic.
+	for _, way := range []struct {
+		name string
+		send func(id, secret string) testenv.Result
+	}{
+		{"POST /auth/login", func(id, s string) testenv.Result {
+			return e.Do(t, http.MethodPost, "/auth/login", fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, s), "Content-Type", "application/json")
+		}},
+		{"POST /auth/token, form", func(id, s string) testenv.Result {
+			return e.Do(t, http.MethodPost, "/auth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {s}}.Encode(),
+				"Content-Type", "application/x-www-form-urlencoded")
+		}},
+		{"POST /auth/token, Basic", func(id, s string) testenv.Result {
+			basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(s)))
+			return e.Do(t, http.MethodPost, "/auth/token", "grant_type=client_credentials",
+				"Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic "+basic)
+		}},
+	} {
+		refusal := ""
+		for _, tc := range cases {
+			t.Run(way.name+"/"+tc.name, func(t *testing.T) {
+				r := way.send(tc.id, tc.secret)
+				if n := counter.take(); n != 1 {
+					t.Errorf("%d secret verifications, want exactly 1", n)
+				}
+				if tc.ok != (r.Status == 200) {
+					t.Fatalf("got %d %s", r.Status, r.Body)
+				}
+				if tc.ok {
+					return
+				}
+				if refusal == "" {
+					refusal = fmt.Sprint(r.Status, r.Body)
+				} else if got := fmt.Sprint(r.Status, r.Body); got != refusal {
+					t.Errorf("refusals differ: %s vs %s", got, refusal)
+				}
+			})
+		}
+	}
+}
+
+// TestAdminSignInDoesTheSameWorkWhateverIsWrong: every admin sign-in
+// verifies the password exactly once, and a wrong username, a wrong
+// password or both answer the same bytes, so neither the body nor the
+// work tells whether the username exists.
+func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
+	e := testenv.New(t)
+	counter := &verifyCounter{Hasher: e.Handler.Secrets}
+	e.Handler.Secrets = counter
+	var refusal string
+	for _, tc := range []struct {
+		name, user, password string
+		ok                   bool
+	}{
+		{"right username and password", config.DevAdminUsername, config.DevAdminPassword, true},
+		{"wrong password", config.DevAdminUsername, config.DevAdminPassword + "x", false},
+		{"wrong username", config.DevAdminUsername + "x", config.DevAdminPassword, false},
+		{"username of another length", "a", config.DevAdminPassword, false},
+		{"username differing in case", strings.ToUpper(config.DevAdminUsername), config.DevAdminPassword, false},
+		{"both wrong", "someone", "something", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := e.Do(t, http.MethodPost, "/auth/admin/login", fmt.Sprintf(`{"username":%q,"password":%q}`, tc.user, tc.password), "Content-Type", "application/json")
+			if n := counter.take(); n != 1 {
+				t.Errorf("%d password verifications, want exactly 1", n)
+			}
+			if tc.ok != (r.Status == 200) {
+				t.Fatalf("got %d %s", r.Status, r.Body)
+			}
+			if tc.ok {
+				return
+			}
+			if refusal == "" {
+				refusal = fmt.Sprint(r.Status, r.Header.Get("Cache-Control"), r.Body)
+			} else if got := fmt.Sprint(r.Status, r.Header.Get("Cache-Control"), r.Body); got != refusal {
+				t.Errorf("refusals differ: %s vs %s", got, refusal)
+			}
+		})
+	}
+}

@@ -1,0 +1,611 @@
+package api_test
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/json"
+	"encoding/pem"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/cert"
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwe"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jws"
+
+	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+)
+
+// The token attack suites run every case against every route of
+// Handler.Routes() that requires a role, so routes added later are covered
+// without touching this file. Each refusal must be a 401 (403 when the
+// token is valid but its role is wrong) in the contract's shape, cost no
+// DynamoDB call, and leave the table as it was.
+
+const (
+	attackIss = "https://issuer.test"
+	attackAud = "outbound-caller-admin"
+	// attackClient is the seeded client that client tokens name.
+	attackClient = "client_12345abcde"
+)
+
+// attack is one Authorization attempt. headers are the Authorization
+// header values sent (none, one, or several).
+type attack struct {
+	name    string
+	headers []string
+	status  int
+}
+
+func b64(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
+
+func b64JSON(t *testing.T, v any) string {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b64(b)
+}
+
+// claimsFor are the claims of a valid token for role at now.
+func claimsFor(role, session string, now time.Time) map[string]any {
+	c := map[string]any{
+		"sub": "attacker", "role": role, "iss": attackIss, "aud": attackAud,
+		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
+	}
+	if role == auth.RoleClient {
+		c["sub"], c["clientId"], c[auth.SessionClaim] = attackClient, attackClient, session
+	}
+	return c
+}
+
+// with returns a copy of claims with changes applied; a nil value deletes.
+func with(claims map[string]any, changes map[string]any) map[string]any {
+	out := make(map[string]any, len(claims))
+	for k, v := range claims {
+		out[k] = v
+	}
+	for k, v := range changes {
+		if v == nil {
+			delete(out, k)
+		} else {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// sign signs claims as a compact JWS with extra protected headers.
+func sign(t *testing.T, alg jwa.SignatureAlgorithm, key any, claims map[string]any, hdr map[string]any) string {
+	t.Helper()
+	payload, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return signPayload(t, alg, key, payload, hdr)
+}
+
+func signPayload(t *testing.T, alg jwa.SignatureAlgorithm, key any, payload []byte, hdr map[string]any) string {
+	t.Helper()
+	h := jws.NewHeaders()
+	_ = h.Set("typ", "JWT")
+	for k, v := range hdr {
+		if err := h.Set(k, v); err != nil {
+			t.Fatalf("header %s: %v", k, err)
+		}
+	}
+	out, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// unsigned is an "alg" token with the given header and an empty signature.
+func unsigned(t *testing.T, alg string, claims map[string]any) string {
+	t.Helper()
+	return b64JSON(t, map[string]any{"alg": alg, "typ": "JWT"}) + "." + b64JSON(t, claims) + "."
+}
+
+func bearerValue(tok string) []string { return []string{"Bearer " + tok} }
+
+// otherRole is a valid role that is not role.
+func otherRole(role string) string {
+	if role == auth.RoleAdmin {
+		return auth.RoleClient
+	}
+	return auth.RoleAdmin
+}
+
+func rsaKey(t *testing.T) *rsa.PrivateKey {
+	t.Helper()
+	k, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func ecKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func publicJWK(t *testing.T, key any, kid string) jwk.Key {
+	t.Helper()
+	k, err := jwk.PublicKeyOf(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if kid != "" {
+		_ = k.Set(jwk.KeyIDKey, kid)
+	}
+	return k
+}
+
+// hs256Attacks are the cases for HS256 mode with issuer and audience
+// configured, for a route that requires role.
+func hs256Attacks(t *testing.T, role, session string) []attack {
+	secret := []byte(testenv.Secret)
+	now := time.Now()
+	good := claimsFor(role, session, now)
+	valid := sign(t, jwa.HS256, secret, good, nil)
+	parts := strings.Split(valid, ".")
+	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
+	sig[0] ^= 1
+	attacker := rsaKey(t)
+	jwksHits := &atomic.Int64{}
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		jwksHits.Add(1)
+		set := jwk.NewSet()
+		_ = set.AddKey(publicJWK(t, attacker, "evil"))
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(func() {
+		evil.Close()
+		if n := jwksHits.Load(); n != 0 {
+			t.Errorf("the verifier fetched a URL named by a token %d times", n)
+		}
+	})
+	swapped := sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)
+	sp := strings.Split(swapped, ".")
+	longer := sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-time.Minute).Unix()}), nil)
+	lp := strings.Split(longer, ".")
+	enc, err := jwe.Encrypt([]byte(valid), jwe.WithKey(jwa.A256KW, secret[:32]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	forbidden := http.StatusForbidden
+	const unauthorized = http.StatusUnauthorized
+	return []attack{
+		{"no Authorization header", nil, unauthorized},
+		{"empty Authorization header", []string{""}, unauthorized},
+		{"alg none, empty signature", bearerValue(unsigned(t, "none", good)), unauthorized},
+		{"alg None", bearerValue(unsigned(t, "None", good)), unauthorized},
+		{"alg NONE", bearerValue(unsigned(t, "NONE", good)), unauthorized},
+		{"alg nOnE", bearerValue(unsigned(t, "nOnE", good)), unauthorized},
+		{"alg none with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2]), unauthorized},
+		{"alg empty with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2]), unauthorized},
+		{"HS512 with the right secret", bearerValue(sign(t, jwa.HS512, secret, good, nil)), unauthorized},
+		{"HS384 with the right secret", bearerValue(sign(t, jwa.HS384, secret, good, nil)), unauthorized},
+		{"RS256 with an attacker's key", bearerValue(sign(t, jwa.RS256, attacker, good, nil)), unauthorized},
+		{"another secret", bearerValue(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil)), unauthorized},
+		{"signature bit-flipped", bearerValue(parts[0] + "." + parts[1] + "." + b64(sig)), unauthorized},
+		{"signature empty", bearerValue(parts[0] + "." + parts[1] + "."), unauthorized},
+		{"payload altered after signing (role)", bearerValue(sp[0] + "." + b64JSON(t, good) + "." + sp[2]), unauthorized},
+		{"payload altered after signing (exp)", bearerValue(lp[0] + "." + b64JSON(t, good) + "." + lp[2]), unauthorized},
+		{"exp missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil)), unauthorized},
+		{"exp past", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"exp not a number", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil)), unauthorized},
+		{"exp boolean", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil)), unauthorized},
+		{"nbf in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"iat in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
+		{"wrong iss", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil)), unauthorized},
+		{"iss missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil)), unauthorized},
+		{"wrong aud", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil)), unauthorized},
+		{"aud missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil)), unauthorized},
+		{"role missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil)), forbidden},
+		{"role capitalised", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil)), forbidden},
+		{"role as an array", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil)), forbidden},
+		{"role with a trailing space", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil)), forbidden},
+		{"the other role", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)), forbidden},
+		{"crit with an unknown extension", bearerValue(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true})), unauthorized},
+		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"})), unauthorized},
+		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL})), unauthorized},
+		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
+		{"JWE of a valid token", bearerValue(string(enc)), unauthorized},
+		{"nested JWT (cty JWT) around a valid token", bearerValue(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"})), unauthorized},
+		{"three dots", bearerValue(valid + "."), unauthorized},
+		{"two segments only", bearerValue(parts[0] + "." + parts[1]), unauthorized},
+		{"one segment", bearerValue(parts[1]), unauthorized},
+		{"standard base64 characters", bearerValue(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/"), unauthorized},
+		{"base64 padding", bearerValue(parts[0] + "=." + parts[1] + "." + parts[2]), unauthorized},
+		{"token over 8 KiB", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil)), unauthorized},
+		{"Bearer missing", []string{valid}, unauthorized},
+		{"bearer lowercase", []string{"bearer " + valid}, unauthorized},
+		{"BEARER uppercase", []string{"BEARER " + valid}, unauthorized},
+		{"Bearer doubled", []string{"Bearer Bearer " + valid}, unauthorized},
+		{"two spaces after Bearer", []string{"Bearer  " + valid}, unauthorized},
+		{"tab after Bearer", []string{"Bearer\t" + valid}, unauthorized},
+		{"token then a second token", []string{"Bearer " + valid + " " + valid}, unauthorized},
+		{"Basic scheme with credentials", []string{"Basic " + base64.StdEncoding.EncodeToString([]byte("admin:admin"))}, unauthorized},
+		{"Basic scheme with the token", []string{"Basic " + valid}, unauthorized},
+		{"two Authorization headers, both valid", []string{"Bearer " + valid, "Bearer " + valid}, unauthorized},
+		{"two Authorization headers, garbage then valid", []string{"Bearer x.y.z", "Bearer " + valid}, unauthorized},
+	}
+}
+
+// runAttacks sends every case to every route that requires a role. valid
+// returns a token that must get past authorization for that role.
+func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role, session string) []attack, valid func(t *testing.T, role, session string) string) {
+	t.Helper()
+	routes := 0
+	for _, rt := range e.Handler.Routes() {
+		if rt.Role == "" {
+			continue
+		}
+		routes++
+		t.Run(rt.Key(), func(t *testing.T) {
+			path := routePath(rt)
+			// A client token names the client's current session stamp.
+			session, _ := e.Item(t, "CLIENT#"+attackClient)["tokensValidAfter"].(string)
+			before := e.Snapshot(t)
+			for _, tc := range cases(t, rt.Role, session) {
+				t.Run(tc.name, func(t *testing.T) {
+					var hdr []string
+					for _, h := range tc.headers {
+						hdr = append(hdr, "Authorization", h)
+					}
+					r := e.Do(t, rt.Method, path, `{"status":"Suspended"}`, append(hdr, "Content-Type", "application/json")...)
+					if calls := e.Calls(); len(calls) != 0 {
+						t.Errorf("refused request reached DynamoDB: %v", calls)
+					}
+					checkRefusal(t, r, tc.status)
+				})
+			}
+			if after := e.Snapshot(t); !slices.Equal(before, after) {
+				t.Errorf("refused requests changed the table:\n%v\n%v", before, after)
+			}
+			// The control: the same request with a valid token gets past
+			// authorization, so the refusals above are the token's doing.
+			r := e.Do(t, rt.Method, path, `{"status":"Active"}`, "Authorization", "Bearer "+valid(t, rt.Role, session), "Content-Type", "application/json")
+			if r.Status == 401 || r.Status == 403 {
+				t.Errorf("a valid %s token was refused: %d %s", rt.Role, r.Status, r.Body)
+			}
+			// The control may have deleted or re-keyed the client; the next
+			// route starts from the seeded clients again.
+			if err := localdb.Seed(t.Context(), e.Store, time.Now()); err != nil {
+				t.Fatal(err)
+			}
+			e.Calls()
+		})
+	}
+	if routes == 0 {
+		t.Fatal("no route requires a role")
+	}
+}
+
+var pathParamPattern = regexp.MustCompile(`\{([A-Za-z0-9_]+)\+?\}`)
+
+// routePath fills a route's path parameters: clientId names the seeded
+// client, anything else gets a plausible value.
+func routePath(rt api.Route) string {
+	return pathParamPattern.ReplaceAllStringFunc(rt.Path, func(p string) string {
+		if strings.Contains(p, "clientId") {
+			return attackClient
+		}
+		return "value_1"
+	})
+}
+
+// checkRefusal checks the status and the contract's error shape.
+func checkRefusal(t *testing.T, r testenv.Result, status int) {
+	t.Helper()
+	var body struct {
+		Error      string `json:"error"`
+		Message    string `json:"message"`
+		StatusCode int    `json:"statusCode"`
+	}
+	dec := json.NewDecoder(bytes.NewReader([]byte(r.Body)))
+	dec.DisallowUnknownFields()
+	if r.Status != status || dec.Decode(&body) != nil || body.StatusCode != status {
+		t.Fatalf("got %d %s, want %d in the contract's shape", r.Status, r.Body, status)
+	}
+	switch status {
+	case 401:
+		if body.Error != "Unauthorized" || (body.Message != "Invalid token" && body.Message != "Missing bearer token") {
+			t.Errorf("401 body %s", r.Body)
+		}
+	case 403:
+		if body.Error != "Forbidden" || body.Message == "" {
+			t.Errorf("403 body %s", r.Body)
+		}
+	}
+}
+
+func attackEnv(t *testing.T, opts ...testenv.Option) *testenv.Env {
+	t.Helper()
+	return newSeeded(t, append([]testenv.Option{func(c *config.Config) { c.Issuer, c.Audience = attackIss, attackAud }}, opts...)...)
+}
+
+func TestTokenAttacksHS256(t *testing.T) {
+	e := attackEnv(t)
+	runAttacks(t, e, hs256Attacks, func(t *testing.T, role, session string) string {
+		return sign(t, jwa.HS256, []byte(testenv.Secret), claimsFor(role, session, time.Now()), nil)
+	})
+}
+
+// jwksKeys is an identity provider's key set: one RSA and one EC key.
+type jwksKeys struct {
+	rsa *rsa.PrivateKey
+	ec  *ecdsa.PrivateKey
+	url string
+}
+
+func startJWKS(t *testing.T) *jwksKeys {
+	t.Helper()
+	k := &jwksKeys{rsa: rsaKey(t), ec: ecKey(t)}
+	set := jwk.NewSet()
+	_ = set.AddKey(publicJWK(t, k.rsa, "rsa-1"))
+	_ = set.AddKey(publicJWK(t, k.ec, "ec-1"))
+	body, err := json.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	k.url = srv.URL
+	return k
+}
+
+func selfSigned(t *testing.T, key *rsa.PrivateKey) *cert.Chain {
+	t.Helper()
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var chain cert.Chain
+	if err := chain.AddString(base64.StdEncoding.EncodeToString(der)); err != nil {
+		t.Fatal(err)
+	}
+	return &chain
+}
+
+// jwksAttacks are the cases for JWKS mode: algorithm confusion, kid
+// tricks, and headers that name keys the verifier must not use.
+func (k *jwksKeys) attacks(t *testing.T, role, session string) []attack {
+	now := time.Now()
+	good := claimsFor(role, session, now)
+	attacker := rsaKey(t)
+	hits := &atomic.Int64{}
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		hits.Add(1)
+		set := jwk.NewSet()
+		_ = set.AddKey(publicJWK(t, attacker, "rsa-1"))
+		_ = json.NewEncoder(w).Encode(set)
+	}))
+	t.Cleanup(func() {
+		evil.Close()
+		if n := hits.Load(); n != 0 {
+			t.Errorf("the verifier fetched a URL named by a token %d times", n)
+		}
+	})
+	rsaDER, _ := x509.MarshalPKIXPublicKey(&k.rsa.PublicKey)
+	rsaPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaDER})
+	ecDER, _ := x509.MarshalPKIXPublicKey(&k.ec.PublicKey)
+	ecPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})
+	rsaJWK, _ := json.Marshal(publicJWK(t, k.rsa, "rsa-1"))
+	kid := func(id string) map[string]any { return map[string]any{"kid": id} }
+	const unauthorized = http.StatusUnauthorized
+	return []attack{
+		{"HS256 keyed with the RSA public key PEM", bearerValue(sign(t, jwa.HS256, rsaPEM, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA public key DER", bearerValue(sign(t, jwa.HS256, rsaDER, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA public JWK", bearerValue(sign(t, jwa.HS256, rsaJWK, good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the RSA modulus", bearerValue(sign(t, jwa.HS256, k.rsa.N.Bytes(), good, kid("rsa-1"))), unauthorized},
+		{"HS256 keyed with the EC public key PEM", bearerValue(sign(t, jwa.HS256, ecPEM, good, kid("ec-1"))), unauthorized},
+		{"alg none naming a real kid", bearerValue(b64JSON(t, map[string]any{"alg": "none", "kid": "rsa-1"}) + "." + b64JSON(t, good) + "."), unauthorized},
+		{"RS256 under the EC key's kid", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("ec-1"))), unauthorized},
+		{"ES256 under the RSA key's kid", bearerValue(sign(t, jwa.ES256, k.ec, good, kid("rsa-1"))), unauthorized},
+		{"PS256 with the right RSA key", bearerValue(sign(t, jwa.PS256, k.rsa, good, kid("rsa-1"))), unauthorized},
+		{"RS512 with the right RSA key", bearerValue(sign(t, jwa.RS512, k.rsa, good, kid("rsa-1"))), unauthorized},
+		{"kid unknown, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("rsa-2"))), unauthorized},
+		{"kid missing, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, nil)), unauthorized},
+		{"kid with a path", bearerValue(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null"))), unauthorized},
+		{"kid with SQL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1' OR '1'='1"))), unauthorized},
+		{"kid with a NUL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1\x00"))), unauthorized},
+		{"another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1"))), unauthorized},
+		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "rsa-1"})), unauthorized},
+		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": "rsa-1"})), unauthorized},
+		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
+		{"jwk header with another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "rsa-1"), "kid": "rsa-1"})), unauthorized},
+		{"x5c header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)})), unauthorized},
+		{"crit with an unknown extension", bearerValue(sign(t, jwa.RS256, k.rsa, good, map[string]any{"kid": "rsa-1", "crit": []string{"x-ext"}, "x-ext": 1})), unauthorized},
+		{"expired, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid("rsa-1"))), unauthorized},
+		{"wrong aud, right key", bearerValue(sign(t, jwa.ES256, k.ec, with(good, map[string]any{"aud": "other"}), kid("ec-1"))), unauthorized},
+		{"the other role, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"role": otherRole(role)}), kid("rsa-1"))), http.StatusForbidden},
+		{"signature of another algorithm's key, flipped", bearerValue(flipLast(sign(t, jwa.ES256, k.ec, good, kid("ec-1")))), unauthorized},
+	}
+}
+
+// flipLast changes one bit of the signature's first byte.
+func flipLast(tok string) string {
+	p := strings.Split(tok, ".")
+	sig, _ := base64.RawURLEncoding.DecodeString(p[2])
+	sig[0] ^= 0x80
+	return p[0] + "." + p[1] + "." + b64(sig)
+}
+
+func TestTokenAttacksJWKS(t *testing.T) {
+	k := startJWKS(t)
+	e := attackEnv(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.url })
+	runAttacks(t, e, k.attacks, func(t *testing.T, role, session string) string {
+		if role == auth.RoleClient {
+			return sign(t, jwa.ES256, k.ec, claimsFor(role, session, time.Now()), map[string]any{"kid": "ec-1"})
+		}
+		return sign(t, jwa.RS256, k.rsa, claimsFor(role, session, time.Now()), map[string]any{"kid": "rsa-1"})
+	})
+}
+
+// pyjwtScript mints tokens with PyJWT, so that another library's encoding
+// of headers, claims and signatures is covered. It reads its parameters as
+// JSON on stdin and prints {name: token}.
+const pyjwtScript = `
+import json, sys, time, jwt
+p = json.load(sys.stdin)
+now = int(time.time())
+secret, role = p["secret"], p["role"]
+base = {"sub": "pyjwt", "role": role, "iss": p["iss"], "aud": p["aud"], "iat": now, "exp": now + 3600}
+if role == "client":
+    base["clientId"] = p["clientId"]
+    base["session"] = p["session"]
+    base["sub"] = p["clientId"]
+def w(**kw):
+    c = dict(base); c.update(kw)
+    return {k: v for k, v in c.items() if v is not None}
+out = {
+  "valid": jwt.encode(base, secret, algorithm="HS256"),
+  "alg none": jwt.encode(base, None, algorithm="none"),
+  "another secret": jwt.encode(base, "x" * 40, algorithm="HS256"),
+  "HS512 with the right secret": jwt.encode(base, secret, algorithm="HS512"),
+  "expired": jwt.encode(w(exp=now - 600), secret, algorithm="HS256"),
+  "exp missing": jwt.encode(w(exp=None), secret, algorithm="HS256"),
+  "nbf in the future": jwt.encode(w(nbf=now + 600), secret, algorithm="HS256"),
+  "wrong aud": jwt.encode(w(aud="other"), secret, algorithm="HS256"),
+  "aud as a list without ours": jwt.encode(w(aud=["a", "b"]), secret, algorithm="HS256"),
+  "wrong iss": jwt.encode(w(iss="https://evil.test"), secret, algorithm="HS256"),
+  "crit with an unknown extension": jwt.encode(base, secret, algorithm="HS256", headers={"crit": ["x-ext"], "x-ext": 1}),
+  "role capitalised": jwt.encode(w(role=role.capitalize()), secret, algorithm="HS256"),
+  "RS256 valid": jwt.encode(base, p["rsa"], algorithm="RS256", headers={"kid": "rsa-1"}),
+  "RS256 by another key with a jwk header": jwt.encode(base, p["evil"], algorithm="RS256", headers={"kid": "rsa-1", "jwk": json.loads(p["evilJWK"])}),
+  "RS256 by another key, kid with a path": jwt.encode(base, p["evil"], algorithm="RS256", headers={"kid": "../../../../dev/null"}),
+  "RS256 expired": jwt.encode(w(exp=now - 600), p["rsa"], algorithm="RS256", headers={"kid": "rsa-1"}),
+}
+json.dump(out, sys.stdout)
+`
+
+// pyjwtPython is the interpreter that has PyJWT on these machines (the
+// python3 on PATH is moto's and lacks it).
+func pyjwtPython() string {
+	if p := os.Getenv("PYJWT_PYTHON"); p != "" {
+		return p
+	}
+	return "/usr/bin/python3"
+}
+
+func mintPyJWT(t *testing.T, params map[string]string) map[string]string {
+	t.Helper()
+	py := pyjwtPython()
+	if err := exec.Command(py, "-c", "import jwt, cryptography").Run(); err != nil {
+		if os.Getenv("REQUIRE_PYJWT") != "" {
+			t.Fatalf("REQUIRE_PYJWT is set but %s cannot import jwt and cryptography: %v", py, err)
+		}
+		t.Skipf("PyJWT is not available in %s (%v): tokens from another library are not covered; set PYJWT_PYTHON", py, err)
+	}
+	in, _ := json.Marshal(params)
+	cmd := exec.Command(py, "-c", pyjwtScript)
+	cmd.Stdin = bytes.NewReader(in)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("PyJWT: %v\n%s", err, stderr.String())
+	}
+	var toks map[string]string
+	if err := json.Unmarshal(out, &toks); err != nil {
+		t.Fatal(err)
+	}
+	return toks
+}
+
+func pemOf(t *testing.T, k *rsa.PrivateKey) string {
+	t.Helper()
+	der, err := x509.MarshalPKCS8PrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
+}
+
+func TestTokenAttacksPyJWT(t *testing.T) {
+	k := startJWKS(t)
+	evil := rsaKey(t)
+	evilJWK, _ := json.Marshal(publicJWK(t, evil, "rsa-1"))
+	mint := func(t *testing.T, role, session string) map[string]string {
+		return mintPyJWT(t, map[string]string{
+			"secret": testenv.Secret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": attackClient,
+			"rsa": pemOf(t, k.rsa), "evil": pemOf(t, evil), "evilJWK": string(evilJWK),
+		})
+	}
+	// Each mode lists the PyJWT tokens it must refuse and the one it must
+	// accept (the control proves PyJWT's output is otherwise understood).
+	modes := []struct {
+		name    string
+		opts    []testenv.Option
+		valid   string
+		refused []string
+	}{
+		{"HS256", nil, "valid", []string{
+			"alg none", "another secret", "HS512 with the right secret", "expired", "exp missing", "nbf in the future",
+			"wrong aud", "aud as a list without ours", "wrong iss", "crit with an unknown extension", "role capitalised",
+			"RS256 valid", "RS256 by another key with a jwk header",
+		}},
+		{"JWKS", []testenv.Option{func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.url }}, "RS256 valid", []string{
+			"valid", "alg none", "RS256 by another key with a jwk header", "RS256 by another key, kid with a path", "RS256 expired",
+			"crit with an unknown extension",
+		}},
+	}
+	for _, m := range modes {
+		t.Run(m.name, func(t *testing.T) {
+			e := attackEnv(t, m.opts...)
+			cache := map[string]map[string]string{}
+			tokens := func(t *testing.T, role, session string) map[string]string {
+				if cache[role+session] == nil {
+					cache[role+session] = mint(t, role, session)
+				}
+				return cache[role+session]
+			}
+			runAttacks(t, e, func(t *testing.T, role, session string) []attack {
+				toks := tokens(t, role, session)
+				var cases []attack
+				for _, name := range m.refused {
+					status := http.StatusUnauthorized
+					if name == "role capitalised" {
+						status = http.StatusForbidden
+					}
+					cases = append(cases, attack{"PyJWT " + name, bearerValue(toks[name]), status})
+				}
+				return cases
+			}, func(t *testing.T, role, session string) string { return tokens(t, role, session)[m.valid] })
+		})
+	}
+}

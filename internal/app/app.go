@@ -1,0 +1,167 @@
+// Package app wires a process: configuration, logger, DynamoDB client,
+// store, verifier and handler. Lambda entry points and local tools share it
+// so that they run the same code.
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/aws/aws-lambda-go/lambda"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/client"
+	appconfig "github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/cursor"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/secretsdoc"
+	"github.com/outbound-caller/admin-api/internal/store"
+)
+
+// NewLogger returns the JSON logger every process uses.
+func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+// NewHandler builds the route handler from cfg over db. hashing sets the
+// argon2id cost (passhash.DefaultParams() in production; tests pass less).
+func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger, hashing passhash.Params) (*api.Handler, error) {
+	keys, signIn, err := tokens(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	hasher, err := passhash.NewHasher(hashing)
+	if err != nil {
+		return nil, err
+	}
+	return &api.Handler{
+		Auth:           keys,
+		Secrets:        hasher,
+		SignIn:         signIn,
+		Rules:          client.NewRules(),
+		Cursors:        cursor.New(cursorKey(cfg)),
+		Clients:        store.New(db, cfg.TableName, nil),
+		Log:            log,
+		DeadlineMargin: 500 * time.Millisecond,
+	}, nil
+}
+
+// cursorKey is the list cursors' HMAC key. Every instance of a deployment
+// must derive the same key, so it comes from configuration: CURSOR_SECRET,
+// else the JWT secret, else the client token secret (DeriveKey is an HMAC
+// with its own label, so a cursor reveals nothing of the secret).
+// Configuration always has one of them; the table name is a last resort
+// under which cursors still detect alteration by accident, not forgery —
+// which gains nothing, since a cursor only says where an admin's own
+// listing resumes and is checked field by field.
+func cursorKey(cfg appconfig.Config) []byte {
+	switch {
+	case cfg.CursorSecret != "":
+		return cursor.DeriveKey(cfg.CursorSecret)
+	case cfg.JWTSecret != "":
+		return cursor.DeriveKey(cfg.JWTSecret)
+	case cfg.ClientJWTSecret != "":
+		return cursor.DeriveKey(cfg.ClientJWTSecret)
+	default:
+		return cursor.DeriveKey("table:" + cfg.TableName)
+	}
+}
+
+// Lambda builds everything a function needs from the environment, at cold
+// start. AWS settings (region, credentials, AWS_ENDPOINT_URL_*) come from
+// the process environment the standard way. With ADMIN_JWT_SECRET_ARN the
+// secrets (token secrets, cursor secret, admin password hash) are read
+// from Secrets Manager here, once per instance.
+func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (*api.Handler, error) {
+	cfg, err := appconfig.FromEnv(getenv)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := config.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: load AWS config: %w", err)
+	}
+	if cfg.JWTSecretARN != "" {
+		s, err := secretsdoc.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
+		if err != nil {
+			return nil, err
+		}
+		if cfg, err = cfg.WithSecrets(s); err != nil {
+			return nil, err
+		}
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		// Local emulators (minidyn, moto) send no valid X-Amz-Crc32; only
+		// there is the response checksum left unchecked.
+		o.DisableValidateResponseChecksum = cfg.Local
+	})
+	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel), passhash.DefaultParams())
+}
+
+// tokens builds the verifiers and the issuers. Admin tokens are verified
+// with ADMIN_JWT_SECRET or an identity provider's JWKS; client tokens are
+// signed and verified with CLIENT_JWT_SECRET, or ADMIN_JWT_SECRET when that
+// is unset. With two keys, each vouches only for its own role.
+func tokens(ctx context.Context, cfg appconfig.Config) (*auth.Keyring, api.SignIn, error) {
+	base := auth.Config{Issuer: cfg.Issuer, Audience: cfg.Audience, Skew: cfg.Skew}
+	adminCfg := base
+	adminCfg.Secret, adminCfg.JWKSURL = []byte(cfg.JWTSecret), cfg.JWKSURL
+	admin, err := auth.NewVerifier(ctx, adminCfg)
+	if err != nil {
+		return nil, api.SignIn{}, err
+	}
+	clientSecret := cfg.ClientJWTSecret
+	if clientSecret == "" {
+		clientSecret = cfg.JWTSecret
+	}
+	keys := &auth.Keyring{}
+	if clientSecret == cfg.JWTSecret {
+		keys.Add(admin)
+	} else {
+		clientCfg := base
+		clientCfg.Secret = []byte(clientSecret)
+		cv, err := auth.NewVerifier(ctx, clientCfg)
+		if err != nil {
+			return nil, api.SignIn{}, fmt.Errorf("client tokens: %w", err)
+		}
+		keys.Add(admin, auth.RoleAdmin)
+		keys.Add(cv, auth.RoleClient)
+	}
+	si := api.SignIn{
+		AdminUsername: cfg.AdminUsername, AdminPasswordHash: cfg.AdminPasswordHash,
+		ClientTokens: auth.Issuer{Secret: []byte(clientSecret), Issuer: cfg.Issuer, Audience: cfg.Audience},
+		AdminTTL:     cfg.AdminTokenTTL, ClientTTL: cfg.ClientTokenTTL,
+	}
+	if cfg.JWTSecret != "" { // JWKS mode: the identity provider issues admin tokens
+		si.AdminTokens = &auth.Issuer{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}
+	}
+	if si.AdminTTL == 0 {
+		si.AdminTTL = time.Hour
+	}
+	if si.ClientTTL == 0 {
+		si.ClientTTL = 24 * time.Hour
+	}
+	return keys, si, nil
+}
+
+// Start is the whole main of a function: it builds the handler from the
+// environment once, at cold start (exiting if that fails, so Lambda reports
+// an init error), and serves the one route that route picks. The generic
+// StartHandlerFunc checks the handler's signature at compile time.
+func Start(route func(*api.Handler) api.HandlerFunc) {
+	h, err := Lambda(context.Background(), os.Getenv, os.Stdout)
+	if err != nil {
+		NewLogger(os.Stdout, slog.LevelInfo).Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	var fn func(context.Context, api.Request) (api.Response, error) = route(h)
+	lambda.StartHandlerFunc(fn)
+}

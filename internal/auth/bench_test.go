@@ -1,0 +1,128 @@
+package auth_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/lestrrat-go/jwx/v2/jwa"
+	"github.com/lestrrat-go/jwx/v2/jwk"
+	"github.com/lestrrat-go/jwx/v2/jwt"
+
+	"github.com/outbound-caller/admin-api/internal/auth"
+)
+
+const benchSecret = "bench-secret-0123456789abcdef0123456789abcdef"
+
+func BenchmarkVerifyHS256(b *testing.B) {
+	v, err := auth.NewVerifier(context.Background(), auth.Config{Secret: []byte(benchSecret), Skew: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign("bench-admin", auth.RoleAdmin, "", time.Hour)
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := "Bearer " + tok
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Authorize(header, auth.RoleAdmin); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkVerifyHS256FirstSight cycles through more distinct tokens than
+// the verifier remembers, so every verification parses and checks the
+// signature: the cost of an admin token's first request on a warm function.
+func BenchmarkVerifyHS256FirstSight(b *testing.B) {
+	v, err := auth.NewVerifier(context.Background(), auth.Config{Secret: []byte(benchSecret), Skew: 30 * time.Second})
+	if err != nil {
+		b.Fatal(err)
+	}
+	headers := make([]string, 512)
+	for i := range headers {
+		tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign(fmt.Sprintf("bench-admin-%d", i), auth.RoleAdmin, "", time.Hour)
+		if err != nil {
+			b.Fatal(err)
+		}
+		headers[i] = "Bearer " + tok
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if _, err := v.Authorize(headers[i%len(headers)], auth.RoleAdmin); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+// BenchmarkVerifyRS256 verifies against a JWKS served over HTTP and fails
+// if any request reaches the JWKS server once the verifier is built: the
+// key set is fetched at cold start and cached.
+func BenchmarkVerifyRS256(b *testing.B) {
+	priv, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sk, err := jwk.FromRaw(priv)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_ = sk.Set(jwk.KeyIDKey, "bench-key")
+	_ = sk.Set(jwk.AlgorithmKey, jwa.RS256)
+	pk, err := sk.PublicKey()
+	if err != nil {
+		b.Fatal(err)
+	}
+	set := jwk.NewSet()
+	_ = set.AddKey(pk)
+	body, err := json.Marshal(set)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var fetches atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		fetches.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(body)
+	}))
+	b.Cleanup(srv.Close)
+	ctx, cancel := context.WithCancel(context.Background())
+	b.Cleanup(cancel)
+	v, err := auth.NewVerifier(ctx, auth.Config{JWKSURL: srv.URL, Skew: 30 * time.Second, HTTPClient: srv.Client()})
+	if err != nil {
+		b.Fatal(err)
+	}
+	tok, err := jwt.NewBuilder().Subject("bench-admin").IssuedAt(time.Now()).
+		Expiration(time.Now().Add(time.Hour)).Claim("role", auth.RoleAdmin).Build()
+	if err != nil {
+		b.Fatal(err)
+	}
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, sk))
+	if err != nil {
+		b.Fatal(err)
+	}
+	header := "Bearer " + string(signed)
+	if _, err := v.Authorize(header, auth.RoleAdmin); err != nil { // warm-up
+		b.Fatal(err)
+	}
+	warm := fetches.Load()
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := v.Authorize(header, auth.RoleAdmin); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := fetches.Load() - warm; n != 0 {
+		b.Fatalf("%d JWKS requests after warm-up, want 0", n)
+	}
+}

@@ -1,0 +1,93 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/outbound-caller/admin-api/internal/client"
+)
+
+// Delete removes client id and its lock items in one transaction, so that
+// its email and Twilio number are free the moment it returns. It reads the
+// client first (the locks are named by its values) and conditions the
+// delete on the version read, retrying when another writer got in between.
+func (s *Store) Delete(ctx context.Context, id string) error {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return classify(err)
+			}
+		}
+		err := s.deleteOnce(ctx, id)
+		if !errors.Is(err, errRetry) {
+			return err
+		}
+	}
+	return client.ErrConflict
+}
+
+func (s *Store) deleteOnce(ctx context.Context, id string) error {
+	cur, err := s.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	items := []types.TransactWriteItem{{Delete: &types.Delete{
+		TableName: &s.table, Key: clientKey(id),
+		ConditionExpression:       aws.String("#version = :version"),
+		ExpressionAttributeNames:  map[string]string{"#version": "version"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":version": &types.AttributeValueMemberN{Value: strconv.FormatInt(cur.Version, 10)}},
+	}}}
+	me := map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}}
+	for _, q := range uniques() {
+		if v := q.current(&cur); v != "" {
+			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
+				TableName: &s.table, Key: lockKey(q.key(v)),
+				// Never free a value that some other client holds.
+				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
+				ExpressionAttributeValues: me,
+			}})
+		}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	if failed := cancelled(err); failed[0] || failed[-1] {
+		return errRetry
+	}
+	return classify(fmt.Errorf("store: delete client: %w", err))
+}
+
+// ResetSecret stores a new secret hash for client id and revokes every
+// token issued before now, in one conditional UpdateItem.
+func (s *Store) ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error {
+	at := client.FormatTime(s.now())
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: clientKey(id),
+		UpdateExpression:    aws.String("SET #secretHash = :hash, #tokensValidAfter = :at, #updatedAt = :at, #updatedBy = :by ADD #version :one"),
+		ConditionExpression: aws.String("attribute_exists(pk)"),
+		ExpressionAttributeNames: map[string]string{
+			"#secretHash": "secretHash", "#tokensValidAfter": "tokensValidAfter", "#updatedAt": "updatedAt",
+			"#updatedBy": "updatedBy", "#version": "version",
+		},
+		ExpressionAttributeValues: map[string]types.AttributeValue{
+			":hash": &types.AttributeValueMemberS{Value: secretHash},
+			":at":   &types.AttributeValueMemberS{Value: at},
+			":by":   &types.AttributeValueMemberS{Value: w.By},
+			":one":  &types.AttributeValueMemberN{Value: "1"},
+		},
+	})
+	if _, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
+		return client.ErrNotFound
+	}
+	if err != nil {
+		return classify(fmt.Errorf("store: reset secret: %w", err))
+	}
+	return nil
+}
