@@ -13,10 +13,10 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/app"
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/gateway"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/passhash"
 )
@@ -98,7 +98,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		port = "3000"
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/", api.NewHTTPHandler(h.Routes()))
+	mux.Handle("/", gateway.New(h))
 	mux.HandleFunc("GET /openapi.yaml", serveSpec)
 	srv := &http.Server{
 		Addr: "127.0.0.1:" + port, Handler: mux,

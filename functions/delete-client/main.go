@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	app.Start(func(h *api.Handler) api.HandlerFunc { return h.DeleteClient })
+	app.Start(api.DeleteClient)
 }

@@ -7,5 +7,5 @@ import (
 )
 
 func main() {
-	app.Start(func(h *api.Handler) api.HandlerFunc { return h.UpdateOwnClient })
+	app.Start(api.UpdateOwnClient)
 }

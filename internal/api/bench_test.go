@@ -120,7 +120,7 @@ func (be *benchEnv) event(body string) api.Request {
 }
 
 func (be *benchEnv) serve(b *testing.B, ev api.Request) {
-	resp, err := be.h.UpdateClient(context.Background(), ev)
+	resp, err := be.h.Serve(api.UpdateClient)(context.Background(), ev)
 	if err != nil || resp.StatusCode != 200 {
 		b.Fatalf("handler: %d %s %v", resp.StatusCode, resp.Body, err)
 	}

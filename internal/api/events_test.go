@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
+	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/sampleevents"
 )
@@ -48,12 +49,12 @@ func TestSampleEvents(t *testing.T) {
 			}
 			e := newSeeded(t, func(c *config.Config) { c.JWTSecret = config.DevSecret })
 			var handled bool
-			for _, rt := range e.Handler.Routes() {
+			for _, rt := range api.Routes() {
 				if rt.Key() != ev.RouteKey {
 					continue
 				}
 				handled = true
-				resp, err := rt.Handle(t.Context(), ev)
+				resp, err := e.Handler.Serve(rt)(t.Context(), ev)
 				if err != nil {
 					t.Fatalf("handler returned an error: %v", err)
 				}

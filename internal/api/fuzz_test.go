@@ -41,10 +41,10 @@ func idRoutes(h *api.Handler) []struct {
 		method, path, body string
 		handle             api.HandlerFunc
 	}{
-		{http.MethodPut, "/admin/clients/{clientId}", `{"status":"Active"}`, h.UpdateClient},
-		{http.MethodGet, "/admin/clients/{clientId}", "", h.GetClient},
-		{http.MethodDelete, "/admin/clients/{clientId}", "", h.DeleteClient},
-		{http.MethodPost, "/admin/clients/{clientId}/reset-secret", "", h.ResetSecret},
+		{http.MethodPut, "/admin/clients/{clientId}", `{"status":"Active"}`, h.Serve(api.UpdateClient)},
+		{http.MethodGet, "/admin/clients/{clientId}", "", h.Serve(api.GetClient)},
+		{http.MethodDelete, "/admin/clients/{clientId}", "", h.Serve(api.DeleteClient)},
+		{http.MethodPost, "/admin/clients/{clientId}/reset-secret", "", h.Serve(api.ResetSecret)},
 	}
 }
 
@@ -122,7 +122,7 @@ func FuzzListQuery(f *testing.F) {
 	handle := func(params map[string]string) api.Response {
 		req := event(http.MethodGet, "/admin/clients", nil, map[string]string{"authorization": "Bearer " + token}, "")
 		req.QueryStringParameters = params
-		resp, err := e.Handler.ListClients(context.Background(), req)
+		resp, err := e.Handler.Serve(api.ListClients)(context.Background(), req)
 		if err != nil {
 			f.Fatalf("handler error %v", err)
 		}

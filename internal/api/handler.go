@@ -3,8 +3,6 @@ package api
 import (
 	"context"
 	"log/slog"
-	"net/http"
-	"strconv"
 	"time"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
@@ -60,6 +58,9 @@ type Handler struct {
 
 // outcome carries what one request log line reports besides the response.
 type outcome struct {
+	// claims are the verified token's, set by the router on routes that
+	// require a role.
+	claims   auth.Claims
 	clientID string
 	sub      string
 	err      error
@@ -108,52 +109,9 @@ func (o *outcome) fail(op operation, err error) Response {
 	return op.errorResponse(err)
 }
 
-type updateResponse struct {
-	Message string        `json:"message"`
-	Client  updatedClient `json:"client"`
-}
-
-type updatedClient struct {
-	ClientID  string        `json:"clientId"`
-	Status    client.Status `json:"status"`
-	UpdatedAt string        `json:"updatedAt"`
-}
-
-func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
-
-// UpdateClient serves PUT /admin/clients/{clientId}. Every check that needs
-// no I/O (token, path, body) runs before the store is called.
-func (h *Handler) UpdateClient(ctx context.Context, req Request) (Response, error) {
-	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		id, err := h.adminOn(&req, o, true)
-		if err != nil {
-			return o.fail(updateOp, err)
-		}
-		body, err := jsonBody(&req)
-		if err != nil {
-			return o.fail(updateOp, err)
-		}
-		u, err := h.Rules.DecodeUpdate(body)
-		if err != nil {
-			return o.fail(updateOp, err)
-		}
-		version, err := ifMatch(header(&req, "if-match"))
-		if err != nil {
-			return o.fail(updateOp, err)
-		}
-		c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version})
-		if err != nil {
-			return o.fail(updateOp, err)
-		}
-		h.audit(ctx, &req, o, u.FieldNames())
-		return updated(c)
-	})
-}
-
-// updated is the success response of every update route.
-func updated(c client.Client) Response {
-	return jsonResponse(http.StatusOK, updateResponse{
-		Message: "Client updated successfully",
-		Client:  updatedClient{ClientID: c.ClientID, Status: c.Status, UpdatedAt: client.FormatTime(c.UpdatedAt)},
-	}, map[string]string{"ETag": etag(c.Version)})
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"mime"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/aws/aws-lambda-go/events"
@@ -62,4 +63,31 @@ func rawBody(req *Request) ([]byte, error) {
 		return nil, tooLarge
 	}
 	return b, nil
+}
+
+// ifMatch reads an If-Match header into the version a write requires (0:
+// none). Accepted: "n" as the ETag shows it, a bare n, and "*" (any
+// current version, which an update requires anyway). A weak tag W/"n"
+// never matches under If-Match's strong comparison (RFC 9110 §13.1.1), nor
+// does "0" (versions start at 1): both are 412 without I/O. Anything else,
+// including lists of tags, is a 400.
+func ifMatch(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	if strings.HasPrefix(v, "W/") {
+		return 0, client.ErrPreconditionFailed
+	}
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil || n < 0 || strings.HasPrefix(v, "+"):
+		return 0, &client.ValidationError{Field: "If-Match", Message: `If-Match must be an ETag such as "3"`}
+	case n == 0:
+		return 0, client.ErrPreconditionFailed
+	}
+	return n, nil
 }

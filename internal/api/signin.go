@@ -66,53 +66,49 @@ type loginMeta struct {
 	Email        string `json:"email"`
 }
 
-// AdminLogin serves POST /auth/admin/login.
-func (h *Handler) AdminLogin(ctx context.Context, req Request) (Response, error) {
-	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		if h.SignIn.AdminTokens == nil {
-			return jsonResponse(http.StatusNotFound, errorBody{Error: "Not found", StatusCode: 404}, nil)
-		}
-		f, err := requiredStrings(&req, "username", "password")
-		if err != nil {
-			return o.fail(adminLoginOp, err)
-		}
-		user, password := f[0], f[1]
-		// The password is always checked against the configured hash, so a
-		// wrong username costs exactly the work (same hash, same parameters)
-		// of a wrong password. Usernames are compared as digests, in
-		// constant time, so their length does not show either.
-		ok := h.Secrets.Verify(h.SignIn.AdminPasswordHash, password)
-		got, want := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(h.SignIn.AdminUsername))
-		ok = subtle.ConstantTimeCompare(got[:], want[:]) == 1 && h.SignIn.AdminUsername != "" && ok
-		if !ok {
-			return o.fail(adminLoginOp, errInvalidCredentials)
-		}
-		tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, "", h.SignIn.AdminTTL)
-		if err != nil {
-			return o.fail(adminLoginOp, err)
-		}
-		o.sub = user
-		return jsonResponse(http.StatusOK, adminLoginResponse{Success: true, Token: tok, Admin: adminLogin{Username: user}}, noStore)
-	})
+// adminLogin serves POST /auth/admin/login.
+func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Response {
+	if h.SignIn.AdminTokens == nil {
+		return jsonResponse(http.StatusNotFound, errorBody{Error: "Not found", StatusCode: 404}, nil)
+	}
+	f, err := requiredStrings(req, "username", "password")
+	if err != nil {
+		return o.fail(adminLoginOp, err)
+	}
+	user, password := f[0], f[1]
+	// The password is always checked against the configured hash, so a
+	// wrong username costs exactly the work (same hash, same parameters)
+	// of a wrong password. Usernames are compared as digests, in
+	// constant time, so their length does not show either.
+	ok := h.Secrets.Verify(h.SignIn.AdminPasswordHash, password)
+	got, want := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(h.SignIn.AdminUsername))
+	ok = subtle.ConstantTimeCompare(got[:], want[:]) == 1 && h.SignIn.AdminUsername != "" && ok
+	if !ok {
+		return o.fail(adminLoginOp, errInvalidCredentials)
+	}
+	tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, "", h.SignIn.AdminTTL)
+	if err != nil {
+		return o.fail(adminLoginOp, err)
+	}
+	o.sub = user
+	return jsonResponse(http.StatusOK, adminLoginResponse{Success: true, Token: tok, Admin: adminLogin{Username: user}}, noStore)
 }
 
-// ClientLogin serves POST /auth/login.
-func (h *Handler) ClientLogin(ctx context.Context, req Request) (Response, error) {
-	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		f, err := requiredStrings(&req, "clientId", "clientSecret")
-		if err != nil {
-			return o.fail(clientLoginOp, err)
-		}
-		c, tok, err := h.signInClient(ctx, f[0], f[1])
-		if err != nil {
-			return o.fail(clientLoginOp, err)
-		}
-		o.clientID = c.ClientID
-		return jsonResponse(http.StatusOK, clientLoginResponse{Success: true, Token: tok, Client: clientLogin{
-			ClientID: c.ClientID, Status: c.Status, TwilioPhoneNumber: c.TwilioPhoneNumber, AgentID: c.AgentID,
-			Meta: loginMeta{FullName: c.Meta.FullName, BusinessName: c.Meta.BusinessName, Email: c.Meta.Email},
-		}}, noStore)
-	})
+// clientLogin serves POST /auth/login.
+func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Response {
+	f, err := requiredStrings(req, "clientId", "clientSecret")
+	if err != nil {
+		return o.fail(clientLoginOp, err)
+	}
+	c, tok, err := h.signInClient(ctx, f[0], f[1])
+	if err != nil {
+		return o.fail(clientLoginOp, err)
+	}
+	o.clientID = c.ClientID
+	return jsonResponse(http.StatusOK, clientLoginResponse{Success: true, Token: tok, Client: clientLogin{
+		ClientID: c.ClientID, Status: c.Status, TwilioPhoneNumber: c.TwilioPhoneNumber, AgentID: c.AgentID,
+		Meta: loginMeta{FullName: c.Meta.FullName, BusinessName: c.Meta.BusinessName, Email: c.Meta.Email},
+	}}, noStore)
 }
 
 // signInClient checks a client's credentials with one read and one hash

@@ -265,7 +265,7 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role, session string) []attack, valid func(t *testing.T, role, session string) string) {
 	t.Helper()
 	routes := 0
-	for _, rt := range e.Handler.Routes() {
+	for _, rt := range api.Routes() {
 		if rt.Role == "" {
 			continue
 		}

@@ -154,14 +154,14 @@ func tokens(ctx context.Context, cfg appconfig.Config) (*auth.Keyring, api.SignI
 
 // Start is the whole main of a function: it builds the handler from the
 // environment once, at cold start (exiting if that fails, so Lambda reports
-// an init error), and serves the one route that route picks. The generic
-// StartHandlerFunc checks the handler's signature at compile time.
-func Start(route func(*api.Handler) api.HandlerFunc) {
+// an init error), and serves route. The generic StartHandlerFunc checks the
+// handler's signature at compile time.
+func Start(route api.Route) {
 	h, err := Lambda(context.Background(), os.Getenv, os.Stdout)
 	if err != nil {
 		NewLogger(os.Stdout, slog.LevelInfo).Error("cold start failed", "error", err.Error())
 		os.Exit(1)
 	}
-	var fn func(context.Context, api.Request) (api.Response, error) = route(h)
+	var fn func(context.Context, api.Request) (api.Response, error) = h.Serve(route)
 	lambda.StartHandlerFunc(fn)
 }

@@ -29,11 +29,11 @@ import (
 	"sync"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/app"
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/dev/gateway"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/passhash"
 	"github.com/outbound-caller/admin-api/internal/store"
@@ -271,7 +271,7 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 	if err != nil {
 		return "", nil, nil, err
 	}
-	srv := httptest.NewServer(api.NewHTTPHandler(h.Routes()))
+	srv := httptest.NewServer(gateway.New(h))
 	stop := func() {
 		srv.Close()
 		if closeDB != nil {

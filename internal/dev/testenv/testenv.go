@@ -34,6 +34,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/apispec"
+	"github.com/outbound-caller/admin-api/internal/dev/gateway"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/passhash"
 	"github.com/outbound-caller/admin-api/internal/store"
@@ -134,7 +135,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	e.Handler = h
 	e.Store = store.New(db, e.Table, nil)
 	e.Issuer = auth.Issuer{Secret: []byte(Secret), Issuer: cfg.Issuer, Audience: cfg.Audience}
-	srv := httptest.NewServer(api.NewHTTPHandler(h.Routes()))
+	srv := httptest.NewServer(gateway.New(h))
 	tb.Cleanup(srv.Close)
 	e.URL = srv.URL
 	if e.spec, err = apispec.NewValidator(ctx, srv.URL); err != nil {

@@ -84,28 +84,23 @@ func (h *Handler) listQuery(params map[string]string) (client.ListQuery, error) 
 	return q, nil
 }
 
-// ListClients serves GET /admin/clients: newest first, from the list
+// listClients serves GET /admin/clients: newest first, from the list
 // indexes (a COUNT query for total, then the page).
-func (h *Handler) ListClients(ctx context.Context, req Request) (Response, error) {
-	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		if _, err := h.adminOn(&req, o, false); err != nil {
-			return o.fail(listOp, err)
-		}
-		q, err := h.listQuery(req.QueryStringParameters)
-		if err != nil {
-			return o.fail(listOp, err)
-		}
-		page, err := h.Clients.List(ctx, q)
-		if err != nil {
-			return o.fail(listOp, err)
-		}
-		r := listResponse{Total: page.Total, Count: len(page.Clients), Clients: make([]clientView, 0, len(page.Clients))}
-		for _, c := range page.Clients {
-			r.Clients = append(r.Clients, viewOf(c))
-		}
-		if page.Next != nil {
-			r.NextCursor = h.Cursors.Encode(*page.Next, q)
-		}
-		return jsonResponse(http.StatusOK, r, nil)
-	})
+func (h *Handler) listClients(ctx context.Context, req *Request, o *outcome) Response {
+	q, err := h.listQuery(req.QueryStringParameters)
+	if err != nil {
+		return o.fail(listOp, err)
+	}
+	page, err := h.Clients.List(ctx, q)
+	if err != nil {
+		return o.fail(listOp, err)
+	}
+	r := listResponse{Total: page.Total, Count: len(page.Clients), Clients: make([]clientView, 0, len(page.Clients))}
+	for _, c := range page.Clients {
+		r.Clients = append(r.Clients, viewOf(c))
+	}
+	if page.Next != nil {
+		r.NextCursor = h.Cursors.Encode(*page.Next, q)
+	}
+	return jsonResponse(http.StatusOK, r, nil)
 }

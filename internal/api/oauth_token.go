@@ -48,33 +48,31 @@ func invalidRequest(description string) *oauthError {
 	return &oauthError{status: http.StatusBadRequest, code: "invalid_request", description: description}
 }
 
-// OAuthToken serves POST /auth/token: the OAuth 2.0 client credentials
+// oauthToken serves POST /auth/token: the OAuth 2.0 client credentials
 // grant (RFC 6749 §4.4), so that standard OAuth libraries can sign in. It
 // issues the same token as POST /auth/login.
-func (h *Handler) OAuthToken(ctx context.Context, req Request) (Response, error) {
-	return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
-		id, secret, basic, oerr := tokenRequest(&req)
-		if oerr != nil {
-			return oerr.response()
-		}
-		c, tok, err := h.signInClient(ctx, id, secret)
-		switch {
-		case errors.Is(err, errInvalidCredentials):
-			return (&oauthError{status: http.StatusUnauthorized, code: "invalid_client",
-				description: "Client authentication failed", basic: basic}).response()
-		case errors.Is(err, client.ErrUnavailable):
-			o.err = err
-			return (&oauthError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable",
-				description: "Service temporarily unavailable, retry shortly"}).response()
-		case err != nil:
-			o.err = err
-			return (&oauthError{status: http.StatusInternalServerError, code: "server_error", description: "Internal error"}).response()
-		}
-		o.clientID = c.ClientID
-		return jsonResponse(http.StatusOK, tokenResponse{
-			AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(h.SignIn.ClientTTL.Seconds()),
-		}, noStore)
-	})
+func (h *Handler) oauthToken(ctx context.Context, req *Request, o *outcome) Response {
+	id, secret, basic, oerr := tokenRequest(req)
+	if oerr != nil {
+		return oerr.response()
+	}
+	c, tok, err := h.signInClient(ctx, id, secret)
+	switch {
+	case errors.Is(err, errInvalidCredentials):
+		return (&oauthError{status: http.StatusUnauthorized, code: "invalid_client",
+			description: "Client authentication failed", basic: basic}).response()
+	case errors.Is(err, client.ErrUnavailable):
+		o.err = err
+		return (&oauthError{status: http.StatusServiceUnavailable, code: "temporarily_unavailable",
+			description: "Service temporarily unavailable, retry shortly"}).response()
+	case err != nil:
+		o.err = err
+		return (&oauthError{status: http.StatusInternalServerError, code: "server_error", description: "Internal error"}).response()
+	}
+	o.clientID = c.ClientID
+	return jsonResponse(http.StatusOK, tokenResponse{
+		AccessToken: tok, TokenType: "Bearer", ExpiresIn: int64(h.SignIn.ClientTTL.Seconds()),
+	}, noStore)
 }
 
 // tokenRequest checks a token request without I/O and returns the client

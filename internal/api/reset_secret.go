@@ -1,0 +1,35 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/outbound-caller/admin-api/internal/client"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+)
+
+type resetResponse struct {
+	Message string `json:"message"`
+	Client  struct {
+		ClientID     string `json:"clientId"`
+		ClientSecret string `json:"clientSecret"`
+	} `json:"client"`
+}
+
+// resetSecret serves POST /admin/clients/{clientId}/reset-secret: one
+// conditional UpdateItem stores the new hash and revokes older tokens.
+func (h *Handler) resetSecret(ctx context.Context, req *Request, o *outcome) Response {
+	id := o.clientID
+	s := passhash.Generate()
+	hash, err := h.Secrets.Hash(s)
+	if err != nil {
+		return o.fail(resetOp, err)
+	}
+	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub}); err != nil {
+		return o.fail(resetOp, err)
+	}
+	h.audit(ctx, req, o, []string{"clientSecret"})
+	var r resetResponse
+	r.Message, r.Client.ClientID, r.Client.ClientSecret = "Client secret reset successfully", id, s
+	return jsonResponse(http.StatusOK, r, map[string]string{"Cache-Control": "no-store"})
+}
