@@ -17,11 +17,11 @@ type TableAPI interface {
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 }
 
-// CreateTable creates the table with the layout template.yaml declares, for
-// local runs and tests, and waits until it is active. An existing table is
-// left as it is.
-func CreateTable(ctx context.Context, db TableAPI, table string) error {
-	out, err := db.CreateTable(ctx, &dynamodb.CreateTableInput{
+// Schema is the table as the code reads it: keys, attribute types, list
+// indexes and their projections. template.yaml declares the same table for
+// deployments; a test holds the two together.
+func Schema(table string) *dynamodb.CreateTableInput {
+	return &dynamodb.CreateTableInput{
 		TableName:   &table,
 		BillingMode: types.BillingModePayPerRequest,
 		AttributeDefinitions: []types.AttributeDefinition{
@@ -35,7 +35,13 @@ func CreateTable(ctx context.Context, db TableAPI, table string) error {
 			listIndex(IndexAll, "gsi1pk", ListedAttributes(IndexAll)),
 			listIndex(IndexStatus, "status", ListedAttributes(IndexStatus)),
 		},
-	})
+	}
+}
+
+// CreateTable creates the table Schema describes, for local runs and tests,
+// and waits until it is active. An existing table is left as it is.
+func CreateTable(ctx context.Context, db TableAPI, table string) error {
+	out, err := db.CreateTable(ctx, Schema(table))
 	if _, inUse := errors.AsType[*types.ResourceInUseException](err); err != nil && !inUse {
 		return fmt.Errorf("store: create table: %w", err)
 	}

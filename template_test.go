@@ -1,0 +1,257 @@
+package adminapi_test
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"gopkg.in/yaml.v3"
+
+	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/store"
+)
+
+// template is the part of template.yaml these tests read. CloudFormation's
+// short-form tags (!Ref, !GetAtt) decode as their plain values.
+type template struct {
+	Resources map[string]struct {
+		Type       string `yaml:"Type"`
+		Properties struct {
+			// AWS::DynamoDB::Table
+			AttributeDefinitions []struct {
+				AttributeName string `yaml:"AttributeName"`
+				AttributeType string `yaml:"AttributeType"`
+			} `yaml:"AttributeDefinitions"`
+			KeySchema              []keyElement `yaml:"KeySchema"`
+			GlobalSecondaryIndexes []struct {
+				IndexName  string       `yaml:"IndexName"`
+				KeySchema  []keyElement `yaml:"KeySchema"`
+				Projection struct {
+					ProjectionType   string   `yaml:"ProjectionType"`
+					NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+				} `yaml:"Projection"`
+			} `yaml:"GlobalSecondaryIndexes"`
+			// AWS::Serverless::Function
+			Events map[string]struct {
+				Type       string `yaml:"Type"`
+				Properties struct {
+					Path   string `yaml:"Path"`
+					Method string `yaml:"Method"`
+				} `yaml:"Properties"`
+			} `yaml:"Events"`
+		} `yaml:"Properties"`
+	} `yaml:"Resources"`
+}
+
+type keyElement struct {
+	AttributeName string `yaml:"AttributeName"`
+	KeyType       string `yaml:"KeyType"`
+}
+
+func readTemplate(t *testing.T) template {
+	t.Helper()
+	b, err := os.ReadFile("template.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tpl template
+	if err := yaml.Unmarshal(b, &tpl); err != nil {
+		t.Fatalf("template.yaml: %v", err)
+	}
+	return tpl
+}
+
+func keys(ks []keyElement) []string {
+	var out []string
+	for _, k := range ks {
+		out = append(out, k.AttributeName+" "+k.KeyType)
+	}
+	return out
+}
+
+// TestTemplateTableIsTheStoreSchema fails when the table deployments get
+// (template.yaml) differs from the one the code creates for local runs and
+// tests (store.Schema): keys, attribute types, indexes, projections.
+func TestTemplateTableIsTheStoreSchema(t *testing.T) {
+	tpl := readTemplate(t)
+	var found int
+	for name, r := range tpl.Resources {
+		if r.Type != "AWS::DynamoDB::Table" {
+			continue
+		}
+		found++
+		want := store.Schema("table")
+		p := r.Properties
+		var gotAttrs, wantAttrs []string
+		for _, a := range p.AttributeDefinitions {
+			gotAttrs = append(gotAttrs, a.AttributeName+" "+a.AttributeType)
+		}
+		for _, a := range want.AttributeDefinitions {
+			wantAttrs = append(wantAttrs, aws.ToString(a.AttributeName)+" "+string(a.AttributeType))
+		}
+		sort.Strings(gotAttrs)
+		sort.Strings(wantAttrs)
+		if !slices.Equal(gotAttrs, wantAttrs) {
+			t.Errorf("%s attributes: template %v, code %v", name, gotAttrs, wantAttrs)
+		}
+		var wantKeys []string
+		for _, k := range want.KeySchema {
+			wantKeys = append(wantKeys, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+		}
+		if got := keys(p.KeySchema); !slices.Equal(got, wantKeys) {
+			t.Errorf("%s key schema: template %v, code %v", name, got, wantKeys)
+		}
+		if len(p.GlobalSecondaryIndexes) != len(want.GlobalSecondaryIndexes) {
+			t.Errorf("%s has %d indexes in the template, %d in the code", name, len(p.GlobalSecondaryIndexes), len(want.GlobalSecondaryIndexes))
+		}
+		for _, wi := range want.GlobalSecondaryIndexes {
+			i := slices.IndexFunc(p.GlobalSecondaryIndexes, func(g struct {
+				IndexName  string       `yaml:"IndexName"`
+				KeySchema  []keyElement `yaml:"KeySchema"`
+				Projection struct {
+					ProjectionType   string   `yaml:"ProjectionType"`
+					NonKeyAttributes []string `yaml:"NonKeyAttributes"`
+				} `yaml:"Projection"`
+			}) bool {
+				return g.IndexName == aws.ToString(wi.IndexName)
+			})
+			if i < 0 {
+				t.Errorf("index %s is in the code, not in the template", aws.ToString(wi.IndexName))
+				continue
+			}
+			g := p.GlobalSecondaryIndexes[i]
+			var wk []string
+			for _, k := range wi.KeySchema {
+				wk = append(wk, aws.ToString(k.AttributeName)+" "+string(k.KeyType))
+			}
+			if got := keys(g.KeySchema); !slices.Equal(got, wk) {
+				t.Errorf("index %s keys: template %v, code %v", g.IndexName, got, wk)
+			}
+			if g.Projection.ProjectionType != string(wi.Projection.ProjectionType) {
+				t.Errorf("index %s projection: template %s, code %s", g.IndexName, g.Projection.ProjectionType, wi.Projection.ProjectionType)
+			}
+			gotP, wantP := slices.Clone(g.Projection.NonKeyAttributes), slices.Clone(wi.Projection.NonKeyAttributes)
+			sort.Strings(gotP)
+			sort.Strings(wantP)
+			if !slices.Equal(gotP, wantP) {
+				t.Errorf("index %s projects %v in the template, %v in the code", g.IndexName, gotP, wantP)
+			}
+		}
+	}
+	if found != 1 {
+		t.Fatalf("template.yaml declares %d tables, want 1", found)
+	}
+}
+
+var (
+	makeFunction = regexp.MustCompile(`(?m)^FN_([A-Za-z0-9]+) := ([a-z0-9-]+)$`)
+	startRoute   = regexp.MustCompile(`app\.Start\(api\.([A-Za-z]+)\)`)
+)
+
+// TestRoutesAgree fails when the four places that name the routes
+// disagree: the route table (api.Routes), the template's functions and
+// their HttpApi events, the Makefile's build map (FN_<LogicalId>), and the
+// folders of functions/ with the route each main starts.
+func TestRoutesAgree(t *testing.T) {
+	byKey := map[string]api.Route{}
+	byFunction := map[string]api.Route{}
+	for _, r := range api.Routes() {
+		byKey[r.Key()] = r
+		byFunction[r.Function] = r
+	}
+
+	// The Makefile's map from template logical ids to folders.
+	mk, err := os.ReadFile("Makefile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	folderOf := map[string]string{}
+	for _, m := range makeFunction.FindAllStringSubmatch(string(mk), -1) {
+		folderOf[m[1]] = m[2]
+	}
+
+	// Every template function serves exactly one route, from the folder
+	// the Makefile builds it from, and that route's Function names it.
+	tpl := readTemplate(t)
+	served := map[string]bool{}
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		folder, ok := folderOf[id]
+		if !ok {
+			t.Errorf("template function %s has no FN_%s line in the Makefile", id, id)
+		}
+		delete(folderOf, id)
+		if len(r.Properties.Events) != 1 {
+			t.Errorf("template function %s has %d events, want 1", id, len(r.Properties.Events))
+		}
+		for _, ev := range r.Properties.Events {
+			key := strings.ToUpper(ev.Properties.Method) + " " + ev.Properties.Path
+			rt, ok := byKey[key]
+			switch {
+			case ev.Type != "HttpApi":
+				t.Errorf("template function %s: event type %s, want HttpApi", id, ev.Type)
+			case !ok:
+				t.Errorf("template function %s serves %s, which api.Routes does not have", id, key)
+			case rt.Function != folder:
+				t.Errorf("template function %s serves %s from functions/%s, but the route table says functions/%s", id, key, folder, rt.Function)
+			}
+			served[key] = true
+		}
+	}
+	for id := range folderOf {
+		t.Errorf("the Makefile maps FN_%s, which template.yaml does not have", id)
+	}
+	for key := range byKey {
+		if !served[key] {
+			t.Errorf("route %s has no function in template.yaml", key)
+		}
+	}
+
+	// Every folder of functions/ starts the route whose Function it is.
+	mains, err := filepath.Glob("functions/*/main.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]api.Route{
+		"UpdateClient": api.UpdateClient, "CreateClient": api.CreateClient, "ListClients": api.ListClients,
+		"GetClient": api.GetClient, "DeleteClient": api.DeleteClient, "ResetSecret": api.ResetSecret,
+		"AdminLogin": api.AdminLogin, "ClientLogin": api.ClientLogin, "OAuthToken": api.OAuthToken,
+		"GetOwnClient": api.GetOwnClient, "UpdateOwnClient": api.UpdateOwnClient,
+	}
+	if len(names) != len(byKey) {
+		t.Fatalf("this test names %d routes, api.Routes has %d: add the new one here", len(names), len(byKey))
+	}
+	seen := map[string]bool{}
+	for _, m := range mains {
+		folder := filepath.Base(filepath.Dir(m))
+		src, err := os.ReadFile(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sm := startRoute.FindSubmatch(src)
+		if sm == nil {
+			t.Errorf("%s does not call app.Start(api.<Route>)", m)
+			continue
+		}
+		rt, ok := names[string(sm[1])]
+		switch {
+		case !ok:
+			t.Errorf("%s starts api.%s, which is not a route", m, sm[1])
+		case rt.Function != folder:
+			t.Errorf("%s starts %s, whose function is functions/%s", m, rt.Key(), rt.Function)
+		}
+		seen[folder] = true
+	}
+	for f, rt := range byFunction {
+		if !seen[f] {
+			t.Errorf("route %s names functions/%s, which does not exist", rt.Key(), f)
+		}
+	}
+}
