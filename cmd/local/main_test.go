@@ -14,6 +14,7 @@ import (
 
 	adminapi "github.com/outbound-caller/admin-api"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // startLocal starts the local server as `make run` does and returns its
@@ -76,10 +77,10 @@ func TestRunServesSeedExamples(t *testing.T) {
 		status           int
 		fragment         string
 	}{
-		{"contact", "/admin/clients/client_12345abcde", `{"clientMeta":{"fullName":"John Smith","email":"john.smith@example.com","phone":"+12125551234"}}`, 200, `"message":"Client updated successfully"`},
-		{"status", "/admin/clients/client_12345abcde", `{"status":"Inactive"}`, 200, `"status":"Inactive"`},
-		{"resources", "/admin/clients/client_12345abcde", `{"agentId":"new_agent_id","twilioPhoneNumber":"+18005559876"}`, 200, `"clientId":"client_12345abcde"`},
-		{"duplicate email", "/admin/clients/client_12345abcde", `{"clientMeta":{"email":"jane.doe@example.com"}}`, 409, `"details":"Email is already in use by another client"`},
+		{"contact", testkit.JohnPath, `{"clientMeta":{"fullName":"John Smith","email":"john.smith@example.com","phone":"+12125551234"}}`, 200, `"message":"Client updated successfully"`},
+		{"status", testkit.JohnPath, `{"status":"Inactive"}`, 200, `"status":"Inactive"`},
+		{"resources", testkit.JohnPath, `{"agentId":"new_agent_id","twilioPhoneNumber":"+18005559876"}`, 200, `"clientId":"client_12345abcde"`},
+		{"duplicate email", testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`, 409, `"details":"Email is already in use by another client"`},
 		{"unknown client", "/admin/clients/client_nobody", `{"status":"Active"}`, 404, `{"error":"Client not found","statusCode":404}`},
 	} {
 		status, body := send(t, http.MethodPut, base+tc.path, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json")

@@ -14,6 +14,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // newClientBody is the client-creation document's example request.
@@ -252,7 +253,7 @@ func TestCreateClientConflicts(t *testing.T) {
 
 func TestGetClient(t *testing.T) {
 	e := newSeeded(t)
-	r := admin(t, e, http.MethodGet, john, "")
+	r := admin(t, e, http.MethodGet, testkit.JohnPath, "")
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
@@ -261,7 +262,7 @@ func TestGetClient(t *testing.T) {
 	}
 	var v view
 	decodeStrict(t, r.Body, &v)
-	if v.ClientID != "client_12345abcde" || v.Status != "Active" || v.AgentID != "agent_demo_001" || v.TwilioPhoneNumber != "+18005551234" ||
+	if v.ClientID != testkit.JohnID || v.Status != "Active" || v.AgentID != "agent_demo_001" || v.TwilioPhoneNumber != "+18005551234" ||
 		v.ClientMeta["email"] != "john.smith@example.com" || v.ClientMeta["jobTitle"] != "CTO" || v.UpdatedBy != "seed" ||
 		!updatedAtPattern.MatchString(v.CreatedAt) || !updatedAtPattern.MatchString(v.UpdatedAt) {
 		t.Errorf("body = %s", r.Body)
@@ -269,8 +270,8 @@ func TestGetClient(t *testing.T) {
 	if r.Header.Get("ETag") != `"1"` {
 		t.Errorf("ETag = %q", r.Header.Get("ETag"))
 	}
-	put(t, e, john, `{"clientMeta":{"city":"Boston"}}`)
-	if r := admin(t, e, http.MethodGet, john, ""); r.Header.Get("ETag") != `"2"` || !strings.Contains(r.Body, `"city":"Boston"`) {
+	put(t, e, testkit.JohnPath, `{"clientMeta":{"city":"Boston"}}`)
+	if r := admin(t, e, http.MethodGet, testkit.JohnPath, ""); r.Header.Get("ETag") != `"2"` || !strings.Contains(r.Body, `"city":"Boston"`) {
 		t.Errorf("after an update: ETag %q, body %s", r.Header.Get("ETag"), r.Body)
 	}
 }
@@ -299,17 +300,17 @@ func TestGetClientNotFound(t *testing.T) {
 // (401) and a client token (403) before any I/O.
 func TestAdminRoutesRequireAdmin(t *testing.T) {
 	e := newSeeded(t)
-	clientTok, err := e.Issuer.Sign("client_12345abcde", auth.RoleClient, "client_12345abcde", time.Hour)
+	clientTok, err := e.Issuer.Sign(testkit.JohnID, auth.RoleClient, testkit.JohnID, time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	routes := []struct{ method, path, body string }{
 		{http.MethodPost, "/admin/clients", minimalBody},
 		{http.MethodGet, "/admin/clients", ""},
-		{http.MethodGet, john, ""},
-		{http.MethodDelete, john, ""},
-		{http.MethodPost, john + "/reset-secret", ""},
-		{http.MethodPut, john, `{"status":"Suspended"}`},
+		{http.MethodGet, testkit.JohnPath, ""},
+		{http.MethodDelete, testkit.JohnPath, ""},
+		{http.MethodPost, testkit.JohnPath + "/reset-secret", ""},
+		{http.MethodPut, testkit.JohnPath, `{"status":"Suspended"}`},
 	}
 	for _, rt := range routes {
 		for _, tc := range []struct {
@@ -339,19 +340,19 @@ func TestAdminRoutesRequireAdmin(t *testing.T) {
 
 func TestDeleteClient(t *testing.T) {
 	e := newSeeded(t)
-	r := admin(t, e, http.MethodDelete, jane, "")
+	r := admin(t, e, http.MethodDelete, testkit.JanePath, "")
 	if r.Status != 200 || r.Body != `{"message":"Client deleted successfully"}` {
 		t.Fatalf("got %d %s", r.Status, r.Body)
 	}
 	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem", "TransactWriteItems"}) {
 		t.Errorf("DynamoDB calls = %v, want GetItem then TransactWriteItems", calls)
 	}
-	for _, k := range []string{"CLIENT#client_67890fghij", "EMAIL#jane.doe@example.com", "PHONE#+18005556789"} {
+	for _, k := range []string{"CLIENT#" + testkit.JaneID, "EMAIL#jane.doe@example.com", "PHONE#+18005556789"} {
 		if e.Item(t, k) != nil {
 			t.Errorf("%s survived the delete", k)
 		}
 	}
-	if e.Item(t, "CLIENT#client_12345abcde") == nil || e.Item(t, "EMAIL#john.smith@example.com") == nil {
+	if e.Item(t, "CLIENT#"+testkit.JohnID) == nil || e.Item(t, "EMAIL#john.smith@example.com") == nil {
 		t.Error("the delete touched another client")
 	}
 	// Her email and number are free at once, for a new client and for an update.
@@ -361,7 +362,7 @@ func TestDeleteClient(t *testing.T) {
 	}
 	t.Run("again", func(t *testing.T) {
 		expectUnchanged(t, e, []string{"GetItem"}, func() {
-			if r := admin(t, e, http.MethodDelete, jane, ""); r.Status != 404 || r.Body != `{"error":"Client not found","statusCode":404}` {
+			if r := admin(t, e, http.MethodDelete, testkit.JanePath, ""); r.Status != 404 || r.Body != `{"error":"Client not found","statusCode":404}` {
 				t.Errorf("got %d %s", r.Status, r.Body)
 			}
 		})
@@ -454,7 +455,7 @@ func TestUpdateIfMatch(t *testing.T) {
 				body = `{"clientMeta":{"email":"john.new@example.com"}}`
 			}
 			do := func() {
-				r := admin(t, e, http.MethodPut, john, body, "If-Match", tc.ifMatch)
+				r := admin(t, e, http.MethodPut, testkit.JohnPath, body, "If-Match", tc.ifMatch)
 				if r.Status != tc.status || tc.body != "" && r.Body != tc.body {
 					t.Errorf("got %d %s", r.Status, r.Body)
 				}
@@ -488,7 +489,7 @@ func TestAdminWritesAreAudited(t *testing.T) {
 		{http.MethodPost, "/admin/clients/client_unique_id/reset-secret", "", []string{"clientSecret"}},
 		{http.MethodDelete, "/admin/clients/client_unique_id", "", []string{}},
 		{http.MethodPut, "/admin/clients/client_unique_id", `{"status":"Active"}`, nil}, // 404: nothing written, no audit
-		{http.MethodGet, john, "", nil}, // a read is not audited
+		{http.MethodGet, testkit.JohnPath, "", nil},                                     // a read is not audited
 	}
 	for _, s := range steps {
 		admin(t, e, s.method, s.path, s.body)
@@ -537,13 +538,13 @@ func TestAdminRoutesDatabaseFailure(t *testing.T) {
 	e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
 	defer e.Embedded.EmulateFailure(server.FailureConditionNone)
 	for _, tc := range []struct{ method, path, body, failed string }{
-		{http.MethodPut, john, `{"status":"Inactive"}`, "Failed to update client"},
-		{http.MethodPut, john, `{"clientMeta":{"email":"new@example.com"}}`, "Failed to update client"},
+		{http.MethodPut, testkit.JohnPath, `{"status":"Inactive"}`, "Failed to update client"},
+		{http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"new@example.com"}}`, "Failed to update client"},
 		{http.MethodPost, "/admin/clients", minimalBody, "Failed to create client"},
-		{http.MethodGet, john, "", "Failed to fetch client"},
+		{http.MethodGet, testkit.JohnPath, "", "Failed to fetch client"},
 		{http.MethodGet, "/admin/clients?search=acme", "", "Failed to fetch clients"},
-		{http.MethodDelete, john, "", "Failed to delete client"},
-		{http.MethodPost, john + "/reset-secret", "", "Failed to reset client secret"},
+		{http.MethodDelete, testkit.JohnPath, "", "Failed to delete client"},
+		{http.MethodPost, testkit.JohnPath + "/reset-secret", "", "Failed to reset client secret"},
 	} {
 		r := admin(t, e, tc.method, tc.path, tc.body)
 		want := `{"error":"` + tc.failed + `","details":"Internal error","statusCode":500}`

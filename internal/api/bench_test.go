@@ -20,6 +20,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 	"github.com/outbound-caller/admin-api/internal/store"
 )
 
@@ -71,10 +72,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	be.token, err = auth.Issuer{Secret: []byte(testenv.Secret)}.Sign("bench-admin", auth.RoleAdmin, "", time.Hour)
-	if err != nil {
-		b.Fatal(err)
-	}
+	be.token = testkit.AdminToken(b, auth.Issuer{Secret: []byte(testenv.Secret)}, "bench-admin")
 	return be
 }
 
@@ -105,16 +103,16 @@ func (be *benchEnv) record(fn func()) []any {
 // event is the API Gateway event of an admin PUT on the demo client.
 func (be *benchEnv) event(body string) api.Request {
 	return events.APIGatewayV2HTTPRequest{
-		Version: "2.0", RouteKey: "PUT /admin/clients/{clientId}", RawPath: john,
+		Version: "2.0", RouteKey: "PUT /admin/clients/{clientId}", RawPath: testkit.JohnPath,
 		Headers: map[string]string{
 			"authorization": "Bearer " + be.token, "content-type": "application/json",
 			"content-length": "64", "host": "api.example.com", "user-agent": "bench",
 		},
-		PathParameters: map[string]string{"clientId": "client_12345abcde"},
+		PathParameters: map[string]string{"clientId": testkit.JohnID},
 		Body:           body,
 		RequestContext: events.APIGatewayV2HTTPRequestContext{
 			RouteKey: "PUT /admin/clients/{clientId}", Stage: "$default", RequestID: "bench-request",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "PUT", Path: john},
+			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: "PUT", Path: testkit.JohnPath},
 		},
 	}
 }
@@ -221,7 +219,7 @@ func readVersion(b *testing.B, be *benchEnv) string {
 	in := be.record(func() { be.serve(b, be.event(plainBody)) })
 	out, err := be.db.GetItem(context.Background(), &dynamodb.GetItemInput{
 		TableName: in[0].(*dynamodb.UpdateItemInput).TableName, ConsistentRead: new(true),
-		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CLIENT#client_12345abcde"}},
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CLIENT#" + testkit.JohnID}},
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -15,9 +15,9 @@ import (
 	"github.com/truora/minidyn/server"
 
 	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // Faults are injected two ways, neither a fake DynamoDB: minidyn's own
@@ -153,7 +153,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 			if tc.lambda {
 				status, body, retryAfter = invokeWithDeadline(t, e, tc.body)
 			} else {
-				r := e.Do(t, http.MethodPut, john, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json")
+				r := e.Do(t, http.MethodPut, testkit.JohnPath, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json")
 				status, body, retryAfter = r.Status, r.Body, r.Header.Get("Retry-After")
 			}
 			if tc.minidyn {
@@ -169,7 +169,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 			s1 := normalised(t, e.Snapshot(t))
 			// The state after: the same update, applied without a fault
 			// (updates are repeatable, so applying it again is harmless).
-			if r := e.Do(t, http.MethodPut, john, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json"); r.Status != 200 {
+			if r := e.Do(t, http.MethodPut, testkit.JohnPath, tc.body, "Authorization", "Bearer "+token, "Content-Type", "application/json"); r.Status != 200 {
 				t.Fatalf("replay without the fault: %d %s", r.Status, r.Body)
 			}
 			s2 := normalised(t, e.Snapshot(t))
@@ -200,7 +200,7 @@ func faultEnv(t *testing.T) *testenv.Env {
 func invokeWithDeadline(t *testing.T, e *testenv.Env, body string) (int, string, string) {
 	t.Helper()
 	return invokeRoute(t, e, faultRoute{
-		method: http.MethodPut, key: "/admin/clients/{clientId}", params: map[string]string{"clientId": "client_12345abcde"},
+		method: http.MethodPut, key: "/admin/clients/{clientId}", params: map[string]string{"clientId": testkit.JohnID},
 		body: body, ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.UpdateClient) },
 	})
 }
@@ -222,23 +222,23 @@ type faultRoute struct {
 }
 
 func faultRoutes() []faultRoute {
-	const id = "client_12345abcde"
+	const id = testkit.JohnID
 	p := map[string]string{"clientId": id}
 	return []faultRoute{
 		{name: "create", method: http.MethodPost, path: "/admin/clients", key: "/admin/clients",
 			body:  `{"clientId":"client_faultnew01","status":"Active","agentId":"agent_f","twilioPhoneNumber":"+18005550111","clientMeta":{"fullName":"Fault New","email":"fault.new@example.com","phone":"+12125550100"}}`,
 			ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.CreateClient) },
 			failed: "Failed to create client", writeOp: "TransactWriteItems", okStatus: 201},
-		{name: "delete", method: http.MethodDelete, path: john, key: "/admin/clients/{clientId}", params: p,
+		{name: "delete", method: http.MethodDelete, path: testkit.JohnPath, key: "/admin/clients/{clientId}", params: p,
 			handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.DeleteClient) },
 			failed: "Failed to delete client", readOp: "GetItem", writeOp: "TransactWriteItems", okStatus: 200},
-		{name: "reset-secret", method: http.MethodPost, path: john + "/reset-secret", key: "/admin/clients/{clientId}/reset-secret", params: p,
+		{name: "reset-secret", method: http.MethodPost, path: testkit.JohnPath + "/reset-secret", key: "/admin/clients/{clientId}/reset-secret", params: p,
 			handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.ResetSecret) },
 			failed: "Failed to reset client secret", writeOp: "UpdateItem", okStatus: 200},
 		{name: "list", method: http.MethodGet, path: "/admin/clients", key: "/admin/clients",
 			handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.ListClients) },
 			failed: "Failed to fetch clients", readOp: "Query", okStatus: 200},
-		{name: "get", method: http.MethodGet, path: john, key: "/admin/clients/{clientId}", params: p,
+		{name: "get", method: http.MethodGet, path: testkit.JohnPath, key: "/admin/clients/{clientId}", params: p,
 			handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.GetClient) },
 			failed: "Failed to fetch client", readOp: "GetItem", okStatus: 200},
 		{name: "client login", method: http.MethodPost, path: "/auth/login", key: "/auth/login",
@@ -263,12 +263,9 @@ func faultRoutes() []faultRoute {
 func (r faultRoute) headers(t *testing.T, e *testenv.Env) []string {
 	tok := e.AdminToken(t)
 	if r.client {
-		var err error
-		if tok, err = e.Issuer.SignClient("client_12345abcde", client.FormatTime(localdb.SeedStamp()), time.Hour); err != nil {
-			t.Fatal(err)
-		}
+		tok = testkit.ClientToken(t, e.Issuer, testkit.JohnID)
 	}
-	h := []string{"Authorization", "Bearer " + tok}
+	h := testkit.AuthHeader(tok)
 	if r.ctype != "" {
 		h = append(h, "Content-Type", r.ctype)
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // event builds the API Gateway event for a route as API Gateway would.
@@ -54,7 +55,7 @@ func idRoutes(h *api.Handler) []struct {
 // client.ValidID refuses costs no DynamoDB call. A deleted demo client is
 // seeded again, so later inputs find it.
 func FuzzClientID(f *testing.F) {
-	for _, id := range []string{"client_12345abcde", "client_67890fghij", "client_missing", "no such", "../CLIENT#x", "EMAIL#john.smith@example.com", "ab", "", "client_12345abcde\x00", "é"} {
+	for _, id := range []string{testkit.JohnID, testkit.JaneID, "client_missing", "no such", "../CLIENT#x", "EMAIL#john.smith@example.com", "ab", "", "client_12345abcde\x00", "é"} {
 		for r := range uint8(4) {
 			f.Add(r, id)
 		}
@@ -63,7 +64,7 @@ func FuzzClientID(f *testing.F) {
 	if err := localdb.Seed(f.Context(), e.Store, time.Now()); err != nil {
 		f.Fatal(err)
 	}
-	seeded := map[string]bool{"client_12345abcde": true, "client_67890fghij": true}
+	seeded := map[string]bool{testkit.JohnID: true, testkit.JaneID: true}
 	token := e.AdminToken(f)
 	routes := idRoutes(e.Handler)
 	f.Fuzz(func(t *testing.T, route uint8, id string) {

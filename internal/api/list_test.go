@@ -14,6 +14,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 type listBody struct {
@@ -32,7 +33,7 @@ func listed(t *testing.T) (*testenv.Env, []string) {
 	e := newSeeded(t)
 	base := time.Now().Add(-24 * time.Hour)
 	// The seeded pair, newest first: by createdAt, then by id.
-	ids := []string{"client_12345abcde", "client_67890fghij"}
+	ids := []string{testkit.JohnID, testkit.JaneID}
 	john, _ := e.Store.Get(t.Context(), ids[0])
 	jane, _ := e.Store.Get(t.Context(), ids[1])
 	if k := func(c client.Client) string { return client.FormatTime(c.CreatedAt) + "#" + c.ClientID }; k(jane) > k(john) {
@@ -120,7 +121,7 @@ func TestListClients(t *testing.T) {
 		{"search in businessName, any case", "?search=bLUE%20harbor&limit=100", len(blue), blue, false},
 		{"search in email", "?search=P07@EXAMPLE", 1, []string{"c07"}, false},
 		{"search in fullName", "?search=number1&limit=3", 10, []string{"c19", "c18", "c17"}, true},
-		{"search seeded client", "?search=acme", 1, []string{"client_12345abcde"}, false},
+		{"search seeded client", "?search=acme", 1, []string{testkit.JohnID}, false},
 		{"status and search", "?status=Suspended&search=harbor&limit=100", len(blueSuspended), blueSuspended, false},
 		{"search without match", "?search=zzz", 0, nil, false},
 	} {

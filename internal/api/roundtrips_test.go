@@ -6,7 +6,7 @@ import (
 	"slices"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // TestRoundTrips pins the DynamoDB calls each kind of request makes: the
@@ -19,7 +19,7 @@ func TestRoundTrips(t *testing.T) {
 		admin  = "admin"  // placeholder for "a valid admin token"
 		client = "client" // placeholder for "a valid token of John, just signed in"
 	)
-	johnSecret, janeSecret := localdb.DemoSecrets()[johnID], localdb.DemoSecrets()[janeID]
+	johnSecret, janeSecret := testkit.JohnSecret, testkit.JaneSecret
 	creds := func(id, secret string) string {
 		return `{"clientId":"` + id + `","clientSecret":"` + secret + `"}`
 	}
@@ -40,18 +40,18 @@ func TestRoundTrips(t *testing.T) {
 		status       int
 		calls        []string
 	}{
-		{"plain update", http.MethodPut, john, `{"status":"Active","clientMeta":{"city":"Paris","notes":null}}`, admin, 200, []string{"UpdateItem"}},
+		{"plain update", http.MethodPut, testkit.JohnPath, `{"status":"Active","clientMeta":{"city":"Paris","notes":null}}`, admin, 200, []string{"UpdateItem"}},
 		{"plain update of a missing client", http.MethodPut, "/admin/clients/client_missing", `{"status":"Active"}`, admin, 404, []string{"UpdateItem"}},
-		{"email change", http.MethodPut, john, `{"clientMeta":{"email":"john.rt@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
-		{"email taken", http.MethodPut, john, `{"clientMeta":{"email":"jane.doe@example.com"}}`, admin, 409, []string{"GetItem", "TransactWriteItems"}},
-		{"Twilio number change", http.MethodPut, john, `{"twilioPhoneNumber":"+18005550001"}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
-		{"email and Twilio number change together", http.MethodPut, john, `{"twilioPhoneNumber":"+18005550002","clientMeta":{"email":"john.rt2@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
+		{"email change", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"john.rt@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
+		{"email taken", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`, admin, 409, []string{"GetItem", "TransactWriteItems"}},
+		{"Twilio number change", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550001"}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
+		{"email and Twilio number change together", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550002","clientMeta":{"email":"john.rt2@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
 		{"create", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_new","clientSecret":"client_secure_secret_key_0123456789","clientMeta":{"fullName":"RT New","email":"rt.new@example.com","phone":"+12125550100"},"agentId":"agent_rt","twilioPhoneNumber":"+18005550099","status":"Active"}`, admin, 201, []string{"TransactWriteItems"}},
 		{"create refused by validation", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_bad"}`, admin, 400, nil},
 		{"create refused by auth", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_bad"}`, "", 401, nil},
-		{"get", http.MethodGet, john, "", admin, 200, []string{"GetItem"}},
-		{"get refused by auth", http.MethodGet, john, "", "", 401, nil},
-		{"get refused to a client token", http.MethodGet, john, "", client, 403, nil},
+		{"get", http.MethodGet, testkit.JohnPath, "", admin, 200, []string{"GetItem"}},
+		{"get refused by auth", http.MethodGet, testkit.JohnPath, "", "", 401, nil},
+		{"get refused to a client token", http.MethodGet, testkit.JohnPath, "", client, 403, nil},
 		{"list: a count and one page", http.MethodGet, "/admin/clients?limit=5", "", admin, 200, []string{"Query", "Query"}},
 		{"list refused by auth", http.MethodGet, "/admin/clients?limit=5", "", "", 401, nil},
 		{"list refused by validation: bad limit", http.MethodGet, "/admin/clients?limit=0", "", admin, 400, nil},
@@ -59,17 +59,17 @@ func TestRoundTrips(t *testing.T) {
 		{"admin sign-in", http.MethodPost, adminLogin, `{"username":"admin","password":"local-admin-password"}`, "", 200, nil},
 		{"admin sign-in refused: wrong password", http.MethodPost, adminLogin, `{"username":"admin","password":"wrong"}`, "", 401, nil},
 		{"admin sign-in refused by validation: missing password", http.MethodPost, adminLogin, `{"username":"admin"}`, "", 400, nil},
-		{"client sign-in", http.MethodPost, clientLogin, creds(johnID, johnSecret), "", 200, []string{"GetItem"}},
-		{"client sign-in refused: wrong secret", http.MethodPost, clientLogin, creds(johnID, "wrong-secret"), "", 401, []string{"GetItem"}},
+		{"client sign-in", http.MethodPost, clientLogin, creds(testkit.JohnID, johnSecret), "", 200, []string{"GetItem"}},
+		{"client sign-in refused: wrong secret", http.MethodPost, clientLogin, creds(testkit.JohnID, "wrong-secret"), "", 401, []string{"GetItem"}},
 		{"client sign-in refused: unknown client", http.MethodPost, clientLogin, creds("client_unknown", johnSecret), "", 401, []string{"GetItem"}},
 		{"client sign-in refused: malformed id, nothing to read", http.MethodPost, clientLogin, creds("not an id", johnSecret), "", 401, nil},
 		{"client sign-in refused by validation: missing secret", http.MethodPost, clientLogin, `{"clientId":"client_12345abcde"}`, "", 400, nil},
-		{"suspend Jane (plain update)", http.MethodPut, jane, `{"status":"Suspended"}`, admin, 200, []string{"UpdateItem"}},
-		{"client sign-in refused: suspended client", http.MethodPost, clientLogin, creds(janeID, janeSecret), "", 401, []string{"GetItem"}},
-		{"OAuth token", http.MethodPost, tokenURL, grant(johnID, johnSecret), "", 200, []string{"GetItem"}},
-		{"OAuth token refused: wrong secret", http.MethodPost, tokenURL, grant(johnID, "wrong-secret"), "", 401, []string{"GetItem"}},
-		{"OAuth token refused: suspended client", http.MethodPost, tokenURL, grant(janeID, janeSecret), "", 401, []string{"GetItem"}},
-		{"OAuth token refused: unsupported grant", http.MethodPost, tokenURL, "grant_type=password&client_id=" + johnID + "&client_secret=x", "", 400, nil},
+		{"suspend Jane (plain update)", http.MethodPut, testkit.JanePath, `{"status":"Suspended"}`, admin, 200, []string{"UpdateItem"}},
+		{"client sign-in refused: suspended client", http.MethodPost, clientLogin, creds(testkit.JaneID, janeSecret), "", 401, []string{"GetItem"}},
+		{"OAuth token", http.MethodPost, tokenURL, grant(testkit.JohnID, johnSecret), "", 200, []string{"GetItem"}},
+		{"OAuth token refused: wrong secret", http.MethodPost, tokenURL, grant(testkit.JohnID, "wrong-secret"), "", 401, []string{"GetItem"}},
+		{"OAuth token refused: suspended client", http.MethodPost, tokenURL, grant(testkit.JaneID, janeSecret), "", 401, []string{"GetItem"}},
+		{"OAuth token refused: unsupported grant", http.MethodPost, tokenURL, "grant_type=password&client_id=" + testkit.JohnID + "&client_secret=x", "", 400, nil},
 		{"OAuth token refused: no client authentication", http.MethodPost, tokenURL, "grant_type=client_credentials", "", 401, nil},
 		{"own client", http.MethodGet, own, "", client, 200, []string{"GetItem"}},
 		{"own client refused by auth", http.MethodGet, own, "", "", 401, nil},
@@ -80,17 +80,17 @@ func TestRoundTrips(t *testing.T) {
 		{"own update refused by validation: email is admin-only", http.MethodPut, own, `{"clientMeta":{"email":"john.own@example.com"}}`, client, 400, nil},
 		{"own update refused by validation: not JSON", http.MethodPut, own, `{`, client, 400, nil},
 
-		{"reset secret", http.MethodPost, john + "/reset-secret", "", admin, 200, []string{"UpdateItem"}},
-		{"reset secret refused by auth", http.MethodPost, john + "/reset-secret", "", "", 401, nil},
+		{"reset secret", http.MethodPost, testkit.JohnPath + "/reset-secret", "", admin, 200, []string{"UpdateItem"}},
+		{"reset secret refused by auth", http.MethodPost, testkit.JohnPath + "/reset-secret", "", "", 401, nil},
 		{"reset secret of a malformed id: 404 without a read", http.MethodPost, "/admin/clients/bad%20id/reset-secret", "", admin, 404, nil},
-		{"delete", http.MethodDelete, jane, "", admin, 200, []string{"GetItem", "TransactWriteItems"}},
-		{"delete refused by auth", http.MethodDelete, john, "", "", 401, nil},
+		{"delete", http.MethodDelete, testkit.JanePath, "", admin, 200, []string{"GetItem", "TransactWriteItems"}},
+		{"delete refused by auth", http.MethodDelete, testkit.JohnPath, "", "", 401, nil},
 		{"delete of a malformed id: 404 without a read", http.MethodDelete, "/admin/clients/bad%20id", "", admin, 404, nil},
-		{"refused by auth: no token", http.MethodPut, john, `{"status":"Active"}`, "", 401, nil},
-		{"refused by auth: bad token", http.MethodPut, john, `{"status":"Active"}`, "Bearer a.b.c", 401, nil},
-		{"refused by validation: bad status", http.MethodPut, john, `{"status":"active"}`, admin, 400, nil},
-		{"refused by validation: bad email", http.MethodPut, john, `{"clientMeta":{"email":"nope"}}`, admin, 400, nil},
-		{"refused by validation: not JSON", http.MethodPut, john, `{`, admin, 400, nil},
+		{"refused by auth: no token", http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, "", 401, nil},
+		{"refused by auth: bad token", http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, "Bearer a.b.c", 401, nil},
+		{"refused by validation: bad status", http.MethodPut, testkit.JohnPath, `{"status":"active"}`, admin, 400, nil},
+		{"refused by validation: bad email", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"nope"}}`, admin, 400, nil},
+		{"refused by validation: not JSON", http.MethodPut, testkit.JohnPath, `{`, admin, 400, nil},
 	}
 	e := newSeeded(t)
 	for _, tc := range cases {
@@ -107,7 +107,7 @@ func TestRoundTrips(t *testing.T) {
 			case admin:
 				hdr = append(hdr, "Authorization", "Bearer "+e.AdminToken(t))
 			case client:
-				hdr = append(hdr, "Authorization", "Bearer "+login(t, e, johnID, johnSecret))
+				hdr = append(hdr, "Authorization", "Bearer "+login(t, e, testkit.JohnID, johnSecret))
 			default:
 				hdr = append(hdr, "Authorization", tc.auth)
 			}

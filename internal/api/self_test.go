@@ -1,24 +1,21 @@
 package api_test
 
 import (
-	"crypto/rand"
-	"crypto/rsa"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 const (
@@ -27,18 +24,16 @@ const (
 	invalidToken   = `{"error":"Unauthorized","message":"Invalid token","statusCode":401}`
 )
 
-func bearer(tok string) []string { return []string{"Authorization", "Bearer " + tok} }
-
 func putOwn(t *testing.T, e *testenv.Env, tok, body string) testenv.Result {
 	t.Helper()
-	return e.Do(t, http.MethodPut, "/secure/client", body, append(bearer(tok), "Content-Type", jsonHeader)...)
+	return e.Do(t, http.MethodPut, "/secure/client", body, append(testkit.AuthHeader(tok), "Content-Type", jsonHeader)...)
 }
 
 func TestGetOwnClient(t *testing.T) {
 	e := newSeeded(t)
-	tok := login(t, e, johnID, johnSecret())
+	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
 	e.Calls()
-	r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(tok)...)
+	r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(tok)...)
 	if r.Status != 200 {
 		t.Fatalf("got %d %s", r.Status, r.Body)
 	}
@@ -59,7 +54,7 @@ func TestGetOwnClient(t *testing.T) {
 		t.Errorf("keys = %v, want %v", keys, want)
 	}
 	meta := got["clientMeta"].(map[string]any)
-	if got["clientId"] != johnID || meta["email"] != "john.smith@example.com" || meta["notes"] != "Demo client" ||
+	if got["clientId"] != testkit.JohnID || meta["email"] != "john.smith@example.com" || meta["notes"] != "Demo client" ||
 		!updatedAtPattern.MatchString(got["createdAt"].(string)) {
 		t.Errorf("body %s", r.Body)
 	}
@@ -72,15 +67,15 @@ func TestGetOwnClient(t *testing.T) {
 
 func TestOwnClientRefusals(t *testing.T) {
 	e := newSeeded(t)
-	good := login(t, e, johnID, johnSecret())
-	stale, err := e.Issuer.SignClient(johnID, "2024-12-31T23:59:59.999Z", time.Hour)
+	good := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	stale, err := e.Issuer.SignClient(testkit.JohnID, "2024-12-31T23:59:59.999Z", time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}
 	ghost, _ := e.Issuer.SignClient("client_ghost", seedStamp, time.Hour)
-	noSession, _ := e.Issuer.Sign(johnID, auth.RoleClient, johnID, time.Hour)
-	otherSub, _ := e.Issuer.Sign(janeID, auth.RoleClient, johnID, time.Hour)
-	expired, _ := e.Issuer.SignClient(johnID, seedStamp, -time.Hour)
+	noSession, _ := e.Issuer.Sign(testkit.JohnID, auth.RoleClient, testkit.JohnID, time.Hour)
+	otherSub, _ := e.Issuer.Sign(testkit.JaneID, auth.RoleClient, testkit.JohnID, time.Hour)
+	expired, _ := e.Issuer.SignClient(testkit.JohnID, seedStamp, -time.Hour)
 	admin := e.AdminToken(t)
 	invalid := func(details string) string {
 		return fmt.Sprintf(`{"error":"Invalid update data","details":%q,"statusCode":400}`, details)
@@ -125,7 +120,7 @@ func TestOwnClientRefusals(t *testing.T) {
 			if tc.method == http.MethodGet {
 				var h []string
 				if tc.token != "" {
-					h = bearer(tc.token)
+					h = testkit.AuthHeader(tc.token)
 				}
 				r = e.Do(t, tc.method, "/secure/client", "", h...)
 			} else {
@@ -146,8 +141,8 @@ func TestOwnClientRefusals(t *testing.T) {
 
 func TestUpdateOwnClient(t *testing.T) {
 	e := newSeeded(t)
-	tok := login(t, e, johnID, johnSecret())
-	before := e.Item(t, "CLIENT#"+johnID)
+	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	before := e.Item(t, "CLIENT#"+testkit.JohnID)
 	e.Calls()
 	r := putOwn(t, e, tok, `{"clientMeta":{"fullName":" Johnny Smith ","phone":"+12125559999","city":"Evanston","jobTitle":"CEO","businessName":"Acme Ltd","notes":null},"clientId":"client_other"}`)
 	if r.Status != 200 {
@@ -158,11 +153,11 @@ func TestUpdateOwnClient(t *testing.T) {
 	}
 	got := r.JSON(t)
 	c := got["client"].(map[string]any)
-	if got["message"] != "Client updated successfully" || c["clientId"] != johnID || c["status"] != "Active" ||
+	if got["message"] != "Client updated successfully" || c["clientId"] != testkit.JohnID || c["status"] != "Active" ||
 		!updatedAtPattern.MatchString(c["updatedAt"].(string)) || len(c) != 3 || r.Header.Get("ETag") != `"2"` {
 		t.Errorf("got %s (ETag %q)", r.Body, r.Header.Get("ETag"))
 	}
-	after := e.Item(t, "CLIENT#"+johnID)
+	after := e.Item(t, "CLIENT#"+testkit.JohnID)
 	m := after["clientMeta"].(map[string]any)
 	if m["fullName"] != "Johnny Smith" || m["phone"] != "+12125559999" || m["city"] != "Evanston" ||
 		m["jobTitle"] != "CEO" || m["businessName"] != "Acme Ltd" || m["email"] != "john.smith@example.com" {
@@ -171,7 +166,7 @@ func TestUpdateOwnClient(t *testing.T) {
 	if _, ok := m["notes"]; ok {
 		t.Error("notes set to null was not removed")
 	}
-	if after["updatedBy"] != johnID {
+	if after["updatedBy"] != testkit.JohnID {
 		t.Errorf("updatedBy = %v, want the client's id", after["updatedBy"])
 	}
 	for _, k := range []string{"status", "agentId", "twilioPhoneNumber", "tokensValidAfter", "secretHash"} {
@@ -180,7 +175,7 @@ func TestUpdateOwnClient(t *testing.T) {
 		}
 	}
 	// The token still works after the client's own change.
-	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(tok)...); r.Status != 200 {
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(tok)...); r.Status != 200 {
 		t.Errorf("GET after own update: %d %s", r.Status, r.Body)
 	}
 }
@@ -192,16 +187,16 @@ func TestRevocation(t *testing.T) {
 	for _, status := range []string{"Suspended", "Inactive"} {
 		t.Run(status, func(t *testing.T) {
 			e := newSeeded(t)
-			old := login(t, e, johnID, johnSecret())
-			if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(old)...); r.Status != 200 {
+			old := login(t, e, testkit.JohnID, testkit.JohnSecret)
+			if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(old)...); r.Status != 200 {
 				t.Fatalf("before: %d %s", r.Status, r.Body)
 			}
-			if r := put(t, e, john, `{"status":"`+status+`"}`); r.Status != 200 {
+			if r := put(t, e, testkit.JohnPath, `{"status":"`+status+`"}`); r.Status != 200 {
 				t.Fatalf("admin change: %d %s", r.Status, r.Body)
 			}
 			refused := func(when, tok string) {
 				t.Helper()
-				if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(tok)...); r.Status != 401 || r.Body != invalidToken {
+				if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(tok)...); r.Status != 401 || r.Body != invalidToken {
 					t.Errorf("%s: GET with the earlier token: %d %s", when, r.Status, r.Body)
 				}
 				before := e.Snapshot(t)
@@ -213,17 +208,17 @@ func TestRevocation(t *testing.T) {
 				}
 			}
 			refused("while "+status, old)
-			if r := postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"`+johnSecret()+`"}`); r.Status != 401 || r.Body != badClient {
+			if r := postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"`+testkit.JohnSecret+`"}`); r.Status != 401 || r.Body != badClient {
 				t.Errorf("sign-in while %s: %d %s", status, r.Status, r.Body)
 			}
-			if r := oauth(t, e, "grant_type=client_credentials", johnID+":"+johnSecret()); r.Status != 401 {
+			if r := oauth(t, e, "grant_type=client_credentials", testkit.JohnID+":"+testkit.JohnSecret); r.Status != 401 {
 				t.Errorf("token request while %s: %d %s", status, r.Status, r.Body)
 			}
-			if r := put(t, e, john, `{"status":"Active"}`); r.Status != 200 {
+			if r := put(t, e, testkit.JohnPath, `{"status":"Active"}`); r.Status != 200 {
 				t.Fatalf("reactivate: %d %s", r.Status, r.Body)
 			}
-			fresh := login(t, e, johnID, johnSecret())
-			if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(fresh)...); r.Status != 200 {
+			fresh := login(t, e, testkit.JohnID, testkit.JohnSecret)
+			if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(fresh)...); r.Status != 200 {
 				t.Errorf("fresh token after reactivation: %d %s", r.Status, r.Body)
 			}
 			if r := putOwn(t, e, fresh, `{"clientMeta":{"city":"Springfield"}}`); r.Status != 200 {
@@ -236,10 +231,10 @@ func TestRevocation(t *testing.T) {
 
 func TestAdminRoutesRefuseClientTokens(t *testing.T) {
 	e := newSeeded(t)
-	tok := login(t, e, johnID, johnSecret())
+	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
 	e.Calls()
 	before := e.Snapshot(t)
-	r := e.Do(t, http.MethodPut, john, `{"status":"Active"}`, append(bearer(tok), "Content-Type", jsonHeader)...)
+	r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, append(testkit.AuthHeader(tok), "Content-Type", jsonHeader)...)
 	if r.Status != 403 || r.Body != adminRequired {
 		t.Errorf("got %d %s", r.Status, r.Body)
 	}
@@ -255,34 +250,19 @@ func TestAdminRoutesRefuseClientTokens(t *testing.T) {
 // tokens are signed with CLIENT_JWT_SECRET. Each key vouches only for its
 // role, and a token of the other role is still a 403.
 func TestIdentityProviderMode(t *testing.T) {
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pub, _ := jwk.FromRaw(key.Public())
-	_ = pub.Set(jwk.KeyIDKey, "k1")
-	_ = pub.Set(jwk.AlgorithmKey, jwa.RS256)
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
-	jwks := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(set)
-	}))
-	t.Cleanup(jwks.Close)
+	jwks := testkit.NewJWKS(t)
 	const clientSecret = "client-secret-0123456789abcdef0123456789ab"
 	e := newSeeded(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL, c.ClientJWTSecret = "", jwks.URL, clientSecret })
 
-	priv, _ := jwk.FromRaw(key)
-	_ = priv.Set(jwk.KeyIDKey, "k1")
-	idpAdmin := tokenWith(t, jwa.RS256, priv, func(b *jwt.Builder) *jwt.Builder { return b })
+	idpAdmin := testkit.Token(t, jwa.RS256, jwks.PrivateJWK(t, testkit.KidRSA), func(b *jwt.Builder) *jwt.Builder { return b })
 	// A token claiming admin, signed with the client-token key: that key
 	// does not vouch for admins.
-	forgedAdmin := tokenWith(t, jwa.HS256, []byte(clientSecret), func(b *jwt.Builder) *jwt.Builder { return b })
+	forgedAdmin := testkit.Token(t, jwa.HS256, []byte(clientSecret), func(b *jwt.Builder) *jwt.Builder { return b })
 
 	if r := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`); r.Status != 404 {
 		t.Errorf("admin sign-in in JWKS mode: %d %s", r.Status, r.Body)
 	}
-	tok := login(t, e, johnID, johnSecret())
+	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
 	claimsOf := func(tok string) error {
 		_, err := jwt.ParseString(tok, jwt.WithKey(jwa.HS256, []byte(clientSecret)))
 		return err
@@ -296,13 +276,13 @@ func TestIdentityProviderMode(t *testing.T) {
 		want                            string
 	}{
 		{"client token on /secure", http.MethodGet, "/secure/client", tok, "", 200, ""},
-		{"IdP admin token on admin route", http.MethodPut, john, idpAdmin, `{"clientMeta":{"city":"Reno"}}`, 200, ""},
-		{"client token on admin route", http.MethodPut, john, tok, `{"clientMeta":{"city":"Reno"}}`, 403, adminRequired},
+		{"IdP admin token on admin route", http.MethodPut, testkit.JohnPath, idpAdmin, `{"clientMeta":{"city":"Reno"}}`, 200, ""},
+		{"client token on admin route", http.MethodPut, testkit.JohnPath, tok, `{"clientMeta":{"city":"Reno"}}`, 403, adminRequired},
 		{"IdP admin token on /secure", http.MethodGet, "/secure/client", idpAdmin, "", 403, clientRequired},
-		{"admin claim under the client key", http.MethodPut, john, forgedAdmin, `{"clientMeta":{"city":"Reno"}}`, 401, invalidToken},
+		{"admin claim under the client key", http.MethodPut, testkit.JohnPath, forgedAdmin, `{"clientMeta":{"city":"Reno"}}`, 401, invalidToken},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			r := e.Do(t, tc.method, tc.path, tc.body, append(bearer(tc.token), "Content-Type", jsonHeader)...)
+			r := e.Do(t, tc.method, tc.path, tc.body, append(testkit.AuthHeader(tc.token), "Content-Type", jsonHeader)...)
 			if r.Status != tc.status || (tc.want != "" && r.Body != tc.want) {
 				t.Errorf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.want)
 			}
@@ -314,27 +294,27 @@ func TestIdentityProviderMode(t *testing.T) {
 // earlier token at once; a deletion refuses the client's tokens.
 func TestResetAndDeleteRevoke(t *testing.T) {
 	e := newSeeded(t)
-	old := login(t, e, johnID, johnSecret())
-	admin := bearer(e.AdminToken(t))
-	r := e.Do(t, http.MethodPost, john+"/reset-secret", "", admin...)
+	old := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	admin := testkit.AuthHeader(e.AdminToken(t))
+	r := e.Do(t, http.MethodPost, testkit.JohnPath+"/reset-secret", "", admin...)
 	if r.Status != 200 {
 		t.Fatalf("reset-secret: %d %s", r.Status, r.Body)
 	}
 	newSecret := r.JSON(t)["client"].(map[string]any)["clientSecret"].(string)
-	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(old)...); r.Status != 401 || r.Body != invalidToken {
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(old)...); r.Status != 401 || r.Body != invalidToken {
 		t.Errorf("token from before the reset: %d %s", r.Status, r.Body)
 	}
-	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"`+johnSecret()+`"}`); r.Status != 401 || r.Body != badClient {
+	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"`+testkit.JohnSecret+`"}`); r.Status != 401 || r.Body != badClient {
 		t.Errorf("old secret after the reset: %d %s", r.Status, r.Body)
 	}
-	fresh := login(t, e, johnID, newSecret)
-	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(fresh)...); r.Status != 200 {
+	fresh := login(t, e, testkit.JohnID, newSecret)
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(fresh)...); r.Status != 200 {
 		t.Errorf("token from the new secret: %d %s", r.Status, r.Body)
 	}
-	if r := e.Do(t, http.MethodDelete, john, "", admin...); r.Status != 200 {
+	if r := e.Do(t, http.MethodDelete, testkit.JohnPath, "", admin...); r.Status != 200 {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)
 	}
-	if r := e.Do(t, http.MethodGet, "/secure/client", "", bearer(fresh)...); r.Status != 401 || r.Body != invalidToken {
+	if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(fresh)...); r.Status != 401 || r.Body != invalidToken {
 		t.Errorf("token of a deleted client, GET: %d %s", r.Status, r.Body)
 	}
 	before := e.Snapshot(t)
@@ -344,7 +324,7 @@ func TestResetAndDeleteRevoke(t *testing.T) {
 	if after := e.Snapshot(t); !slices.Equal(before, after) {
 		t.Error("PUT by a deleted client changed the table (recreated the item?)")
 	}
-	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"`+newSecret+`"}`); r.Status != 401 || r.Body != badClient {
+	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"`+newSecret+`"}`); r.Status != 401 || r.Body != badClient {
 		t.Errorf("sign-in of a deleted client: %d %s", r.Status, r.Body)
 	}
 }
@@ -354,7 +334,7 @@ func TestResetAndDeleteRevoke(t *testing.T) {
 func TestCreatedClientSignsIn(t *testing.T) {
 	e := newSeeded(t)
 	r := e.Do(t, http.MethodPost, "/admin/clients", `{"clientMeta":{"fullName":"Nina New","email":"nina@example.com","phone":"+14155550100"},
-		"agentId":"agent_nina","twilioPhoneNumber":"+18005550100"}`, append(bearer(e.AdminToken(t)), "Content-Type", jsonHeader)...)
+		"agentId":"agent_nina","twilioPhoneNumber":"+18005550100"}`, append(testkit.AuthHeader(e.AdminToken(t)), "Content-Type", jsonHeader)...)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
@@ -363,7 +343,7 @@ func TestCreatedClientSignsIn(t *testing.T) {
 	if r := putOwn(t, e, tok, `{"clientMeta":{"jobTitle":"Founder"}}`); r.Status != 200 {
 		t.Errorf("own update: %d %s", r.Status, r.Body)
 	}
-	r = e.Do(t, http.MethodGet, "/secure/client", "", bearer(tok)...)
+	r = e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(tok)...)
 	if r.Status != 200 || r.JSON(t)["clientMeta"].(map[string]any)["jobTitle"] != "Founder" {
 		t.Errorf("own read: %d %s", r.Status, r.Body)
 	}

@@ -7,60 +7,25 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
-	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 const (
-	johnID     = "client_12345abcde"
-	janeID     = "client_67890fghij"
 	badCreds   = `{"error":"Invalid credentials","statusCode":401}`
 	badClient  = `{"error":"Invalid credentials or inactive client","statusCode":401}`
 	seedStamp  = "2025-01-01T00:00:00.000Z"
 	jsonHeader = "application/json"
 )
-
-func johnSecret() string { return localdb.DemoSecrets()[johnID] }
-
-// countingHasher records the hash every Verify call checks against, so a
-// test can tell that a refusal did the same hashing work as any other.
-type countingHasher struct {
-	api.Hasher
-	mu     sync.Mutex
-	hashes []string
-}
-
-func (c *countingHasher) Verify(hash, s string) bool {
-	c.mu.Lock()
-	c.hashes = append(c.hashes, hash)
-	c.mu.Unlock()
-	return c.Hasher.Verify(hash, s)
-}
-
-// take returns the hashes verified since the last call, and resets.
-func (c *countingHasher) take() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	h := c.hashes
-	c.hashes = nil
-	return h
-}
-
-func countVerifies(e *testenv.Env) *countingHasher {
-	c := &countingHasher{Hasher: e.Handler.Secrets}
-	e.Handler.Secrets = c
-	return c
-}
 
 func postJSON(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
 	t.Helper()
@@ -90,7 +55,7 @@ func login(t *testing.T, e *testenv.Env, id, secret string) string {
 func TestAdminLogin(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
 	e := newSeeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
-	verifies := countVerifies(e)
+	verifies := testkit.CountVerifies(e.Handler)
 	configured := e.Handler.SignIn.AdminPasswordHash
 	missing := `{"error":"Missing required fields","requiredFields":["username","password"],"statusCode":400}`
 	for _, tc := range []struct {
@@ -118,7 +83,7 @@ func TestAdminLogin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
-			verifies.take()
+			verifies.Take()
 			r := e.Do(t, http.MethodPost, "/auth/admin/login", tc.body, "Content-Type", tc.contentType)
 			if r.Status != tc.status || (tc.want != "" && r.Body != tc.want) {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.want)
@@ -126,7 +91,7 @@ func TestAdminLogin(t *testing.T) {
 			if calls := e.Calls(); len(calls) != 0 {
 				t.Errorf("admin sign-in reached DynamoDB: %v", calls)
 			}
-			if got := verifies.take(); !slices.Equal(got, tc.hashes) {
+			if got := verifies.Take(); !slices.Equal(got, tc.hashes) {
 				t.Errorf("verified against %q, want %q", got, tc.hashes)
 			}
 			if after := e.Snapshot(t); !slices.Equal(before, after) {
@@ -155,7 +120,7 @@ func TestAdminLogin(t *testing.T) {
 				t.Errorf("claims: sub %q role %v iat %v exp %v", tok.Subject(), tok.PrivateClaims()["role"], tok.IssuedAt(), tok.Expiration())
 			}
 			// The token opens the admin routes.
-			if r := e.Do(t, http.MethodPut, john, `{"clientMeta":{"city":"Denver"}}`, "Authorization", "Bearer "+body.Token, "Content-Type", jsonHeader); r.Status != 200 {
+			if r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"clientMeta":{"city":"Denver"}}`, "Authorization", "Bearer "+body.Token, "Content-Type", jsonHeader); r.Status != 200 {
 				t.Errorf("admin route with the signed-in token: %d %s", r.Status, r.Body)
 			}
 		})
@@ -164,21 +129,21 @@ func TestAdminLogin(t *testing.T) {
 
 func TestAdminLoginWithoutConfiguredPasswordRefusesEveryone(t *testing.T) {
 	e := newSeeded(t, func(c *config.Config) { c.AdminPasswordHash = "" })
-	verifies := countVerifies(e)
+	verifies := testkit.CountVerifies(e.Handler)
 	r := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`)
 	if r.Status != 401 || r.Body != badCreds {
 		t.Errorf("got %d %s", r.Status, r.Body)
 	}
-	if got := verifies.take(); len(got) != 1 {
+	if got := verifies.Take(); len(got) != 1 {
 		t.Errorf("verifications = %d, want 1 (the dummy hash)", len(got))
 	}
 }
 
 func TestClientLogin(t *testing.T) {
 	e := newSeeded(t)
-	verifies := countVerifies(e)
+	verifies := testkit.CountVerifies(e.Handler)
 	inactive, suspended := client.StatusInactive, client.StatusSuspended
-	for id, st := range map[string]*client.Status{janeID: &inactive} {
+	for id, st := range map[string]*client.Status{testkit.JaneID: &inactive} {
 		if _, err := e.Store.Update(t.Context(), id, client.Update{Status: st}, client.Write{By: "t"}); err != nil {
 			t.Fatal(err)
 		}
@@ -195,7 +160,7 @@ func TestClientLogin(t *testing.T) {
 	}
 	e.Calls()
 	stored := func(id string) string { return e.Item(t, "CLIENT#"+id)["secretHash"].(string) }
-	johnHash, janeHash := stored(johnID), stored(janeID)
+	johnHash, janeHash := stored(testkit.JohnID), stored(testkit.JaneID)
 	missing := `{"error":"Missing required fields","requiredFields":["clientId","clientSecret"],"statusCode":400}`
 	body := func(id, secret string) string { return `{"clientId":"` + id + `","clientSecret":"` + secret + `"}` }
 	for _, tc := range []struct {
@@ -205,14 +170,14 @@ func TestClientLogin(t *testing.T) {
 		calls      []string
 		hashes     []string // what the one hash verification checked against
 	}{
-		{"right secret", body(johnID, johnSecret()), 200, "", []string{"GetItem"}, []string{johnHash}},
-		{"wrong secret", body(johnID, johnSecret()+"x"), 401, badClient, []string{"GetItem"}, []string{johnHash}},
+		{"right secret", body(testkit.JohnID, testkit.JohnSecret), 200, "", []string{"GetItem"}, []string{johnHash}},
+		{"wrong secret", body(testkit.JohnID, testkit.JohnSecret+"x"), 401, badClient, []string{"GetItem"}, []string{johnHash}},
 		// Unknown ids verify against the dummy hash: the same work.
-		{"unknown id", body("client_nobody", johnSecret()), 401, badClient, []string{"GetItem"}, []string{""}},
-		{"inactive, right secret", body(janeID, localdb.DemoSecrets()[janeID]), 401, badClient, []string{"GetItem"}, []string{janeHash}},
+		{"unknown id", body("client_nobody", testkit.JohnSecret), 401, badClient, []string{"GetItem"}, []string{""}},
+		{"inactive, right secret", body(testkit.JaneID, localdb.DemoSecrets()[testkit.JaneID]), 401, badClient, []string{"GetItem"}, []string{janeHash}},
 		{"suspended, right secret", body("client_suspended", suspendedSecret), 401, badClient, []string{"GetItem"}, []string{hash}},
-		{"impossible id", body("no such client", johnSecret()), 401, badClient, nil, []string{""}},
-		{"missing secret", `{"clientId":"` + johnID + `"}`, 400, missing, nil, nil},
+		{"impossible id", body("no such client", testkit.JohnSecret), 401, badClient, nil, []string{""}},
+		{"missing secret", `{"clientId":"` + testkit.JohnID + `"}`, 400, missing, nil, nil},
 		{"missing id", `{"clientSecret":"x"}`, 400, missing, nil, nil},
 		{"empty body", ``, 400, missing, nil, nil},
 		{"number id", `{"clientId":1,"clientSecret":"x"}`, 400, `{"error":"Invalid request","details":"clientId must be a string","statusCode":400}`, nil, nil},
@@ -220,7 +185,7 @@ func TestClientLogin(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
-			verifies.take()
+			verifies.Take()
 			r := postJSON(t, e, "/auth/login", tc.body)
 			if r.Status != tc.status || (tc.want != "" && r.Body != tc.want) {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.want)
@@ -228,7 +193,7 @@ func TestClientLogin(t *testing.T) {
 			if calls := e.Calls(); !slices.Equal(calls, tc.calls) {
 				t.Errorf("DynamoDB calls = %v, want %v", calls, tc.calls)
 			}
-			if got := verifies.take(); !slices.Equal(got, tc.hashes) {
+			if got := verifies.Take(); !slices.Equal(got, tc.hashes) {
 				t.Errorf("verified against %q, want %q", got, tc.hashes)
 			}
 			if after := e.Snapshot(t); !slices.Equal(before, after) {
@@ -258,14 +223,14 @@ func TestClientLogin(t *testing.T) {
 				t.Fatalf("body %s: %v", r.Body, err)
 			}
 			c := got.Client
-			if !got.Success || c.ClientID != johnID || c.Status != "Active" || c.TwilioPhoneNumber != "+18005551234" ||
+			if !got.Success || c.ClientID != testkit.JohnID || c.Status != "Active" || c.TwilioPhoneNumber != "+18005551234" ||
 				c.AgentID != "agent_demo_001" || c.ClientMeta.FullName != "John Smith" ||
 				c.ClientMeta.BusinessName != "Acme Corporation" || c.ClientMeta.Email != "john.smith@example.com" {
 				t.Errorf("body %s", r.Body)
 			}
 			tok := claimsOf(t, got.Token)
 			pc := tok.PrivateClaims()
-			if tok.Subject() != johnID || pc["clientId"] != johnID || pc["role"] != "client" || pc["session"] != seedStamp ||
+			if tok.Subject() != testkit.JohnID || pc["clientId"] != testkit.JohnID || pc["role"] != "client" || pc["session"] != seedStamp ||
 				tok.Expiration().Sub(tok.IssuedAt()) != 24*time.Hour {
 				t.Errorf("claims: sub %q %v iat %v exp %v", tok.Subject(), pc, tok.IssuedAt(), tok.Expiration())
 			}
@@ -286,7 +251,7 @@ func oauth(t *testing.T, e *testenv.Env, form, basic string, extra ...string) te
 
 func TestOAuthToken(t *testing.T) {
 	e := newSeeded(t)
-	verifies := countVerifies(e)
+	verifies := testkit.CountVerifies(e.Handler)
 	// A secret with characters that RFC 6749 §2.3.1 form-encodes in Basic.
 	const oddID, oddSecret = "client_odd-1", "p@ss:w0rd+with/odd chars&more=0123456789"
 	hash, _ := e.Handler.Secrets.Hash(oddSecret)
@@ -298,7 +263,7 @@ func TestOAuthToken(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.Calls()
-	john := johnID + ":" + url.QueryEscape(johnSecret())
+	johnBasic := testkit.JohnID + ":" + url.QueryEscape(testkit.JohnSecret)
 	grant := "grant_type=client_credentials"
 	oerr := func(code, desc string) string {
 		return `{"error":"` + code + `","error_description":"` + desc + `"}`
@@ -312,29 +277,29 @@ func TestOAuthToken(t *testing.T) {
 		wwwAuth           bool
 		calls             int // GetItem calls
 	}{
-		{"basic", grant, john, nil, 200, "", false, 1},
-		{"form fields", grant + "&client_id=" + johnID + "&client_secret=" + url.QueryEscape(johnSecret()), "", nil, 200, "", false, 1},
+		{"basic", grant, johnBasic, nil, 200, "", false, 1},
+		{"form fields", grant + "&client_id=" + testkit.JohnID + "&client_secret=" + url.QueryEscape(testkit.JohnSecret), "", nil, 200, "", false, 1},
 		{"basic, form-encoded odd secret", grant, url.QueryEscape(oddID) + ":" + url.QueryEscape(oddSecret), nil, 200, "", false, 1},
-		{"basic, wrong secret", grant, johnID + ":wrong", nil, 401, failed, true, 1},
-		{"form, wrong secret", grant + "&client_id=" + johnID + "&client_secret=wrong", "", nil, 401, failed, false, 1},
-		{"basic, unknown client", grant, "client_nobody:" + url.QueryEscape(johnSecret()), nil, 401, failed, true, 1},
+		{"basic, wrong secret", grant, testkit.JohnID + ":wrong", nil, 401, failed, true, 1},
+		{"form, wrong secret", grant + "&client_id=" + testkit.JohnID + "&client_secret=wrong", "", nil, 401, failed, false, 1},
+		{"basic, unknown client", grant, "client_nobody:" + url.QueryEscape(testkit.JohnSecret), nil, 401, failed, true, 1},
 		{"empty form, checked before credentials", "", "", []string{"Authorization", "Basic !!!"}, 400, oerr("invalid_request", "grant_type is required"), false, 0},
 		{"basic, malformed", grant, "", []string{"Authorization", "Basic !!!"}, 401, oerr("invalid_client", "Malformed Basic credentials"), true, 0},
-		{"basic, no colon", grant, "client_12345abcde", nil, 401, oerr("invalid_client", "Malformed Basic credentials"), true, 0},
+		{"basic, no colon", grant, testkit.JohnID, nil, 401, oerr("invalid_client", "Malformed Basic credentials"), true, 0},
 		{"no client authentication", grant, "", nil, 401, oerr("invalid_client", "Client authentication is required"), false, 0},
-		{"basic and form both", grant + "&client_id=" + johnID, john, nil, 400,
+		{"basic and form both", grant + "&client_id=" + testkit.JohnID, johnBasic, nil, 400,
 			oerr("invalid_request", "Use one client authentication method: HTTP Basic or form fields, not both"), false, 0},
-		{"no grant_type", "client_id=x", john, nil, 400, oerr("invalid_request", "grant_type is required"), false, 0},
-		{"password grant", "grant_type=password&username=a&password=b", john, nil, 400,
+		{"no grant_type", "client_id=x", johnBasic, nil, 400, oerr("invalid_request", "grant_type is required"), false, 0},
+		{"password grant", "grant_type=password&username=a&password=b", johnBasic, nil, 400,
 			oerr("unsupported_grant_type", "Only grant_type=client_credentials is supported"), false, 0},
-		{"repeated parameter", grant + "&" + grant, john, nil, 400, oerr("invalid_request", "Parameter grant_type is repeated"), false, 0},
-		{"scope", grant + "&scope=admin", john, nil, 400, oerr("invalid_scope", "This server defines no scopes"), false, 0},
-		{"JSON body", `{"grant_type":"client_credentials"}`, john, []string{"Content-Type", jsonHeader}, 400,
+		{"repeated parameter", grant + "&" + grant, johnBasic, nil, 400, oerr("invalid_request", "Parameter grant_type is repeated"), false, 0},
+		{"scope", grant + "&scope=admin", johnBasic, nil, 400, oerr("invalid_scope", "This server defines no scopes"), false, 0},
+		{"JSON body", `{"grant_type":"client_credentials"}`, johnBasic, []string{"Content-Type", jsonHeader}, 400,
 			oerr("invalid_request", "Content-Type must be application/x-www-form-urlencoded"), false, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
-			verifies.take()
+			verifies.Take()
 			h := tc.headers
 			var r testenv.Result
 			if len(h) > 0 && h[0] == "Content-Type" {
@@ -354,7 +319,7 @@ func TestOAuthToken(t *testing.T) {
 			if calls := e.Calls(); len(calls) != tc.calls {
 				t.Errorf("DynamoDB calls = %v, want %d", calls, tc.calls)
 			}
-			if n := len(verifies.take()); n != tc.calls {
+			if n := len(verifies.Take()); n != tc.calls {
 				t.Errorf("hash verifications = %d, want %d", n, tc.calls)
 			}
 			if after := e.Snapshot(t); !slices.Equal(before, after) {
@@ -376,10 +341,10 @@ func TestOAuthToken(t *testing.T) {
 	}
 	t.Run("inactive client", func(t *testing.T) {
 		inactive := client.StatusInactive
-		if _, err := e.Store.Update(t.Context(), janeID, client.Update{Status: &inactive}, client.Write{By: "t"}); err != nil {
+		if _, err := e.Store.Update(t.Context(), testkit.JaneID, client.Update{Status: &inactive}, client.Write{By: "t"}); err != nil {
 			t.Fatal(err)
 		}
-		r := oauth(t, e, grant, janeID+":"+url.QueryEscape(localdb.DemoSecrets()[janeID]))
+		r := oauth(t, e, grant, testkit.JaneID+":"+url.QueryEscape(localdb.DemoSecrets()[testkit.JaneID]))
 		if r.Status != 401 || r.Body != failed {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
@@ -389,15 +354,15 @@ func TestOAuthToken(t *testing.T) {
 func TestSignInLogsNoSecrets(t *testing.T) {
 	e := newSeeded(t)
 	admin := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`)
-	tok := login(t, e, johnID, johnSecret())
-	postJSON(t, e, "/auth/login", `{"clientId":"`+johnID+`","clientSecret":"wrong-secret-value"}`)
-	r := oauth(t, e, "grant_type=client_credentials", johnID+":"+johnSecret())
+	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"wrong-secret-value"}`)
+	r := oauth(t, e, "grant_type=client_credentials", testkit.JohnID+":"+testkit.JohnSecret)
 	putOwn(t, e, tok, `{"clientMeta":{"notes":"private note","phone":"+12125559999"}}`)
 	logs := e.Logs.String()
 	if n := strings.Count(strings.TrimSpace(logs), "\n") + 1; n != 5 {
 		t.Errorf("%d log lines for 5 requests:\n%s", n, logs)
 	}
-	for _, secret := range []string{"local-admin-password", johnSecret(), "wrong-secret-value", tok,
+	for _, secret := range []string{"local-admin-password", testkit.JohnSecret, "wrong-secret-value", tok,
 		admin.JSON(t)["token"].(string), r.JSON(t)["access_token"].(string), "private note", "+12125559999"} {
 		if strings.Contains(logs, secret) {
 			t.Errorf("logs contain %q", secret)

@@ -6,39 +6,15 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 	"github.com/outbound-caller/admin-api/internal/passhash"
 )
-
-// verifyCounter passes every call to the real hasher and counts the
-// verifications, so the test sees how much hashing work each sign-in did.
-type verifyCounter struct {
-	api.Hasher
-	mu    sync.Mutex
-	calls int
-}
-
-func (v *verifyCounter) Verify(hash, s string) bool {
-	v.mu.Lock()
-	v.calls++
-	v.mu.Unlock()
-	return v.Hasher.Verify(hash, s)
-}
-
-func (v *verifyCounter) take() int {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	n := v.calls
-	v.calls = 0
-	return n
-}
 
 // TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists: every client
 // sign-in verifies exactly one secret, against the stored hash or the
@@ -48,8 +24,7 @@ func (v *verifyCounter) take() int {
 // tell whether the client exists, is suspended, or had a wrong secret.
 func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 	e := testenv.New(t)
-	counter := &verifyCounter{Hasher: e.Handler.Secrets}
-	e.Handler.Secrets = counter
+	counter := testkit.CountVerifies(e.Handler)
 	plain := passhash.Generate()
 	hash, err := e.Handler.Secrets.Hash(plain)
 	if err != nil {
@@ -63,7 +38,7 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	counter.take()
+	counter.Take()
 	cases := []struct {
 		name, id, secret string
 		ok               bool
@@ -97,7 +72,7 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 		for _, tc := range cases {
 			t.Run(way.name+"/"+tc.name, func(t *testing.T) {
 				r := way.send(tc.id, tc.secret)
-				if n := counter.take(); n != 1 {
+				if n := len(counter.Take()); n != 1 {
 					t.Errorf("%d secret verifications, want exactly 1", n)
 				}
 				if tc.ok != (r.Status == 200) {
@@ -122,8 +97,7 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 // work tells whether the username exists.
 func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
 	e := testenv.New(t)
-	counter := &verifyCounter{Hasher: e.Handler.Secrets}
-	e.Handler.Secrets = counter
+	counter := testkit.CountVerifies(e.Handler)
 	var refusal string
 	for _, tc := range []struct {
 		name, user, password string
@@ -138,7 +112,7 @@ func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := e.Do(t, http.MethodPost, "/auth/admin/login", fmt.Sprintf(`{"username":%q,"password":%q}`, tc.user, tc.password), "Content-Type", "application/json")
-			if n := counter.take(); n != 1 {
+			if n := len(counter.Take()); n != 1 {
 				t.Errorf("%d password verifications, want exactly 1", n)
 			}
 			if tc.ok != (r.Status == 200) {

@@ -2,8 +2,6 @@ package api_test
 
 import (
 	"bytes"
-	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -13,13 +11,11 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
 	"slices"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -34,6 +30,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // The token attack suites run every case against every route of
@@ -45,8 +42,6 @@ import (
 const (
 	attackIss = "https://issuer.test"
 	attackAud = "outbound-caller-admin"
-	// attackClient is the seeded client that client tokens name.
-	attackClient = "client_12345abcde"
 )
 
 // attack is one Authorization attempt. headers are the Authorization
@@ -75,7 +70,7 @@ func claimsFor(role, session string, now time.Time) map[string]any {
 		"iat": now.Unix(), "exp": now.Add(time.Hour).Unix(),
 	}
 	if role == auth.RoleClient {
-		c["sub"], c["clientId"], c[auth.SessionClaim] = attackClient, attackClient, session
+		c["sub"], c["clientId"], c[auth.SessionClaim] = testkit.JohnID, testkit.JohnID, session
 	}
 	return c
 }
@@ -128,44 +123,12 @@ func unsigned(t *testing.T, alg string, claims map[string]any) string {
 	return b64JSON(t, map[string]any{"alg": alg, "typ": "JWT"}) + "." + b64JSON(t, claims) + "."
 }
 
-func bearerValue(tok string) []string { return []string{"Bearer " + tok} }
-
 // otherRole is a valid role that is not role.
 func otherRole(role string) string {
 	if role == auth.RoleAdmin {
 		return auth.RoleClient
 	}
 	return auth.RoleAdmin
-}
-
-func rsaKey(t *testing.T) *rsa.PrivateKey {
-	t.Helper()
-	k, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func ecKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func publicJWK(t *testing.T, key any, kid string) jwk.Key {
-	t.Helper()
-	k, err := jwk.PublicKeyOf(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if kid != "" {
-		_ = k.Set(jwk.KeyIDKey, kid)
-	}
-	return k
 }
 
 // hs256Attacks are the cases for HS256 mode with issuer and audience
@@ -178,17 +141,12 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 	parts := strings.Split(valid, ".")
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
 	sig[0] ^= 1
-	attacker := rsaKey(t)
-	jwksHits := &atomic.Int64{}
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		jwksHits.Add(1)
-		set := jwk.NewSet()
-		_ = set.AddKey(publicJWK(t, attacker, "evil"))
-		_ = json.NewEncoder(w).Encode(set)
-	}))
+	attacker := testkit.RSAKey(t)
+	evilSet := jwk.NewSet()
+	_ = evilSet.AddKey(testkit.PublicJWK(t, attacker, "evil"))
+	evil := testkit.ServeKeys(t, evilSet)
 	t.Cleanup(func() {
-		evil.Close()
-		if n := jwksHits.Load(); n != 0 {
+		if n := evil.Requests(); n != 0 {
 			t.Errorf("the verifier fetched a URL named by a token %d times", n)
 		}
 	})
@@ -205,47 +163,47 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 	return []attack{
 		{"no Authorization header", nil, unauthorized},
 		{"empty Authorization header", []string{""}, unauthorized},
-		{"alg none, empty signature", bearerValue(unsigned(t, "none", good)), unauthorized},
-		{"alg None", bearerValue(unsigned(t, "None", good)), unauthorized},
-		{"alg NONE", bearerValue(unsigned(t, "NONE", good)), unauthorized},
-		{"alg nOnE", bearerValue(unsigned(t, "nOnE", good)), unauthorized},
-		{"alg none with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2]), unauthorized},
-		{"alg empty with a valid signature kept", bearerValue(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2]), unauthorized},
-		{"HS512 with the right secret", bearerValue(sign(t, jwa.HS512, secret, good, nil)), unauthorized},
-		{"HS384 with the right secret", bearerValue(sign(t, jwa.HS384, secret, good, nil)), unauthorized},
-		{"RS256 with an attacker's key", bearerValue(sign(t, jwa.RS256, attacker, good, nil)), unauthorized},
-		{"another secret", bearerValue(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil)), unauthorized},
-		{"signature bit-flipped", bearerValue(parts[0] + "." + parts[1] + "." + b64(sig)), unauthorized},
-		{"signature empty", bearerValue(parts[0] + "." + parts[1] + "."), unauthorized},
-		{"payload altered after signing (role)", bearerValue(sp[0] + "." + b64JSON(t, good) + "." + sp[2]), unauthorized},
-		{"payload altered after signing (exp)", bearerValue(lp[0] + "." + b64JSON(t, good) + "." + lp[2]), unauthorized},
-		{"exp missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil)), unauthorized},
-		{"exp past", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"exp not a number", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil)), unauthorized},
-		{"exp boolean", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil)), unauthorized},
-		{"nbf in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"iat in the future beyond skew", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil)), unauthorized},
-		{"wrong iss", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil)), unauthorized},
-		{"iss missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil)), unauthorized},
-		{"wrong aud", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil)), unauthorized},
-		{"aud missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil)), unauthorized},
-		{"role missing", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil)), forbidden},
-		{"role capitalised", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil)), forbidden},
-		{"role as an array", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil)), forbidden},
-		{"role with a trailing space", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil)), forbidden},
-		{"the other role", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)), forbidden},
-		{"crit with an unknown extension", bearerValue(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true})), unauthorized},
-		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"})), unauthorized},
-		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL})), unauthorized},
-		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
-		{"JWE of a valid token", bearerValue(string(enc)), unauthorized},
-		{"nested JWT (cty JWT) around a valid token", bearerValue(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"})), unauthorized},
-		{"three dots", bearerValue(valid + "."), unauthorized},
-		{"two segments only", bearerValue(parts[0] + "." + parts[1]), unauthorized},
-		{"one segment", bearerValue(parts[1]), unauthorized},
-		{"standard base64 characters", bearerValue(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/"), unauthorized},
-		{"base64 padding", bearerValue(parts[0] + "=." + parts[1] + "." + parts[2]), unauthorized},
-		{"token over 8 KiB", bearerValue(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil)), unauthorized},
+		{"alg none, empty signature", []string{testkit.Bearer(unsigned(t, "none", good))}, unauthorized},
+		{"alg None", []string{testkit.Bearer(unsigned(t, "None", good))}, unauthorized},
+		{"alg NONE", []string{testkit.Bearer(unsigned(t, "NONE", good))}, unauthorized},
+		{"alg nOnE", []string{testkit.Bearer(unsigned(t, "nOnE", good))}, unauthorized},
+		{"alg none with a valid signature kept", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2])}, unauthorized},
+		{"alg empty with a valid signature kept", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2])}, unauthorized},
+		{"HS512 with the right secret", []string{testkit.Bearer(sign(t, jwa.HS512, secret, good, nil))}, unauthorized},
+		{"HS384 with the right secret", []string{testkit.Bearer(sign(t, jwa.HS384, secret, good, nil))}, unauthorized},
+		{"RS256 with an attacker's key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, nil))}, unauthorized},
+		{"another secret", []string{testkit.Bearer(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil))}, unauthorized},
+		{"signature bit-flipped", []string{testkit.Bearer(parts[0] + "." + parts[1] + "." + b64(sig))}, unauthorized},
+		{"signature empty", []string{testkit.Bearer(parts[0] + "." + parts[1] + ".")}, unauthorized},
+		{"payload altered after signing (role)", []string{testkit.Bearer(sp[0] + "." + b64JSON(t, good) + "." + sp[2])}, unauthorized},
+		{"payload altered after signing (exp)", []string{testkit.Bearer(lp[0] + "." + b64JSON(t, good) + "." + lp[2])}, unauthorized},
+		{"exp missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil))}, unauthorized},
+		{"exp past", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"exp not a number", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil))}, unauthorized},
+		{"exp boolean", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil))}, unauthorized},
+		{"nbf in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"iat in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"wrong iss", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil))}, unauthorized},
+		{"iss missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil))}, unauthorized},
+		{"wrong aud", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil))}, unauthorized},
+		{"aud missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil))}, unauthorized},
+		{"role missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil))}, forbidden},
+		{"role capitalised", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil))}, forbidden},
+		{"role as an array", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil))}, forbidden},
+		{"role with a trailing space", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil))}, forbidden},
+		{"the other role", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil))}, forbidden},
+		{"crit with an unknown extension", []string{testkit.Bearer(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true}))}, unauthorized},
+		{"jku naming another key set", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"}))}, unauthorized},
+		{"x5u naming another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL}))}, unauthorized},
+		{"jwk header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
+		{"JWE of a valid token", []string{testkit.Bearer(string(enc))}, unauthorized},
+		{"nested JWT (cty JWT) around a valid token", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"}))}, unauthorized},
+		{"three dots", []string{testkit.Bearer(valid + ".")}, unauthorized},
+		{"two segments only", []string{testkit.Bearer(parts[0] + "." + parts[1])}, unauthorized},
+		{"one segment", []string{testkit.Bearer(parts[1])}, unauthorized},
+		{"standard base64 characters", []string{testkit.Bearer(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/")}, unauthorized},
+		{"base64 padding", []string{testkit.Bearer(parts[0] + "=." + parts[1] + "." + parts[2])}, unauthorized},
+		{"token over 8 KiB", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil))}, unauthorized},
 		{"Bearer missing", []string{valid}, unauthorized},
 		{"bearer lowercase", []string{"bearer " + valid}, unauthorized},
 		{"BEARER uppercase", []string{"BEARER " + valid}, unauthorized},
@@ -273,7 +231,7 @@ func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role, ses
 		t.Run(rt.Key(), func(t *testing.T) {
 			path := routePath(rt)
 			// A client token names the client's current session stamp.
-			session, _ := e.Item(t, "CLIENT#"+attackClient)["tokensValidAfter"].(string)
+			session, _ := e.Item(t, "CLIENT#"+testkit.JohnID)["tokensValidAfter"].(string)
 			before := e.Snapshot(t)
 			for _, tc := range cases(t, rt.Role, session) {
 				t.Run(tc.name, func(t *testing.T) {
@@ -317,7 +275,7 @@ var pathParamPattern = regexp.MustCompile(`\{([A-Za-z0-9_]+)\+?\}`)
 func routePath(rt api.Route) string {
 	return pathParamPattern.ReplaceAllStringFunc(rt.Path, func(p string) string {
 		if strings.Contains(p, "clientId") {
-			return attackClient
+			return testkit.JohnID
 		}
 		return "value_1"
 	})
@@ -360,32 +318,6 @@ func TestTokenAttacksHS256(t *testing.T) {
 	})
 }
 
-// jwksKeys is an identity provider's key set: one RSA and one EC key.
-type jwksKeys struct {
-	rsa *rsa.PrivateKey
-	ec  *ecdsa.PrivateKey
-	url string
-}
-
-func startJWKS(t *testing.T) *jwksKeys {
-	t.Helper()
-	k := &jwksKeys{rsa: rsaKey(t), ec: ecKey(t)}
-	set := jwk.NewSet()
-	_ = set.AddKey(publicJWK(t, k.rsa, "rsa-1"))
-	_ = set.AddKey(publicJWK(t, k.ec, "ec-1"))
-	body, err := json.Marshal(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	k.url = srv.URL
-	return k
-}
-
 func selfSigned(t *testing.T, key *rsa.PrivateKey) *cert.Chain {
 	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "evil"},
@@ -403,57 +335,52 @@ func selfSigned(t *testing.T, key *rsa.PrivateKey) *cert.Chain {
 
 // jwksAttacks are the cases for JWKS mode: algorithm confusion, kid
 // tricks, and headers that name keys the verifier must not use.
-func (k *jwksKeys) attacks(t *testing.T, role, session string) []attack {
+func jwksAttacks(t *testing.T, k *testkit.JWKS, role, session string) []attack {
 	now := time.Now()
 	good := claimsFor(role, session, now)
-	attacker := rsaKey(t)
-	hits := &atomic.Int64{}
-	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		hits.Add(1)
-		set := jwk.NewSet()
-		_ = set.AddKey(publicJWK(t, attacker, "rsa-1"))
-		_ = json.NewEncoder(w).Encode(set)
-	}))
+	attacker := testkit.RSAKey(t)
+	evilSet := jwk.NewSet()
+	_ = evilSet.AddKey(testkit.PublicJWK(t, attacker, testkit.KidRSANoAlg))
+	evil := testkit.ServeKeys(t, evilSet)
 	t.Cleanup(func() {
-		evil.Close()
-		if n := hits.Load(); n != 0 {
+		if n := evil.Requests(); n != 0 {
 			t.Errorf("the verifier fetched a URL named by a token %d times", n)
 		}
 	})
-	rsaDER, _ := x509.MarshalPKIXPublicKey(&k.rsa.PublicKey)
+	rsaDER, _ := x509.MarshalPKIXPublicKey(&k.RSA.PublicKey)
 	rsaPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: rsaDER})
-	ecDER, _ := x509.MarshalPKIXPublicKey(&k.ec.PublicKey)
+	ecDER, _ := x509.MarshalPKIXPublicKey(&k.EC.PublicKey)
 	ecPEM := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: ecDER})
-	rsaJWK, _ := json.Marshal(publicJWK(t, k.rsa, "rsa-1"))
+	rsaJWK, _ := json.Marshal(testkit.PublicJWK(t, k.RSA, testkit.KidRSANoAlg))
 	kid := func(id string) map[string]any { return map[string]any{"kid": id} }
 	const unauthorized = http.StatusUnauthorized
 	return []attack{
-		{"HS256 keyed with the RSA public key PEM", bearerValue(sign(t, jwa.HS256, rsaPEM, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA public key DER", bearerValue(sign(t, jwa.HS256, rsaDER, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA public JWK", bearerValue(sign(t, jwa.HS256, rsaJWK, good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the RSA modulus", bearerValue(sign(t, jwa.HS256, k.rsa.N.Bytes(), good, kid("rsa-1"))), unauthorized},
-		{"HS256 keyed with the EC public key PEM", bearerValue(sign(t, jwa.HS256, ecPEM, good, kid("ec-1"))), unauthorized},
-		{"alg none naming a real kid", bearerValue(b64JSON(t, map[string]any{"alg": "none", "kid": "rsa-1"}) + "." + b64JSON(t, good) + "."), unauthorized},
-		{"RS256 under the EC key's kid", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("ec-1"))), unauthorized},
-		{"ES256 under the RSA key's kid", bearerValue(sign(t, jwa.ES256, k.ec, good, kid("rsa-1"))), unauthorized},
-		{"PS256 with the right RSA key", bearerValue(sign(t, jwa.PS256, k.rsa, good, kid("rsa-1"))), unauthorized},
-		{"RS512 with the right RSA key", bearerValue(sign(t, jwa.RS512, k.rsa, good, kid("rsa-1"))), unauthorized},
-		{"kid unknown, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, kid("rsa-2"))), unauthorized},
-		{"kid missing, right key", bearerValue(sign(t, jwa.RS256, k.rsa, good, nil)), unauthorized},
-		{"kid with a path", bearerValue(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null"))), unauthorized},
-		{"kid with SQL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1' OR '1'='1"))), unauthorized},
-		{"kid with a NUL", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1\x00"))), unauthorized},
-		{"another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, kid("rsa-1"))), unauthorized},
-		{"jku naming another key set", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "rsa-1"})), unauthorized},
-		{"x5u naming another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": "rsa-1"})), unauthorized},
-		{"jwk header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "")})), unauthorized},
-		{"jwk header with another key under the real kid", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": publicJWK(t, attacker, "rsa-1"), "kid": "rsa-1"})), unauthorized},
-		{"x5c header with another key", bearerValue(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)})), unauthorized},
-		{"crit with an unknown extension", bearerValue(sign(t, jwa.RS256, k.rsa, good, map[string]any{"kid": "rsa-1", "crit": []string{"x-ext"}, "x-ext": 1})), unauthorized},
-		{"expired, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid("rsa-1"))), unauthorized},
-		{"wrong aud, right key", bearerValue(sign(t, jwa.ES256, k.ec, with(good, map[string]any{"aud": "other"}), kid("ec-1"))), unauthorized},
-		{"the other role, right key", bearerValue(sign(t, jwa.RS256, k.rsa, with(good, map[string]any{"role": otherRole(role)}), kid("rsa-1"))), http.StatusForbidden},
-		{"signature of another algorithm's key, flipped", bearerValue(flipLast(sign(t, jwa.ES256, k.ec, good, kid("ec-1")))), unauthorized},
+		{"HS256 keyed with the RSA public key PEM", []string{testkit.Bearer(sign(t, jwa.HS256, rsaPEM, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA public key DER", []string{testkit.Bearer(sign(t, jwa.HS256, rsaDER, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA public JWK", []string{testkit.Bearer(sign(t, jwa.HS256, rsaJWK, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA modulus", []string{testkit.Bearer(sign(t, jwa.HS256, k.RSA.N.Bytes(), good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the EC public key PEM", []string{testkit.Bearer(sign(t, jwa.HS256, ecPEM, good, kid(testkit.KidEC)))}, unauthorized},
+		{"alg none naming a real kid", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": "none", "kid": testkit.KidRSANoAlg}) + "." + b64JSON(t, good) + ".")}, unauthorized},
+		{"RS256 under the EC key's kid", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, kid(testkit.KidEC)))}, unauthorized},
+		{"ES256 under the RSA key's kid", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"PS256 with the right RSA key", []string{testkit.Bearer(sign(t, jwa.PS256, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"RS512 with the right RSA key", []string{testkit.Bearer(sign(t, jwa.RS512, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"kid unknown, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, kid("rsa-2")))}, unauthorized},
+		{"kid missing, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, nil))}, unauthorized},
+		{"kid with a path", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null")))}, unauthorized},
+		{"kid with SQL", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"' OR '1'='1")))}, unauthorized},
+		{"kid with a NUL", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"\x00")))}, unauthorized},
+		{"another key under the real kid", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"jku naming another key set", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"x5u naming another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"jwk header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
+		{"jwk header with another key under the real kid", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, testkit.KidRSANoAlg), "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"x5c header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)}))}, unauthorized},
+		{"crit with an unknown extension", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, map[string]any{"kid": testkit.KidRSANoAlg, "crit": []string{"x-ext"}, "x-ext": 1}))}, unauthorized},
+		{"expired, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"wrong aud, right key", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, with(good, map[string]any{"aud": "other"}), kid(testkit.KidEC)))}, unauthorized},
+		{"the other role, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"role": otherRole(role)}), kid(testkit.KidRSANoAlg)))}, http.StatusForbidden},
+		{"signature of another algorithm's key, flipped", []string{testkit.Bearer(flipLast(sign(t, jwa.ES256, k.EC, good, kid(testkit.KidEC))))}, unauthorized},
 	}
 }
 
@@ -466,13 +393,13 @@ func flipLast(tok string) string {
 }
 
 func TestTokenAttacksJWKS(t *testing.T) {
-	k := startJWKS(t)
-	e := attackEnv(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.url })
-	runAttacks(t, e, k.attacks, func(t *testing.T, role, session string) string {
+	k := testkit.NewJWKS(t)
+	e := attackEnv(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.URL })
+	runAttacks(t, e, func(t *testing.T, role, session string) []attack { return jwksAttacks(t, k, role, session) }, func(t *testing.T, role, session string) string {
 		if role == auth.RoleClient {
-			return sign(t, jwa.ES256, k.ec, claimsFor(role, session, time.Now()), map[string]any{"kid": "ec-1"})
+			return sign(t, jwa.ES256, k.EC, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidEC})
 		}
-		return sign(t, jwa.RS256, k.rsa, claimsFor(role, session, time.Now()), map[string]any{"kid": "rsa-1"})
+		return sign(t, jwa.RS256, k.RSA, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidRSANoAlg})
 	})
 }
 
@@ -505,10 +432,10 @@ out = {
   "wrong iss": jwt.encode(w(iss="https://evil.test"), secret, algorithm="HS256"),
   "crit with an unknown extension": jwt.encode(base, secret, algorithm="HS256", headers={"crit": ["x-ext"], "x-ext": 1}),
   "role capitalised": jwt.encode(w(role=role.capitalize()), secret, algorithm="HS256"),
-  "RS256 valid": jwt.encode(base, p["rsa"], algorithm="RS256", headers={"kid": "rsa-1"}),
-  "RS256 by another key with a jwk header": jwt.encode(base, p["evil"], algorithm="RS256", headers={"kid": "rsa-1", "jwk": json.loads(p["evilJWK"])}),
+  "RS256 valid": jwt.encode(base, p["rsa"], algorithm="RS256", headers={"kid": p["kid"]}),
+  "RS256 by another key with a jwk header": jwt.encode(base, p["evil"], algorithm="RS256", headers={"kid": p["kid"], "jwk": json.loads(p["evilJWK"])}),
   "RS256 by another key, kid with a path": jwt.encode(base, p["evil"], algorithm="RS256", headers={"kid": "../../../../dev/null"}),
-  "RS256 expired": jwt.encode(w(exp=now - 600), p["rsa"], algorithm="RS256", headers={"kid": "rsa-1"}),
+  "RS256 expired": jwt.encode(w(exp=now - 600), p["rsa"], algorithm="RS256", headers={"kid": p["kid"]}),
 }
 json.dump(out, sys.stdout)
 `
@@ -557,13 +484,13 @@ func pemOf(t *testing.T, k *rsa.PrivateKey) string {
 }
 
 func TestTokenAttacksPyJWT(t *testing.T) {
-	k := startJWKS(t)
-	evil := rsaKey(t)
-	evilJWK, _ := json.Marshal(publicJWK(t, evil, "rsa-1"))
+	k := testkit.NewJWKS(t)
+	evil := testkit.RSAKey(t)
+	evilJWK, _ := json.Marshal(testkit.PublicJWK(t, evil, testkit.KidRSANoAlg))
 	mint := func(t *testing.T, role, session string) map[string]string {
 		return mintPyJWT(t, map[string]string{
-			"secret": testenv.Secret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": attackClient,
-			"rsa": pemOf(t, k.rsa), "evil": pemOf(t, evil), "evilJWK": string(evilJWK),
+			"secret": testenv.Secret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": testkit.JohnID,
+			"rsa": pemOf(t, k.RSA), "kid": testkit.KidRSANoAlg, "evil": pemOf(t, evil), "evilJWK": string(evilJWK),
 		})
 	}
 	// Each mode lists the PyJWT tokens it must refuse and the one it must
@@ -579,7 +506,7 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 			"wrong aud", "aud as a list without ours", "wrong iss", "crit with an unknown extension", "role capitalised",
 			"RS256 valid", "RS256 by another key with a jwk header",
 		}},
-		{"JWKS", []testenv.Option{func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.url }}, "RS256 valid", []string{
+		{"JWKS", []testenv.Option{func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.URL }}, "RS256 valid", []string{
 			"valid", "alg none", "RS256 by another key with a jwk header", "RS256 by another key, kid with a path", "RS256 expired",
 			"crit with an unknown extension",
 		}},
@@ -602,7 +529,7 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 					if name == "role capitalised" {
 						status = http.StatusForbidden
 					}
-					cases = append(cases, attack{"PyJWT " + name, bearerValue(toks[name]), status})
+					cases = append(cases, attack{"PyJWT " + name, []string{testkit.Bearer(toks[name])}, status})
 				}
 				return cases
 			}, func(t *testing.T, role, session string) string { return tokens(t, role, session)[m.valid] })

@@ -19,11 +19,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
-)
-
-const (
-	john = "/admin/clients/client_12345abcde"
-	jane = "/admin/clients/client_67890fghij"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // seedBody is the seed document's full example request.
@@ -62,7 +58,7 @@ func put(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
 
 func TestUpdateSeedExample(t *testing.T) {
 	e := newSeeded(t)
-	r := put(t, e, john, seedBody)
+	r := put(t, e, testkit.JohnPath, seedBody)
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
@@ -79,7 +75,7 @@ func TestUpdateSeedExample(t *testing.T) {
 	if err := dec.Decode(&got); err != nil {
 		t.Fatalf("body %s: %v", r.Body, err)
 	}
-	if got.Message != "Client updated successfully" || got.Client.ClientID != "client_12345abcde" || got.Client.Status != "Active" {
+	if got.Message != "Client updated successfully" || got.Client.ClientID != testkit.JohnID || got.Client.Status != "Active" {
 		t.Errorf("body = %s", r.Body)
 	}
 	if !updatedAtPattern.MatchString(got.Client.UpdatedAt) {
@@ -88,11 +84,11 @@ func TestUpdateSeedExample(t *testing.T) {
 	if ct := r.Header.Get("Content-Type"); ct != "application/json" {
 		t.Errorf("Content-Type = %q", ct)
 	}
-	item := e.Item(t, "CLIENT#client_12345abcde")
+	item := e.Item(t, "CLIENT#"+testkit.JohnID)
 	meta := item["clientMeta"].(map[string]any)
 	for k, want := range map[string]any{
 		"agentId": "updated_agent_id", "twilioPhoneNumber": "+18005559876", "status": "Active",
-		"updatedBy": "admin-tester", "updatedAt": got.Client.UpdatedAt, "version": float64(2), "clientId": "client_12345abcde",
+		"updatedBy": "admin-tester", "updatedAt": got.Client.UpdatedAt, "version": float64(2), "clientId": testkit.JohnID,
 	} {
 		if item[k] != want {
 			t.Errorf("stored %s = %v, want %v", k, item[k], want)
@@ -108,15 +104,15 @@ func TestUpdateSeedExample(t *testing.T) {
 
 func TestUpdateIsPartial(t *testing.T) {
 	e := newSeeded(t)
-	before := e.Item(t, "CLIENT#client_12345abcde")
-	r := put(t, e, john, `{"clientMeta":{"fullName":"  Johnny Smith ","city":"Boston","notes":null}}`)
+	before := e.Item(t, "CLIENT#"+testkit.JohnID)
+	r := put(t, e, testkit.JohnPath, `{"clientMeta":{"fullName":"  Johnny Smith ","city":"Boston","notes":null}}`)
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
 	}
 	if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem"}) {
 		t.Errorf("DynamoDB calls = %v, want one UpdateItem", calls)
 	}
-	after := e.Item(t, "CLIENT#client_12345abcde")
+	after := e.Item(t, "CLIENT#"+testkit.JohnID)
 	m0, m1 := before["clientMeta"].(map[string]any), after["clientMeta"].(map[string]any)
 	if m1["fullName"] != "Johnny Smith" || m1["city"] != "Boston" {
 		t.Errorf("changed fields not written (or not trimmed): %v", m1)
@@ -145,10 +141,10 @@ func TestUpdateRepeatable(t *testing.T) {
 	}
 	var states []string
 	for range 2 {
-		if r := put(t, e, john, seedBody); r.Status != 200 {
+		if r := put(t, e, testkit.JohnPath, seedBody); r.Status != 200 {
 			t.Fatalf("status %d: %s", r.Status, r.Body)
 		}
-		b, _ := json.Marshal(strip(e.Item(t, "CLIENT#client_12345abcde")))
+		b, _ := json.Marshal(strip(e.Item(t, "CLIENT#"+testkit.JohnID)))
 		states = append(states, string(b))
 	}
 	if states[0] != states[1] {
@@ -176,21 +172,6 @@ func TestUpdateNotFound(t *testing.T) {
 	}
 }
 
-// tokenWith signs claims with key and alg, for the auth cases.
-func tokenWith(t *testing.T, alg jwa.SignatureAlgorithm, key any, build func(*jwt.Builder) *jwt.Builder) string {
-	t.Helper()
-	b := jwt.NewBuilder().Subject("someone").IssuedAt(time.Now()).Expiration(time.Now().Add(time.Hour)).Claim("role", "admin")
-	tok, err := build(b).Build()
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := jwt.Sign(tok, jwt.WithKey(alg, key))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(s)
-}
-
 func TestUpdateAuth(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
 	e := newSeeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
@@ -199,8 +180,8 @@ func TestUpdateAuth(t *testing.T) {
 	with := func(f func(*jwt.Builder) *jwt.Builder) func(*jwt.Builder) *jwt.Builder {
 		return func(b *jwt.Builder) *jwt.Builder { return f(good(b)) }
 	}
-	noneTok := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + strings.Split(tokenWith(t, jwa.HS256, secret, good), ".")[1] + "."
-	valid := tokenWith(t, jwa.HS256, secret, good)
+	noneTok := "eyJhbGciOiJub25lIiwidHlwIjoiSldUIn0." + strings.Split(testkit.Token(t, jwa.HS256, secret, good), ".")[1] + "."
+	valid := testkit.Token(t, jwa.HS256, secret, good)
 	parts := strings.Split(valid, ".")
 	flipped := parts[0] + "." + parts[1] + "." + strings.Map(func(r rune) rune {
 		if r == 'A' {
@@ -223,31 +204,31 @@ func TestUpdateAuth(t *testing.T) {
 		{"garbage", "Bearer not-a-jwt", 401, unauthorized},
 		{"alg none", "Bearer " + noneTok, 401, unauthorized},
 		{"bad signature", "Bearer " + flipped, 401, unauthorized},
-		{"other secret", "Bearer " + tokenWith(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good), 401, unauthorized},
-		{"HS512 with the right secret", "Bearer " + tokenWith(t, jwa.HS512, secret, good), 401, unauthorized},
-		{"expired", "Bearer " + tokenWith(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
+		{"other secret", "Bearer " + testkit.Token(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good), 401, unauthorized},
+		{"HS512 with the right secret", "Bearer " + testkit.Token(t, jwa.HS512, secret, good), 401, unauthorized},
+		{"expired", "Bearer " + testkit.Token(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
 			return b.Expiration(time.Now().Add(-time.Hour))
 		})), 401, unauthorized},
-		{"no exp", "Bearer " + tokenWith(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
+		{"no exp", "Bearer " + testkit.Token(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
 			tok := jwt.New()
 			_ = tok.Set("role", "admin")
 			_ = tok.Set(jwt.IssuerKey, iss)
 			_ = tok.Set(jwt.AudienceKey, aud)
 			return jwt.NewBuilder().Claim("role", "admin").Issuer(iss).Audience([]string{aud})
 		}), 401, unauthorized},
-		{"not yet valid", "Bearer " + tokenWith(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
+		{"not yet valid", "Bearer " + testkit.Token(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
 			return b.NotBefore(time.Now().Add(10 * time.Minute))
 		})), 401, unauthorized},
-		{"wrong issuer", "Bearer " + tokenWith(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
+		{"wrong issuer", "Bearer " + testkit.Token(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
 			return b.Issuer("https://evil.test").Audience([]string{aud})
 		}), 401, unauthorized},
-		{"wrong audience", "Bearer " + tokenWith(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
+		{"wrong audience", "Bearer " + testkit.Token(t, jwa.HS256, secret, func(b *jwt.Builder) *jwt.Builder {
 			return b.Issuer(iss).Audience([]string{"other"})
 		}), 401, unauthorized},
-		{"client token", "Bearer " + tokenWith(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
-			return b.Claim("role", "client").Claim("clientId", "client_12345abcde")
+		{"client token", "Bearer " + testkit.Token(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
+			return b.Claim("role", "client").Claim("clientId", testkit.JohnID)
 		})), 403, `{"error":"Forbidden","message":"Admin access required","statusCode":403}`},
-		{"no role", "Bearer " + tokenWith(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
+		{"no role", "Bearer " + testkit.Token(t, jwa.HS256, secret, with(func(b *jwt.Builder) *jwt.Builder {
 			return b.Claim("role", "Admin")
 		})), 403, `{"error":"Forbidden","message":"Admin access required","statusCode":403}`},
 	}
@@ -258,7 +239,7 @@ func TestUpdateAuth(t *testing.T) {
 			if tc.header != "" {
 				hdr = []string{"Authorization", tc.header}
 			}
-			r := e.Do(t, http.MethodPut, john, `{"status":"Suspended"}`, append(hdr, "Content-Type", "application/json")...)
+			r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Suspended"}`, append(hdr, "Content-Type", "application/json")...)
 			if r.Status != tc.status || r.Body != tc.body {
 				t.Errorf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.body)
 			}
@@ -271,7 +252,7 @@ func TestUpdateAuth(t *testing.T) {
 		})
 	}
 	t.Run("valid admin token", func(t *testing.T) {
-		r := e.Do(t, http.MethodPut, john, `{"status":"Suspended"}`, "Authorization", "Bearer "+valid, "Content-Type", "application/json")
+		r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Suspended"}`, "Authorization", "Bearer "+valid, "Content-Type", "application/json")
 		if r.Status != 200 {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
@@ -323,7 +304,7 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
-			r := put(t, e, john, tc.body)
+			r := put(t, e, testkit.JohnPath, tc.body)
 			want := fmt.Sprintf(`{"error":"Invalid update data","details":%q,"statusCode":400}`, tc.details)
 			if r.Status != 400 || r.Body != want {
 				t.Errorf("got %d %s\nwant 400 %s", r.Status, r.Body, want)
@@ -337,25 +318,25 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 		})
 	}
 	t.Run("too large", func(t *testing.T) {
-		r := put(t, e, john, `{"clientMeta":{"notes":"`+long(70000)+`"}}`)
+		r := put(t, e, testkit.JohnPath, `{"clientMeta":{"notes":"`+long(70000)+`"}}`)
 		if r.Status != 413 || r.JSON(t)["statusCode"] != float64(413) || r.JSON(t)["error"] != "Invalid update data" {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("not JSON content type", func(t *testing.T) {
-		r := e.Do(t, http.MethodPut, john, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "text/plain")
+		r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "text/plain")
 		if r.Status != 415 || r.Body != `{"error":"Invalid update data","details":"Content-Type must be application/json","statusCode":415}` {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("no content type", func(t *testing.T) {
-		r := e.Do(t, http.MethodPut, john, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t))
+		r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t))
 		if r.Status != 200 {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("JSON with charset", func(t *testing.T) {
-		r := e.Do(t, http.MethodPut, john, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "application/json; charset=utf-8")
+		r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "application/json; charset=utf-8")
 		if r.Status != 200 {
 			t.Errorf("got %d %s", r.Status, r.Body)
 		}
@@ -368,7 +349,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		e := newSeeded(t)
 		for _, email := range []string{"jane.doe@example.com", "JANE.Doe@Example.com"} {
 			before := e.Snapshot(t)
-			r := put(t, e, john, `{"status":"Suspended","clientMeta":{"email":"`+email+`","city":"Paris"}}`)
+			r := put(t, e, testkit.JohnPath, `{"status":"Suspended","clientMeta":{"email":"`+email+`","city":"Paris"}}`)
 			if r.Status != 409 || r.Body != taken {
 				t.Errorf("%s: got %d %s", email, r.Status, r.Body)
 			}
@@ -382,7 +363,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 	})
 	t.Run("change moves the lock and frees the old email", func(t *testing.T) {
 		e := newSeeded(t)
-		r := put(t, e, john, `{"clientMeta":{"email":"John.New@Example.com"}}`)
+		r := put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"John.New@Example.com"}}`)
 		if r.Status != 200 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
 		}
@@ -392,23 +373,23 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		if e.Item(t, "EMAIL#john.smith@example.com") != nil {
 			t.Error("old lock still present")
 		}
-		if l := e.Item(t, "EMAIL#john.new@example.com"); l == nil || l["clientId"] != "client_12345abcde" {
+		if l := e.Item(t, "EMAIL#john.new@example.com"); l == nil || l["clientId"] != testkit.JohnID {
 			t.Errorf("new lock = %v", l)
 		}
-		if got := e.Item(t, "CLIENT#client_12345abcde")["clientMeta"].(map[string]any)["email"]; got != "John.New@Example.com" {
+		if got := e.Item(t, "CLIENT#"+testkit.JohnID)["clientMeta"].(map[string]any)["email"]; got != "John.New@Example.com" {
 			t.Errorf("stored email = %v", got)
 		}
-		if r := put(t, e, jane, `{"clientMeta":{"email":"john.smith@example.com"}}`); r.Status != 200 {
+		if r := put(t, e, testkit.JanePath, `{"clientMeta":{"email":"john.smith@example.com"}}`); r.Status != 200 {
 			t.Errorf("freed email not reusable: %d %s", r.Status, r.Body)
 		}
 	})
 	t.Run("own email in another case", func(t *testing.T) {
 		e := newSeeded(t)
-		r := put(t, e, john, `{"clientMeta":{"email":"JOHN.SMITH@example.com"}}`)
+		r := put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"JOHN.SMITH@example.com"}}`)
 		if r.Status != 200 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
 		}
-		if l := e.Item(t, "EMAIL#john.smith@example.com"); l == nil || l["clientId"] != "client_12345abcde" {
+		if l := e.Item(t, "EMAIL#john.smith@example.com"); l == nil || l["clientId"] != testkit.JohnID {
 			t.Errorf("lock = %v", l)
 		}
 		if r.Header.Get("ETag") != `"2"` {
@@ -421,11 +402,11 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		statuses := make([]int, 6)
 		for i := range statuses {
 			wg.Go(func() {
-				statuses[i] = put(t, e, john, fmt.Sprintf(`{"clientMeta":{"email":"race%d@example.com"}}`, i)).Status
+				statuses[i] = put(t, e, testkit.JohnPath, fmt.Sprintf(`{"clientMeta":{"email":"race%d@example.com"}}`, i)).Status
 			})
 		}
 		wg.Wait()
-		final := e.Item(t, "CLIENT#client_12345abcde")["clientMeta"].(map[string]any)["email"].(string)
+		final := e.Item(t, "CLIENT#"+testkit.JohnID)["clientMeta"].(map[string]any)["email"].(string)
 		var locks []string
 		for _, it := range e.Snapshot(t) {
 			if strings.Contains(it, `"EMAIL#`) && strings.Contains(it, `"client_12345abcde"`) {
@@ -448,7 +429,7 @@ func TestUpdateLogsOneSafeLinePerRequest(t *testing.T) {
 	token := e.AdminToken(t)
 	bodies := []string{seedBody, `{"clientMeta":{"email":"jane.doe@example.com"}}`, `{"clientMeta":{"email":"bad@"}}`}
 	for _, b := range bodies {
-		e.Do(t, http.MethodPut, john, b, "Authorization", "Bearer "+token, "Content-Type", "application/json")
+		e.Do(t, http.MethodPut, testkit.JohnPath, b, "Authorization", "Bearer "+token, "Content-Type", "application/json")
 	}
 	var lines []string // the request lines; successful writes add an audit line
 	for _, l := range strings.Split(strings.TrimSpace(e.Logs.String()), "\n") {

@@ -17,6 +17,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/cursor"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // TestLambdaColdStartReadsTheSecretFromSecretsManager runs the cold start
@@ -83,12 +84,12 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		if _, err := h.Auth.Authorize("Bearer "+admin, auth.RoleAdmin); err != nil {
 			t.Errorf("admin token signed with jwtSecret refused: %v", err)
 		}
-		own, _ := auth.Issuer{Secret: []byte(cli)}.SignClient("client_12345abcde", "s", time.Minute)
+		own, _ := auth.Issuer{Secret: []byte(cli)}.SignClient(testkit.JohnID, "s", time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+own, auth.RoleClient); err != nil {
 			t.Errorf("client token signed with clientJwtSecret refused: %v", err)
 		}
 		// Two keys: the admin secret no longer vouches for client tokens.
-		crossed, _ := auth.Issuer{Secret: []byte(jwt)}.SignClient("client_12345abcde", "s", time.Minute)
+		crossed, _ := auth.Issuer{Secret: []byte(jwt)}.SignClient(testkit.JohnID, "s", time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+crossed, auth.RoleClient); err == nil {
 			t.Error("client token signed with jwtSecret accepted")
 		}
@@ -96,7 +97,7 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 			t.Error("admin sign-in does not use adminPasswordHash")
 		}
 		q := client.ListQuery{Limit: 10}
-		c := cursor.New(cursor.DeriveKey(cur)).Encode(client.Position{CreatedAt: "2026-01-01T00:00:00.000Z", ClientID: "client_12345abcde"}, q)
+		c := cursor.New(cursor.DeriveKey(cur)).Encode(client.Position{CreatedAt: "2026-01-01T00:00:00.000Z", ClientID: testkit.JohnID}, q)
 		if _, err := h.Cursors.Decode(c, q); err != nil {
 			t.Errorf("cursor keyed with cursorSecret refused: %v", err)
 		}

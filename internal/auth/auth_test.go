@@ -3,7 +3,6 @@ package auth_test
 import (
 	"context"
 	"crypto/ecdsa"
-	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -15,7 +14,6 @@ import (
 	"net/http/httptest"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -25,6 +23,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 var (
@@ -386,68 +385,9 @@ func TestIssuer_SignedTokenVerifies(t *testing.T) {
 	}
 }
 
-// jwksFixture is an identity provider: keys and a JWKS server that counts
-// its requests.
-type jwksFixture struct {
-	rsa, encRSA *rsa.PrivateKey
-	ec          *ecdsa.PrivateKey
-	srv         *httptest.Server
-	requests    atomic.Int64
-}
-
-func newJWKS(t *testing.T) *jwksFixture {
-	t.Helper()
-	f := &jwksFixture{}
-	var err error
-	if f.rsa, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	if f.encRSA, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
-		t.Fatal(err)
-	}
-	if f.ec, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader); err != nil {
-		t.Fatal(err)
-	}
-	set := jwk.NewSet()
-	add := func(raw any, fields map[string]any) {
-		k, err := jwk.FromRaw(raw)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for name, v := range fields {
-			if err := k.Set(name, v); err != nil {
-				t.Fatal(err)
-			}
-		}
-		if err := set.AddKey(k); err != nil {
-			t.Fatal(err)
-		}
-	}
-	add(&f.rsa.PublicKey, map[string]any{jwk.KeyIDKey: "rsa1", jwk.AlgorithmKey: jwa.RS256, jwk.KeyUsageKey: "sig"})
-	add(&f.ec.PublicKey, map[string]any{jwk.KeyIDKey: "ec1"})
-	add(&f.encRSA.PublicKey, map[string]any{jwk.KeyIDKey: "enc1", jwk.KeyUsageKey: "enc"})
-	// The same RSA key published for RS512 only: an RS256 token naming it
-	// must be refused, as the key's own "alg" says.
-	add(&f.rsa.PublicKey, map[string]any{jwk.KeyIDKey: "rsa512", jwk.AlgorithmKey: jwa.RS512})
-	// The same RSA key without "alg", as many providers publish keys: only
-	// the verifier's own pinning stands between it and other algorithms.
-	add(&f.rsa.PublicKey, map[string]any{jwk.KeyIDKey: "rsa-noalg"})
-	body, err := json.Marshal(set)
-	if err != nil {
-		t.Fatal(err)
-	}
-	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		f.requests.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}))
-	t.Cleanup(f.srv.Close)
-	return f
-}
-
 func TestAuthorize_JWKS(t *testing.T) {
-	f := newJWKS(t)
-	v := newVerifier(t, auth.Config{JWKSURL: f.srv.URL})
+	f := testkit.NewJWKS(t)
+	v := newVerifier(t, auth.Config{JWKSURL: f.URL})
 
 	attacker, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -457,23 +397,18 @@ func TestAuthorize_JWKS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = attackerJWK.Set(jwk.KeyIDKey, "rsa1")
-	var attackerHits atomic.Int64
-	attackerSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		attackerHits.Add(1)
-		set := jwk.NewSet()
-		_ = set.AddKey(attackerJWK)
-		_ = json.NewEncoder(w).Encode(set)
-	}))
-	defer attackerSrv.Close()
+	_ = attackerJWK.Set(jwk.KeyIDKey, testkit.KidRSA)
+	attackerSet := jwk.NewSet()
+	_ = attackerSet.AddKey(attackerJWK)
+	attackerSrv := testkit.ServeKeys(t, attackerSet)
 
-	der, err := x509.MarshalPKIXPublicKey(&f.rsa.PublicKey)
+	der, err := x509.MarshalPKIXPublicKey(&f.RSA.PublicKey)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pemBytes := pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der})
-	pkcs1PEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&f.rsa.PublicKey)})
-	rsaJWKJSON, err := json.Marshal(mustJWK(t, &f.rsa.PublicKey))
+	pkcs1PEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PUBLIC KEY", Bytes: x509.MarshalPKCS1PublicKey(&f.RSA.PublicKey)})
+	rsaJWKJSON, err := json.Marshal(mustJWK(t, &f.RSA.PublicKey))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -484,42 +419,42 @@ func TestAuthorize_JWKS(t *testing.T) {
 		token   string
 		wantErr error
 	}{
-		{"RS256 with kid rsa1", sign(t, admin(), jwa.RS256, f.rsa, kid("rsa1")), nil},
-		{"ES256 with kid ec1", sign(t, admin(), jwa.ES256, f.ec, kid("ec1")), nil},
-		{"RS256 with unknown kid", sign(t, admin(), jwa.RS256, f.rsa, kid("rsa2")), auth.ErrInvalidToken},
-		{"RS256 without kid", sign(t, admin(), jwa.RS256, f.rsa, nil), auth.ErrInvalidToken},
-		{"ES256 without kid", sign(t, admin(), jwa.ES256, f.ec, nil), auth.ErrInvalidToken},
-		{"RS256 with empty kid", sign(t, admin(), jwa.RS256, f.rsa, kid("")), auth.ErrInvalidToken},
-		{"RS512 with the RSA key", sign(t, admin(), jwa.RS512, f.rsa, kid("rsa1")), auth.ErrInvalidToken},
-		{"PS256 with the RSA key", sign(t, admin(), jwa.PS256, f.rsa, kid("rsa1")), auth.ErrInvalidToken},
-		{"ES256 signature announced as ES384", esWithAlgHeader(t, f.ec), auth.ErrInvalidToken},
-		{"ES256 claiming kid rsa1", sign(t, admin(), jwa.ES256, f.ec, kid("rsa1")), auth.ErrInvalidToken},
-		{"RS256 claiming kid ec1", sign(t, admin(), jwa.RS256, f.rsa, kid("ec1")), auth.ErrInvalidToken},
-		{"RS256 with an RSA key published without alg", sign(t, admin(), jwa.RS256, f.rsa, kid("rsa-noalg")), nil},
-		{"RS512 with an RSA key published without alg", sign(t, admin(), jwa.RS512, f.rsa, kid("rsa-noalg")), auth.ErrInvalidToken},
-		{"PS256 with an RSA key published without alg", sign(t, admin(), jwa.PS256, f.rsa, kid("rsa-noalg")), auth.ErrInvalidToken},
-		{"ES256 claiming an RSA key published without alg", sign(t, admin(), jwa.ES256, f.ec, kid("rsa-noalg")), auth.ErrInvalidToken},
-		{"HS256 keyed with the RSA public key DER, kid without alg", sign(t, admin(), jwa.HS256, der, kid("rsa-noalg")), auth.ErrInvalidToken},
-		{"RS256 naming a key published for RS512", sign(t, admin(), jwa.RS256, f.rsa, kid("rsa512")), auth.ErrInvalidToken},
-		{"RS256 with a key marked for encryption", sign(t, admin(), jwa.RS256, f.encRSA, kid("enc1")), auth.ErrInvalidToken},
-		{"HS256 keyed with the RSA public key PEM", sign(t, admin(), jwa.HS256, pemBytes, kid("rsa1")), auth.ErrInvalidToken},
-		{"HS256 keyed with the RSA public key PKCS#1 PEM", sign(t, admin(), jwa.HS256, pkcs1PEM, kid("rsa1")), auth.ErrInvalidToken},
-		{"HS256 keyed with the RSA public key DER", sign(t, admin(), jwa.HS256, der, kid("rsa1")), auth.ErrInvalidToken},
-		{"HS256 keyed with the RSA public JWK JSON", sign(t, admin(), jwa.HS256, rsaJWKJSON, kid("rsa1")), auth.ErrInvalidToken},
+		{"RS256 with kid rsa1", sign(t, admin(), jwa.RS256, f.RSA, kid(testkit.KidRSA)), nil},
+		{"ES256 with kid ec1", sign(t, admin(), jwa.ES256, f.EC, kid(testkit.KidEC)), nil},
+		{"RS256 with unknown kid", sign(t, admin(), jwa.RS256, f.RSA, kid("rsa2")), auth.ErrInvalidToken},
+		{"RS256 without kid", sign(t, admin(), jwa.RS256, f.RSA, nil), auth.ErrInvalidToken},
+		{"ES256 without kid", sign(t, admin(), jwa.ES256, f.EC, nil), auth.ErrInvalidToken},
+		{"RS256 with empty kid", sign(t, admin(), jwa.RS256, f.RSA, kid("")), auth.ErrInvalidToken},
+		{"RS512 with the RSA key", sign(t, admin(), jwa.RS512, f.RSA, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"PS256 with the RSA key", sign(t, admin(), jwa.PS256, f.RSA, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"ES256 signature announced as ES384", esWithAlgHeader(t, f.EC), auth.ErrInvalidToken},
+		{"ES256 claiming kid rsa1", sign(t, admin(), jwa.ES256, f.EC, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"RS256 claiming kid ec1", sign(t, admin(), jwa.RS256, f.RSA, kid(testkit.KidEC)), auth.ErrInvalidToken},
+		{"RS256 with an RSA key published without alg", sign(t, admin(), jwa.RS256, f.RSA, kid(testkit.KidRSANoAlg)), nil},
+		{"RS512 with an RSA key published without alg", sign(t, admin(), jwa.RS512, f.RSA, kid(testkit.KidRSANoAlg)), auth.ErrInvalidToken},
+		{"PS256 with an RSA key published without alg", sign(t, admin(), jwa.PS256, f.RSA, kid(testkit.KidRSANoAlg)), auth.ErrInvalidToken},
+		{"ES256 claiming an RSA key published without alg", sign(t, admin(), jwa.ES256, f.EC, kid(testkit.KidRSANoAlg)), auth.ErrInvalidToken},
+		{"HS256 keyed with the RSA public key DER, kid without alg", sign(t, admin(), jwa.HS256, der, kid(testkit.KidRSANoAlg)), auth.ErrInvalidToken},
+		{"RS256 naming a key published for RS512", sign(t, admin(), jwa.RS256, f.RSA, kid(testkit.KidRSA512)), auth.ErrInvalidToken},
+		{"RS256 with a key marked for encryption", sign(t, admin(), jwa.RS256, f.EncRSA, kid(testkit.KidEnc)), auth.ErrInvalidToken},
+		{"HS256 keyed with the RSA public key PEM", sign(t, admin(), jwa.HS256, pemBytes, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"HS256 keyed with the RSA public key PKCS#1 PEM", sign(t, admin(), jwa.HS256, pkcs1PEM, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"HS256 keyed with the RSA public key DER", sign(t, admin(), jwa.HS256, der, kid(testkit.KidRSA)), auth.ErrInvalidToken},
+		{"HS256 keyed with the RSA public JWK JSON", sign(t, admin(), jwa.HS256, rsaJWKJSON, kid(testkit.KidRSA)), auth.ErrInvalidToken},
 		{"attacker key with embedded jwk header", sign(t, admin(), jwa.RS256, attacker, map[string]any{
-			jws.KeyIDKey: "rsa1", jws.JWKKey: attackerJWK,
+			jws.KeyIDKey: testkit.KidRSA, jws.JWKKey: attackerJWK,
 		}), auth.ErrInvalidToken},
 		{"attacker key with jku header", sign(t, admin(), jwa.RS256, attacker, map[string]any{
-			jws.KeyIDKey: "rsa1", jws.JWKSetURLKey: attackerSrv.URL,
+			jws.KeyIDKey: testkit.KidRSA, jws.JWKSetURLKey: attackerSrv.URL,
 		}), auth.ErrInvalidToken},
 		{"attacker key with x5u header", sign(t, admin(), jwa.RS256, attacker, map[string]any{
-			jws.KeyIDKey: "rsa1", jws.X509URLKey: attackerSrv.URL,
+			jws.KeyIDKey: testkit.KidRSA, jws.X509URLKey: attackerSrv.URL,
 		}), auth.ErrInvalidToken},
-		{"unknown crit extension", sign(t, admin(), jwa.RS256, f.rsa, map[string]any{
-			jws.KeyIDKey: "rsa1", jws.CriticalKey: []string{"urn:example:ext"}, "urn:example:ext": true,
+		{"unknown crit extension", sign(t, admin(), jwa.RS256, f.RSA, map[string]any{
+			jws.KeyIDKey: testkit.KidRSA, jws.CriticalKey: []string{"urn:example:ext"}, "urn:example:ext": true,
 		}), auth.ErrInvalidToken},
 		{"alg none with kid rsa1", unsigned(`{"alg":"none","kid":"rsa1"}`, `{"sub":"x","role":"admin","exp":9999999999}`, "c2ln"), auth.ErrInvalidToken},
-		{"expired RS256", sign(t, claims{sub: "admin-1", role: auth.RoleAdmin, exp: now.Add(-time.Hour)}, jwa.RS256, f.rsa, kid("rsa1")), auth.ErrInvalidToken},
+		{"expired RS256", sign(t, claims{sub: "admin-1", role: auth.RoleAdmin, exp: now.Add(-time.Hour)}, jwa.RS256, f.RSA, kid(testkit.KidRSA)), auth.ErrInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -538,7 +473,7 @@ func TestAuthorize_JWKS(t *testing.T) {
 			}
 		})
 	}
-	if n := attackerHits.Load(); n != 0 {
+	if n := attackerSrv.Requests(); n != 0 {
 		t.Errorf("attacker's server got %d requests, want 0", n)
 	}
 }
@@ -556,31 +491,31 @@ func mustJWK(t *testing.T, raw any) jwk.Key {
 // verifier must not take the header's word for it.
 func esWithAlgHeader(t *testing.T, key *ecdsa.PrivateKey) string {
 	t.Helper()
-	tok := sign(t, admin(), jwa.ES256, key, map[string]any{jws.KeyIDKey: "ec1"})
+	tok := sign(t, admin(), jwa.ES256, key, map[string]any{jws.KeyIDKey: testkit.KidEC})
 	s := segments(tok)
 	return b64(`{"alg":"ES384","kid":"ec1"}`) + "." + s[1] + "." + s[2]
 }
 
 func TestJWKS_NoFetchAfterNewVerifier(t *testing.T) {
-	f := newJWKS(t)
+	f := testkit.NewJWKS(t)
 	ctx, cancel := context.WithCancel(context.Background())
-	v, err := auth.NewVerifier(ctx, auth.Config{JWKSURL: f.srv.URL, Now: func() time.Time { return now }})
+	v, err := auth.NewVerifier(ctx, auth.Config{JWKSURL: f.URL, Now: func() time.Time { return now }})
 	if err != nil {
 		t.Fatalf("NewVerifier: %v", err)
 	}
 	// The cold-start context may end; the cached keys must keep working.
 	cancel()
-	fetched := f.requests.Load()
+	fetched := f.Requests()
 	if fetched == 0 {
 		t.Fatal("NewVerifier did not fetch the JWKS")
 	}
 
 	good := []string{
-		sign(t, admin(), jwa.RS256, f.rsa, map[string]any{jws.KeyIDKey: "rsa1"}),
-		sign(t, admin(), jwa.ES256, f.ec, map[string]any{jws.KeyIDKey: "ec1"}),
+		sign(t, admin(), jwa.RS256, f.RSA, map[string]any{jws.KeyIDKey: testkit.KidRSA}),
+		sign(t, admin(), jwa.ES256, f.EC, map[string]any{jws.KeyIDKey: testkit.KidEC}),
 	}
 	// A kid the set lacks must not make the verifier go back to the server.
-	unknown := sign(t, admin(), jwa.RS256, f.rsa, map[string]any{jws.KeyIDKey: "rotated"})
+	unknown := sign(t, admin(), jwa.RS256, f.RSA, map[string]any{jws.KeyIDKey: "rotated"})
 
 	var wg sync.WaitGroup
 	errs := make(chan error, 200)
@@ -599,7 +534,7 @@ func TestJWKS_NoFetchAfterNewVerifier(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-	if n := f.requests.Load(); n != fetched {
+	if n := f.Requests(); n != fetched {
 		t.Errorf("JWKS server got %d requests after NewVerifier, want 0", n-fetched)
 	}
 }

@@ -2,21 +2,15 @@ package auth_test
 
 import (
 	"context"
-	"crypto/rand"
-	"crypto/rsa"
-	"encoding/json"
 	"fmt"
-	"net/http"
-	"net/http/httptest"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/lestrrat-go/jwx/v2/jwa"
-	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 const benchSecret = "bench-secret-0123456789abcdef0123456789abcdef"
@@ -69,36 +63,10 @@ func BenchmarkVerifyHS256FirstSight(b *testing.B) {
 // if any request reaches the JWKS server once the verifier is built: the
 // key set is fetched at cold start and cached.
 func BenchmarkVerifyRS256(b *testing.B) {
-	priv, err := rsa.GenerateKey(rand.Reader, 2048)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sk, err := jwk.FromRaw(priv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	_ = sk.Set(jwk.KeyIDKey, "bench-key")
-	_ = sk.Set(jwk.AlgorithmKey, jwa.RS256)
-	pk, err := sk.PublicKey()
-	if err != nil {
-		b.Fatal(err)
-	}
-	set := jwk.NewSet()
-	_ = set.AddKey(pk)
-	body, err := json.Marshal(set)
-	if err != nil {
-		b.Fatal(err)
-	}
-	var fetches atomic.Int64
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		fetches.Add(1)
-		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(body)
-	}))
-	b.Cleanup(srv.Close)
+	idp := testkit.NewJWKS(b)
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(cancel)
-	v, err := auth.NewVerifier(ctx, auth.Config{JWKSURL: srv.URL, Skew: 30 * time.Second, HTTPClient: srv.Client()})
+	v, err := auth.NewVerifier(ctx, auth.Config{JWKSURL: idp.URL, Skew: 30 * time.Second, HTTPClient: idp.Client()})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -107,7 +75,7 @@ func BenchmarkVerifyRS256(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, sk))
+	signed, err := jwt.Sign(tok, jwt.WithKey(jwa.RS256, idp.PrivateJWK(b, testkit.KidRSA)))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -115,14 +83,14 @@ func BenchmarkVerifyRS256(b *testing.B) {
 	if _, err := v.Authorize(header, auth.RoleAdmin); err != nil { // warm-up
 		b.Fatal(err)
 	}
-	warm := fetches.Load()
+	warm := idp.Requests()
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := v.Authorize(header, auth.RoleAdmin); err != nil {
 			b.Fatal(err)
 		}
 	}
-	if n := fetches.Load() - warm; n != 0 {
+	if n := idp.Requests() - warm; n != 0 {
 		b.Fatalf("%d JWKS requests after warm-up, want 0", n)
 	}
 }

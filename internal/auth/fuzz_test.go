@@ -10,6 +10,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 const fuzzSecret = "fuzz-secret-0123456789abcdef0123456789abcdef"
@@ -24,7 +25,7 @@ func fuzzSeeds(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	cl, _ := iss.Sign("c", auth.RoleClient, "client_12345abcde", time.Hour)
+	cl, _ := iss.Sign("c", auth.RoleClient, testkit.JohnID, time.Hour)
 	parts := strings.Split(admin, ".")
 	for _, h := range []string{
 		"Bearer " + admin,

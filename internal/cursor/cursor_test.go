@@ -6,11 +6,12 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/cursor"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 func TestCursor(t *testing.T) {
 	c := cursor.New(cursor.DeriveKey("configured secret"))
-	pos := client.Position{CreatedAt: "2025-03-20T12:00:00.000Z", ClientID: "client_12345abcde"}
+	pos := client.Position{CreatedAt: "2025-03-20T12:00:00.000Z", ClientID: testkit.JohnID}
 	q := client.ListQuery{Status: client.StatusActive, Search: "acme", Limit: 10}
 	tok := c.Encode(pos, q)
 

@@ -6,6 +6,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/cursor"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // FuzzCursorDecode: Decode never panics, refuses with ErrInvalid, and what
@@ -16,8 +17,8 @@ func FuzzCursorDecode(f *testing.F) {
 	q := client.ListQuery{Status: client.StatusActive, Search: "acme", Limit: 10}
 	signed := map[client.Position]bool{}
 	for _, p := range []client.Position{
-		{CreatedAt: "2025-03-20T12:00:00.000Z", ClientID: "client_12345abcde"},
-		{CreatedAt: "2025-03-20T14:30:00.000Z", ClientID: "client_67890fghij"},
+		{CreatedAt: "2025-03-20T12:00:00.000Z", ClientID: testkit.JohnID},
+		{CreatedAt: "2025-03-20T14:30:00.000Z", ClientID: testkit.JaneID},
 	} {
 		signed[p] = true
 		f.Add(c.Encode(p, q), string(q.Status), q.Search)

@@ -8,9 +8,10 @@ import (
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
-const john, jane = "client_12345abcde", "client_67890fghij"
+const john, jane = testkit.JohnID, testkit.JaneID
 
 func seeded(t *testing.T) *testenv.Env {
 	t.Helper()

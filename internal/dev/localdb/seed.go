@@ -18,13 +18,18 @@ type Creator interface {
 // match a freshly seeded store.
 func SeedStamp() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
 
-// DemoSecrets are the demo clients' secrets. They are public: local runs
-// and tests only (make run prints them).
+// The demo clients: John Smith and Jane Doe, and their secrets. The
+// secrets are public: local runs and tests only (make run prints them).
+const (
+	JohnID     = "client_12345abcde"
+	JaneID     = "client_67890fghij"
+	JohnSecret = "local-demo-secret-john-0123456789abcdef"
+	JaneSecret = "local-demo-secret-jane-0123456789abcdef"
+)
+
+// DemoSecrets are the demo clients' secrets by client id.
 func DemoSecrets() map[string]string {
-	return map[string]string{
-		"client_12345abcde": "local-demo-secret-john-0123456789abcdef",
-		"client_67890fghij": "local-demo-secret-jane-0123456789abcdef",
-	}
+	return map[string]string{JohnID: JohnSecret, JaneID: JaneSecret}
 }
 
 // Hasher hashes secrets (a *secret.Hasher).
@@ -37,7 +42,7 @@ type Hasher interface {
 func DemoClients(now time.Time) []client.Client {
 	return []client.Client{
 		{
-			ClientID: "client_12345abcde", Status: client.StatusActive, AgentID: "agent_demo_001",
+			ClientID: JohnID, Status: client.StatusActive, AgentID: "agent_demo_001",
 			TwilioPhoneNumber: "+18005551234",
 			Meta: client.Meta{
 				FullName: "John Smith", Email: "john.smith@example.com", Phone: "+12125551234",
@@ -46,7 +51,7 @@ func DemoClients(now time.Time) []client.Client {
 			CreatedAt: now, UpdatedAt: now, UpdatedBy: "seed", Version: 1, TokensValidAfter: SeedStamp(),
 		},
 		{
-			ClientID: "client_67890fghij", Status: client.StatusActive, AgentID: "agent_demo_002",
+			ClientID: JaneID, Status: client.StatusActive, AgentID: "agent_demo_002",
 			TwilioPhoneNumber: "+18005556789",
 			Meta: client.Meta{
 				FullName: "Jane Doe", Email: "jane.doe@example.com", Phone: "+13125550199",
