@@ -107,7 +107,7 @@ func TestCreateClient(t *testing.T) {
 		{"status given", strings.Replace(minimalBody, `"agentId"`, `"status":"Suspended","agentId"`, 1), "", "", "Suspended", "agent_min", "min@example.com", "+14155550101", 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			e := newSeeded(t)
+			e := testkit.Seeded(t)
 			start := time.Now().Add(-time.Millisecond)
 			r := admin(t, e, http.MethodPost, "/admin/clients", tc.body)
 			if r.Status != 201 {
@@ -164,7 +164,7 @@ func TestCreateClient(t *testing.T) {
 }
 
 func TestCreateClientEmailIsLowerCasedInLockOnly(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := admin(t, e, http.MethodPost, "/admin/clients", strings.Replace(minimalBody, "min@example.com", "Min.Case@Example.com", 1))
 	if r.Status != 201 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -177,7 +177,7 @@ func TestCreateClientEmailIsLowerCasedInLockOnly(t *testing.T) {
 }
 
 func TestCreateClientRejectsBadInput(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	missing := func(fields ...string) string {
 		b, _ := json.Marshal(fields)
 		return `{"error":"Missing required client information","requiredFields":` + string(b) + `,"statusCode":400}`
@@ -231,7 +231,7 @@ func TestCreateClientRejectsBadInput(t *testing.T) {
 }
 
 func TestCreateClientConflicts(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	conflict := func(field string) string {
 		return `{"error":"Client already exists with this ID or email","details":"` + field + `","statusCode":409}`
 	}
@@ -252,7 +252,7 @@ func TestCreateClientConflicts(t *testing.T) {
 }
 
 func TestGetClient(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := admin(t, e, http.MethodGet, testkit.JohnPath, "")
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -277,7 +277,7 @@ func TestGetClient(t *testing.T) {
 }
 
 func TestGetClientNotFound(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	const notFound = `{"error":"Client not found","statusCode":404}`
 	for _, tc := range []struct {
 		name, path string
@@ -299,7 +299,7 @@ func TestGetClientNotFound(t *testing.T) {
 // TestAdminRoutesRequireAdmin: every admin route refuses a missing token
 // (401) and a client token (403) before any I/O.
 func TestAdminRoutesRequireAdmin(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	clientTok, err := e.Issuer.Sign(testkit.JohnID, auth.RoleClient, testkit.JohnID, time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -339,7 +339,7 @@ func TestAdminRoutesRequireAdmin(t *testing.T) {
 }
 
 func TestDeleteClient(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := admin(t, e, http.MethodDelete, testkit.JanePath, "")
 	if r.Status != 200 || r.Body != `{"message":"Client deleted successfully"}` {
 		t.Fatalf("got %d %s", r.Status, r.Body)
@@ -377,7 +377,7 @@ func TestDeleteClient(t *testing.T) {
 }
 
 func TestResetSecret(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := admin(t, e, http.MethodPost, "/admin/clients", newClientBody)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
@@ -431,7 +431,7 @@ func TestResetSecret(t *testing.T) {
 
 func TestUpdateIfMatch(t *testing.T) {
 	const precondition = `{"error":"Precondition Failed","message":"Client was modified by another request","statusCode":412}`
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	for _, tc := range []struct {
 		name, ifMatch string
 		status        int
@@ -476,7 +476,7 @@ func TestUpdateIfMatch(t *testing.T) {
 }
 
 func TestAdminWritesAreAudited(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	steps := []struct {
 		method, path, body string
 		fields             []string
@@ -531,7 +531,7 @@ func TestAdminWritesAreAudited(t *testing.T) {
 // TestAdminRoutesDatabaseFailure: a failing database is each route's 500,
 // in its own words, and never the SDK's.
 func TestAdminRoutesDatabaseFailure(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	if e.Embedded == nil {
 		t.Skip("failure injection needs the embedded store")
 	}

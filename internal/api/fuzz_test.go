@@ -11,26 +11,12 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/aws/aws-lambda-go/events"
-
 	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
 	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
-
-// event builds the API Gateway event for a route as API Gateway would.
-func event(method, routePath string, params map[string]string, headers map[string]string, body string) api.Request {
-	key := method + " " + routePath
-	return api.Request{
-		Version: "2.0", RouteKey: key, RawPath: routePath, Headers: headers, PathParameters: params, Body: body,
-		RequestContext: events.APIGatewayV2HTTPRequestContext{
-			RouteKey: key, Stage: "$default", RequestID: "fuzz",
-			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{Method: method, Path: routePath},
-		},
-	}
-}
 
 // idRoutes are the routes with a path clientId, as FuzzClientID drives
 // them; a successful call answers 200 on each.
@@ -70,7 +56,7 @@ func FuzzClientID(f *testing.F) {
 	f.Fuzz(func(t *testing.T, route uint8, id string) {
 		rt := routes[int(route)%len(routes)]
 		before := e.Snapshot(t)
-		req := event(rt.method, rt.path, map[string]string{"clientId": id},
+		req := testkit.Event(rt.method, rt.path, map[string]string{"clientId": id},
 			map[string]string{"authorization": "Bearer " + token, "content-type": "application/json"}, rt.body)
 		resp, err := rt.handle(context.Background(), req)
 		if err != nil {
@@ -121,7 +107,7 @@ func FuzzListQuery(f *testing.F) {
 	}
 	token := e.AdminToken(f)
 	handle := func(params map[string]string) api.Response {
-		req := event(http.MethodGet, "/admin/clients", nil, map[string]string{"authorization": "Bearer " + token}, "")
+		req := testkit.Event(http.MethodGet, "/admin/clients", nil, map[string]string{"authorization": "Bearer " + token}, "")
 		req.QueryStringParameters = params
 		resp, err := e.Handler.Serve(api.ListClients)(context.Background(), req)
 		if err != nil {

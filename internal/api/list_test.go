@@ -30,7 +30,7 @@ type listBody struct {
 // all 25, newest first.
 func listed(t *testing.T) (*testenv.Env, []string) {
 	t.Helper()
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	base := time.Now().Add(-24 * time.Hour)
 	// The seeded pair, newest first: by createdAt, then by id.
 	ids := []string{testkit.JohnID, testkit.JaneID}

@@ -30,8 +30,8 @@ func putOwn(t *testing.T, e *testenv.Env, tok, body string) testenv.Result {
 }
 
 func TestGetOwnClient(t *testing.T) {
-	e := newSeeded(t)
-	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	e := testkit.Seeded(t)
+	tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	e.Calls()
 	r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(tok)...)
 	if r.Status != 200 {
@@ -66,8 +66,8 @@ func TestGetOwnClient(t *testing.T) {
 }
 
 func TestOwnClientRefusals(t *testing.T) {
-	e := newSeeded(t)
-	good := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	e := testkit.Seeded(t)
+	good := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	stale, err := e.Issuer.SignClient(testkit.JohnID, "2024-12-31T23:59:59.999Z", time.Hour)
 	if err != nil {
 		t.Fatal(err)
@@ -140,8 +140,8 @@ func TestOwnClientRefusals(t *testing.T) {
 }
 
 func TestUpdateOwnClient(t *testing.T) {
-	e := newSeeded(t)
-	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	e := testkit.Seeded(t)
+	tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	before := e.Item(t, "CLIENT#"+testkit.JohnID)
 	e.Calls()
 	r := putOwn(t, e, tok, `{"clientMeta":{"fullName":" Johnny Smith ","phone":"+12125559999","city":"Evanston","jobTitle":"CEO","businessName":"Acme Ltd","notes":null},"clientId":"client_other"}`)
@@ -186,8 +186,8 @@ func TestUpdateOwnClient(t *testing.T) {
 func TestRevocation(t *testing.T) {
 	for _, status := range []string{"Suspended", "Inactive"} {
 		t.Run(status, func(t *testing.T) {
-			e := newSeeded(t)
-			old := login(t, e, testkit.JohnID, testkit.JohnSecret)
+			e := testkit.Seeded(t)
+			old := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 			if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(old)...); r.Status != 200 {
 				t.Fatalf("before: %d %s", r.Status, r.Body)
 			}
@@ -217,7 +217,7 @@ func TestRevocation(t *testing.T) {
 			if r := put(t, e, testkit.JohnPath, `{"status":"Active"}`); r.Status != 200 {
 				t.Fatalf("reactivate: %d %s", r.Status, r.Body)
 			}
-			fresh := login(t, e, testkit.JohnID, testkit.JohnSecret)
+			fresh := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 			if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(fresh)...); r.Status != 200 {
 				t.Errorf("fresh token after reactivation: %d %s", r.Status, r.Body)
 			}
@@ -230,8 +230,8 @@ func TestRevocation(t *testing.T) {
 }
 
 func TestAdminRoutesRefuseClientTokens(t *testing.T) {
-	e := newSeeded(t)
-	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	e := testkit.Seeded(t)
+	tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	e.Calls()
 	before := e.Snapshot(t)
 	r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"status":"Active"}`, append(testkit.AuthHeader(tok), "Content-Type", jsonHeader)...)
@@ -252,7 +252,7 @@ func TestAdminRoutesRefuseClientTokens(t *testing.T) {
 func TestIdentityProviderMode(t *testing.T) {
 	jwks := testkit.NewJWKS(t)
 	const clientSecret = "client-secret-0123456789abcdef0123456789ab"
-	e := newSeeded(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL, c.ClientJWTSecret = "", jwks.URL, clientSecret })
+	e := testkit.Seeded(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL, c.ClientJWTSecret = "", jwks.URL, clientSecret })
 
 	idpAdmin := testkit.Token(t, jwa.RS256, jwks.PrivateJWK(t, testkit.KidRSA), func(b *jwt.Builder) *jwt.Builder { return b })
 	// A token claiming admin, signed with the client-token key: that key
@@ -262,7 +262,7 @@ func TestIdentityProviderMode(t *testing.T) {
 	if r := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`); r.Status != 404 {
 		t.Errorf("admin sign-in in JWKS mode: %d %s", r.Status, r.Body)
 	}
-	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	claimsOf := func(tok string) error {
 		_, err := jwt.ParseString(tok, jwt.WithKey(jwa.HS256, []byte(clientSecret)))
 		return err
@@ -293,8 +293,8 @@ func TestIdentityProviderMode(t *testing.T) {
 // TestResetAndDeleteRevoke: a secret reset refuses the old secret and every
 // earlier token at once; a deletion refuses the client's tokens.
 func TestResetAndDeleteRevoke(t *testing.T) {
-	e := newSeeded(t)
-	old := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	e := testkit.Seeded(t)
+	old := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	admin := testkit.AuthHeader(e.AdminToken(t))
 	r := e.Do(t, http.MethodPost, testkit.JohnPath+"/reset-secret", "", admin...)
 	if r.Status != 200 {
@@ -307,7 +307,7 @@ func TestResetAndDeleteRevoke(t *testing.T) {
 	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"`+testkit.JohnSecret+`"}`); r.Status != 401 || r.Body != badClient {
 		t.Errorf("old secret after the reset: %d %s", r.Status, r.Body)
 	}
-	fresh := login(t, e, testkit.JohnID, newSecret)
+	fresh := testkit.Login(t, e, testkit.JohnID, newSecret)
 	if r := e.Do(t, http.MethodGet, "/secure/client", "", testkit.AuthHeader(fresh)...); r.Status != 200 {
 		t.Errorf("token from the new secret: %d %s", r.Status, r.Body)
 	}
@@ -332,14 +332,14 @@ func TestResetAndDeleteRevoke(t *testing.T) {
 // TestCreatedClientSignsIn follows a new client from the admin's create to
 // its own profile edit.
 func TestCreatedClientSignsIn(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := e.Do(t, http.MethodPost, "/admin/clients", `{"clientMeta":{"fullName":"Nina New","email":"nina@example.com","phone":"+14155550100"},
 		"agentId":"agent_nina","twilioPhoneNumber":"+18005550100"}`, append(testkit.AuthHeader(e.AdminToken(t)), "Content-Type", jsonHeader)...)
 	if r.Status != 201 {
 		t.Fatalf("create: %d %s", r.Status, r.Body)
 	}
 	c := r.JSON(t)["client"].(map[string]any)
-	tok := login(t, e, c["clientId"].(string), c["clientSecret"].(string))
+	tok := testkit.Login(t, e, c["clientId"].(string), c["clientSecret"].(string))
 	if r := putOwn(t, e, tok, `{"clientMeta":{"jobTitle":"Founder"}}`); r.Status != 200 {
 		t.Errorf("own update: %d %s", r.Status, r.Body)
 	}

@@ -42,19 +42,9 @@ func claimsOf(t *testing.T, tok string, opts ...jwt.ParseOption) jwt.Token {
 	return parsed
 }
 
-// login signs a client in and returns its token.
-func login(t *testing.T, e *testenv.Env, id, secret string) string {
-	t.Helper()
-	r := postJSON(t, e, "/auth/login", `{"clientId":"`+id+`","clientSecret":"`+secret+`"}`)
-	if r.Status != 200 {
-		t.Fatalf("login %s: %d %s", id, r.Status, r.Body)
-	}
-	return r.JSON(t)["token"].(string)
-}
-
 func TestAdminLogin(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
-	e := newSeeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
+	e := testkit.Seeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
 	verifies := testkit.CountVerifies(e.Handler)
 	configured := e.Handler.SignIn.AdminPasswordHash
 	missing := `{"error":"Missing required fields","requiredFields":["username","password"],"statusCode":400}`
@@ -128,7 +118,7 @@ func TestAdminLogin(t *testing.T) {
 }
 
 func TestAdminLoginWithoutConfiguredPasswordRefusesEveryone(t *testing.T) {
-	e := newSeeded(t, func(c *config.Config) { c.AdminPasswordHash = "" })
+	e := testkit.Seeded(t, func(c *config.Config) { c.AdminPasswordHash = "" })
 	verifies := testkit.CountVerifies(e.Handler)
 	r := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`)
 	if r.Status != 401 || r.Body != badCreds {
@@ -140,7 +130,7 @@ func TestAdminLoginWithoutConfiguredPasswordRefusesEveryone(t *testing.T) {
 }
 
 func TestClientLogin(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	verifies := testkit.CountVerifies(e.Handler)
 	inactive, suspended := client.StatusInactive, client.StatusSuspended
 	for id, st := range map[string]*client.Status{testkit.JaneID: &inactive} {
@@ -250,7 +240,7 @@ func oauth(t *testing.T, e *testenv.Env, form, basic string, extra ...string) te
 }
 
 func TestOAuthToken(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	verifies := testkit.CountVerifies(e.Handler)
 	// A secret with characters that RFC 6749 §2.3.1 form-encodes in Basic.
 	const oddID, oddSecret = "client_odd-1", "p@ss:w0rd+with/odd chars&more=0123456789"
@@ -352,9 +342,9 @@ func TestOAuthToken(t *testing.T) {
 }
 
 func TestSignInLogsNoSecrets(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	admin := postJSON(t, e, "/auth/admin/login", `{"username":"admin","password":"local-admin-password"}`)
-	tok := login(t, e, testkit.JohnID, testkit.JohnSecret)
+	tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"wrong-secret-value"}`)
 	r := oauth(t, e, "grant_type=client_credentials", testkit.JohnID+":"+testkit.JohnSecret)
 	putOwn(t, e, tok, `{"clientMeta":{"notes":"private note","phone":"+12125559999"}}`)

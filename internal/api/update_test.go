@@ -17,7 +17,6 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
 	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
@@ -40,16 +39,6 @@ const seedBody = `{
 
 var updatedAtPattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
-func newSeeded(t *testing.T, opts ...testenv.Option) *testenv.Env {
-	t.Helper()
-	e := testenv.New(t, opts...)
-	if err := localdb.SeedWithSecrets(t.Context(), e.Store, e.Handler.Secrets, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	e.Calls()
-	return e
-}
-
 // put sends an update as an admin with a JSON content type.
 func put(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
 	t.Helper()
@@ -57,7 +46,7 @@ func put(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
 }
 
 func TestUpdateSeedExample(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	r := put(t, e, testkit.JohnPath, seedBody)
 	if r.Status != 200 {
 		t.Fatalf("status %d: %s", r.Status, r.Body)
@@ -103,7 +92,7 @@ func TestUpdateSeedExample(t *testing.T) {
 }
 
 func TestUpdateIsPartial(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	before := e.Item(t, "CLIENT#"+testkit.JohnID)
 	r := put(t, e, testkit.JohnPath, `{"clientMeta":{"fullName":"  Johnny Smith ","city":"Boston","notes":null}}`)
 	if r.Status != 200 {
@@ -133,7 +122,7 @@ func TestUpdateIsPartial(t *testing.T) {
 }
 
 func TestUpdateRepeatable(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	strip := func(m map[string]any) map[string]any {
 		delete(m, "updatedAt")
 		delete(m, "version")
@@ -153,7 +142,7 @@ func TestUpdateRepeatable(t *testing.T) {
 }
 
 func TestUpdateNotFound(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	for _, tc := range []struct{ name, path, body string }{
 		{"plain update", "/admin/clients/client_missing", `{"status":"Active"}`},
 		{"email change", "/admin/clients/client_missing", `{"clientMeta":{"email":"x@example.com"}}`},
@@ -174,7 +163,7 @@ func TestUpdateNotFound(t *testing.T) {
 
 func TestUpdateAuth(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
-	e := newSeeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
+	e := testkit.Seeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
 	secret := []byte(testenv.Secret)
 	good := func(b *jwt.Builder) *jwt.Builder { return b.Issuer(iss).Audience([]string{aud}) }
 	with := func(f func(*jwt.Builder) *jwt.Builder) func(*jwt.Builder) *jwt.Builder {
@@ -260,7 +249,7 @@ func TestUpdateAuth(t *testing.T) {
 }
 
 func TestUpdateRejectsBadInput(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	long := func(n int) string { return strings.Repeat("a", n) }
 	cases := []struct {
 		name, body, details string
@@ -346,7 +335,7 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 func TestUpdateEmailUniqueness(t *testing.T) {
 	const taken = `{"error":"Failed to update client","details":"Email is already in use by another client","statusCode":409}`
 	t.Run("taken by another client, any case", func(t *testing.T) {
-		e := newSeeded(t)
+		e := testkit.Seeded(t)
 		for _, email := range []string{"jane.doe@example.com", "JANE.Doe@Example.com"} {
 			before := e.Snapshot(t)
 			r := put(t, e, testkit.JohnPath, `{"status":"Suspended","clientMeta":{"email":"`+email+`","city":"Paris"}}`)
@@ -362,7 +351,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		}
 	})
 	t.Run("change moves the lock and frees the old email", func(t *testing.T) {
-		e := newSeeded(t)
+		e := testkit.Seeded(t)
 		r := put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"John.New@Example.com"}}`)
 		if r.Status != 200 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
@@ -384,7 +373,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		}
 	})
 	t.Run("own email in another case", func(t *testing.T) {
-		e := newSeeded(t)
+		e := testkit.Seeded(t)
 		r := put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"JOHN.SMITH@example.com"}}`)
 		if r.Status != 200 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
@@ -397,7 +386,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		}
 	})
 	t.Run("concurrent email changes of one client", func(t *testing.T) {
-		e := newSeeded(t)
+		e := testkit.Seeded(t)
 		var wg sync.WaitGroup
 		statuses := make([]int, 6)
 		for i := range statuses {
@@ -425,7 +414,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 }
 
 func TestUpdateLogsOneSafeLinePerRequest(t *testing.T) {
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	token := e.AdminToken(t)
 	bodies := []string{seedBody, `{"clientMeta":{"email":"jane.doe@example.com"}}`, `{"clientMeta":{"email":"bad@"}}`}
 	for _, b := range bodies {

@@ -1,4 +1,4 @@
-package api_test
+package e2e_test
 
 import (
 	"context"
@@ -190,7 +190,7 @@ const faultMargin = 2 * time.Second
 
 func faultEnv(t *testing.T) *testenv.Env {
 	t.Helper()
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	e.Handler.DeadlineMargin = faultMargin
 	return e
 }
@@ -362,7 +362,7 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 					}
 					want := comparable(t, e, e.Snapshot(t))
 					if f.after {
-						ref := newSeeded(t)
+						ref := testkit.Seeded(t)
 						if got := ref.Do(t, r.method, r.path, r.body, r.headers(t, ref)...); got.Status != r.okStatus {
 							t.Fatalf("without a fault: %d %s", got.Status, got.Body)
 						}
@@ -420,7 +420,7 @@ func invokeRoute(t *testing.T, e *testenv.Env, r faultRoute) (int, string, strin
 	ctx, cancel := context.WithTimeout(context.Background(), budget)
 	defer cancel()
 	start := time.Now()
-	resp, err := r.handle(e.Handler)(ctx, event(r.method, r.key, r.params, headers, r.body))
+	resp, err := r.handle(e.Handler)(ctx, testkit.Event(r.method, r.key, r.params, headers, r.body))
 	if err != nil {
 		t.Fatalf("handler error %v", err)
 	}

@@ -1,4 +1,4 @@
-package api_test
+package e2e_test
 
 import (
 	"net/http"
@@ -92,7 +92,7 @@ func TestRoundTrips(t *testing.T) {
 		{"refused by validation: bad email", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"nope"}}`, admin, 400, nil},
 		{"refused by validation: not JSON", http.MethodPut, testkit.JohnPath, `{`, admin, 400, nil},
 	}
-	e := newSeeded(t)
+	e := testkit.Seeded(t)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			// The token endpoint takes a form (RFC 6749 §4.4.2); every
@@ -107,7 +107,7 @@ func TestRoundTrips(t *testing.T) {
 			case admin:
 				hdr = append(hdr, "Authorization", "Bearer "+e.AdminToken(t))
 			case client:
-				hdr = append(hdr, "Authorization", "Bearer "+login(t, e, testkit.JohnID, johnSecret))
+				hdr = append(hdr, "Authorization", "Bearer "+testkit.Login(t, e, testkit.JohnID, johnSecret))
 			default:
 				hdr = append(hdr, "Authorization", tc.auth)
 			}

@@ -1,4 +1,4 @@
-package api_test
+package e2e_test
 
 import (
 	"bytes"
@@ -308,7 +308,7 @@ func checkRefusal(t *testing.T, r testenv.Result, status int) {
 
 func attackEnv(t *testing.T, opts ...testenv.Option) *testenv.Env {
 	t.Helper()
-	return newSeeded(t, append([]testenv.Option{func(c *config.Config) { c.Issuer, c.Audience = attackIss, attackAud }}, opts...)...)
+	return testkit.Seeded(t, append([]testenv.Option{func(c *config.Config) { c.Issuer, c.Audience = attackIss, attackAud }}, opts...)...)
 }
 
 func TestTokenAttacksHS256(t *testing.T) {

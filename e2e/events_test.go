@@ -1,4 +1,4 @@
-package api_test
+package e2e_test
 
 import (
 	"bytes"
@@ -13,12 +13,13 @@ import (
 	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/sampleevents"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // TestSampleEvents runs every file in events/ through the handler its
 // routeKey names, the way `sam local invoke -e` would, so they never rot.
 func TestSampleEvents(t *testing.T) {
-	files, err := filepath.Glob("../../events/*.json")
+	files, err := filepath.Glob("../events/*.json")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no sample events found: %v", err)
 	}
@@ -47,7 +48,7 @@ func TestSampleEvents(t *testing.T) {
 				t.Fatalf("inconsistent event: version %q, routeKey %q, context %q %q",
 					ev.Version, ev.RouteKey, ev.RequestContext.RouteKey, ev.RequestContext.HTTP.Method)
 			}
-			e := newSeeded(t, func(c *config.Config) { c.JWTSecret = config.DevSecret })
+			e := testkit.Seeded(t, func(c *config.Config) { c.JWTSecret = config.DevSecret })
 			var handled bool
 			for _, rt := range api.Routes() {
 				if rt.Key() != ev.RouteKey {
