@@ -103,7 +103,7 @@ fuzz:
 ## race-long: the race suite with RACE_OPS operations (replay one with RACE_SEED=<seed>)
 RACE_OPS ?= 20000
 race-long:
-	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./internal/api
+	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./e2e
 
 lint: vet fmt cfn-lint actionlint
 
