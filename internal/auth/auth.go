@@ -26,7 +26,8 @@ const (
 	RoleClient = "client"
 )
 
-// Errors returned by Verifier. The API maps them to 401 and 403.
+// Errors returned by BearerToken, Verifier and Keyring. The API maps them
+// to 401 and 403.
 var (
 	ErrMissingToken = errors.New("missing bearer token")
 	ErrInvalidToken = errors.New("invalid token")
@@ -220,23 +221,6 @@ func (c *tokenCache) put(token string, t jwt.Token) {
 		clear(c.tokens)
 	}
 	c.tokens[token] = t
-}
-
-// Authorize reads the Authorization header, verifies the token and checks
-// that its role is exactly role.
-func (v *Verifier) Authorize(header, role string) (Claims, error) {
-	tok, err := BearerToken(header)
-	if err != nil {
-		return Claims{}, err
-	}
-	c, err := v.Verify(tok)
-	if err != nil {
-		return Claims{}, err
-	}
-	if c.Role != role {
-		return c, ErrForbidden
-	}
-	return c, nil
 }
 
 // numericDates reports whether the time claims present in the token's

@@ -152,6 +152,14 @@ func newVerifier(t *testing.T, cfg auth.Config) *auth.Verifier {
 	return v
 }
 
+// authorizer is v alone on a keyring that trusts it for every role: how
+// the API authorizes with one key.
+func authorizer(v *auth.Verifier) *auth.Keyring {
+	k := &auth.Keyring{}
+	k.Add(v)
+	return k
+}
+
 func TestNewVerifier_Config(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = w.Write([]byte(`{"keys":[]}`))
@@ -282,7 +290,7 @@ func TestAuthorize_HS256(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := v.Authorize(tt.header, auth.RoleAdmin)
+			_, err := authorizer(v).Authorize(tt.header, auth.RoleAdmin)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("Authorize() error = %v, want %v", err, tt.wantErr)
 			}
@@ -305,7 +313,7 @@ func TestAuthorize_HS256Accepted(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := v.Authorize("Bearer "+hs256(t, tt.c), auth.RoleAdmin)
+			got, err := authorizer(v).Authorize("Bearer "+hs256(t, tt.c), auth.RoleAdmin)
 			if err != nil {
 				t.Fatalf("Authorize() error = %v", err)
 			}
@@ -319,7 +327,7 @@ func TestAuthorize_HS256Accepted(t *testing.T) {
 func TestAuthorize_ClientRoleOnClientRoute(t *testing.T) {
 	v := newVerifier(t, auth.Config{Secret: secret})
 	tok := hs256(t, claims{sub: "acme_1", role: auth.RoleClient, iat: now, extraClaim: map[string]any{"clientId": "acme_1"}})
-	got, err := v.Authorize("Bearer "+tok, auth.RoleClient)
+	got, err := authorizer(v).Authorize("Bearer "+tok, auth.RoleClient)
 	if err != nil {
 		t.Fatalf("Authorize(client) error = %v", err)
 	}
@@ -327,7 +335,7 @@ func TestAuthorize_ClientRoleOnClientRoute(t *testing.T) {
 	if !got.IssuedAt.Equal(want.IssuedAt) || got.Subject != want.Subject || got.Role != want.Role || got.ClientID != want.ClientID {
 		t.Errorf("Authorize(client) = %+v, want %+v", got, want)
 	}
-	if _, err := v.Authorize("Bearer "+hs256(t, admin()), auth.RoleClient); !errors.Is(err, auth.ErrForbidden) {
+	if _, err := authorizer(v).Authorize("Bearer "+hs256(t, admin()), auth.RoleClient); !errors.Is(err, auth.ErrForbidden) {
 		t.Errorf("Authorize(admin token, client) error = %v, want ErrForbidden", err)
 	}
 }
@@ -350,7 +358,7 @@ func TestAuthorize_IssuerAndAudience(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := v.Authorize("Bearer "+hs256(t, tt.c), auth.RoleAdmin)
+			_, err := authorizer(v).Authorize("Bearer "+hs256(t, tt.c), auth.RoleAdmin)
 			if !errors.Is(err, tt.wantErr) || (tt.wantErr == nil && err != nil) {
 				t.Fatalf("Authorize() error = %v, want %v", err, tt.wantErr)
 			}
@@ -367,7 +375,7 @@ func TestIssuer_SignedTokenVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
-	got, err := v.Authorize("Bearer "+tok, auth.RoleClient)
+	got, err := authorizer(v).Authorize("Bearer "+tok, auth.RoleClient)
 	if err != nil {
 		t.Fatalf("Authorize(issued token) error = %v", err)
 	}
@@ -380,7 +388,7 @@ func TestIssuer_SignedTokenVerifies(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
-	if _, err := v.Authorize("Bearer "+expired, auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidToken) {
+	if _, err := authorizer(v).Authorize("Bearer "+expired, auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidToken) {
 		t.Errorf("Authorize(token issued with an expired ttl) error = %v, want ErrInvalidToken", err)
 	}
 }
@@ -458,7 +466,7 @@ func TestAuthorize_JWKS(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := v.Authorize("Bearer "+tt.token, auth.RoleAdmin)
+			got, err := authorizer(v).Authorize("Bearer "+tt.token, auth.RoleAdmin)
 			if tt.wantErr == nil {
 				if err != nil {
 					t.Fatalf("Authorize() error = %v, want nil", err)
@@ -521,10 +529,10 @@ func TestJWKS_NoFetchAfterNewVerifier(t *testing.T) {
 	errs := make(chan error, 200)
 	for i := range 100 {
 		wg.Go(func() {
-			if _, err := v.Authorize("Bearer "+good[i%2], auth.RoleAdmin); err != nil {
+			if _, err := authorizer(v).Authorize("Bearer "+good[i%2], auth.RoleAdmin); err != nil {
 				errs <- err
 			}
-			if _, err := v.Authorize("Bearer "+unknown, auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidToken) {
+			if _, err := authorizer(v).Authorize("Bearer "+unknown, auth.RoleAdmin); !errors.Is(err, auth.ErrInvalidToken) {
 				errs <- errors.New("unknown kid accepted or wrong error: " + errString(err))
 			}
 		})

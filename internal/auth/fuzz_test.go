@@ -52,9 +52,10 @@ func FuzzAuthorize(f *testing.F) {
 	if err != nil {
 		f.Fatal(err)
 	}
+	k := authorizer(v)
 	f.Fuzz(func(t *testing.T, header string) {
 		for _, role := range []string{auth.RoleAdmin, auth.RoleClient} {
-			c, err := v.Authorize(header, role)
+			c, err := k.Authorize(header, role)
 			switch {
 			case err == nil:
 				tok, ok := strings.CutPrefix(header, "Bearer ")

@@ -47,7 +47,7 @@ func FuzzDecodeUpdate(f *testing.F) {
 		if u.IsEmpty() {
 			t.Fatal("accepted an update that changes nothing")
 		}
-		again, err := json.Marshal(u)
+		again, err := encodeUpdate(u)
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
@@ -59,4 +59,30 @@ func FuzzDecodeUpdate(f *testing.F) {
 			t.Fatalf("round trip changed the update:\n%#v\n%#v\nvia %s", u, u2, again)
 		}
 	})
+}
+
+// encodeUpdate writes u as a request body: the fields it sets, and a null
+// for each clientMeta field it removes (Remove is not a JSON field of its
+// own), so that the body decodes to the same Update.
+func encodeUpdate(u client.Update) ([]byte, error) {
+	b, err := json.Marshal(u)
+	if err != nil {
+		return nil, err
+	}
+	var body map[string]any
+	if err := json.Unmarshal(b, &body); err != nil {
+		return nil, err
+	}
+	meta := map[string]any{}
+	for _, f := range u.Meta.Values() {
+		meta[f.Name] = f.Value
+	}
+	for _, name := range u.Meta.Remove {
+		meta[name] = nil
+	}
+	delete(body, "clientMeta")
+	if len(meta) > 0 {
+		body["clientMeta"] = meta
+	}
+	return json.Marshal(body)
 }

@@ -34,22 +34,6 @@ type MetaUpdate struct {
 	Remove       []string `json:"-"`
 }
 
-// MarshalJSON writes the fields the update sets and a null for each field
-// it removes, so that an encoded Update decodes to the same Update (Remove
-// is not a JSON field of its own).
-func (m MetaUpdate) MarshalJSON() ([]byte, error) {
-	out := make(map[string]*string, len(m.fields()))
-	for _, f := range m.fields() {
-		if *f.ptr != nil {
-			out[f.name] = *f.ptr
-		}
-	}
-	for _, name := range m.Remove {
-		out[name] = nil
-	}
-	return json.Marshal(out)
-}
-
 // IsEmpty reports whether the update changes nothing.
 func (u *Update) IsEmpty() bool {
 	return u.Status == nil && u.AgentID == nil && u.TwilioPhoneNumber == nil && u.Meta.isEmpty()
