@@ -78,7 +78,7 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	}
 	if cfg.JWTSecret != "" {
 		tok, err := auth.Issuer{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}.
-			Sign("local-admin", auth.RoleAdmin, "", 12*time.Hour)
+			Sign("local-admin", auth.RoleAdmin, 12*time.Hour)
 		if err != nil {
 			return err
 		}

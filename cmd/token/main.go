@@ -54,7 +54,7 @@ func main() {
 		if s == "" {
 			s = "local-admin"
 		}
-		tok, err = iss.Sign(s, auth.RoleAdmin, "", *ttl)
+		tok, err = iss.Sign(s, auth.RoleAdmin, *ttl)
 	case auth.RoleClient:
 		// Client tokens are signed with CLIENT_JWT_SECRET when it is set,
 		// as the service does.

@@ -12,7 +12,6 @@ import (
 
 	"github.com/truora/minidyn/server"
 
-	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
 	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
@@ -300,7 +299,7 @@ func TestGetClientNotFound(t *testing.T) {
 // (401) and a client token (403) before any I/O.
 func TestAdminRoutesRequireAdmin(t *testing.T) {
 	e := testkit.Seeded(t)
-	clientTok, err := e.Issuer.Sign(testkit.JohnID, auth.RoleClient, testkit.JohnID, time.Hour)
+	clientTok, err := e.Issuer.SignClient(testkit.JohnID, testkit.SeedSession(), time.Hour)
 	if err != nil {
 		t.Fatal(err)
 	}

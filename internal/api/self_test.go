@@ -73,8 +73,8 @@ func TestOwnClientRefusals(t *testing.T) {
 		t.Fatal(err)
 	}
 	ghost, _ := e.Issuer.SignClient("client_ghost", seedStamp, time.Hour)
-	noSession, _ := e.Issuer.Sign(testkit.JohnID, auth.RoleClient, testkit.JohnID, time.Hour)
-	otherSub, _ := e.Issuer.Sign(testkit.JaneID, auth.RoleClient, testkit.JohnID, time.Hour)
+	noSession := testkit.Signed(t, e.Issuer, testkit.JohnID, map[string]any{"role": auth.RoleClient, "clientId": testkit.JohnID})
+	otherSub := testkit.Signed(t, e.Issuer, testkit.JaneID, map[string]any{"role": auth.RoleClient, "clientId": testkit.JohnID, auth.SessionClaim: testkit.SeedSession()})
 	expired, _ := e.Issuer.SignClient(testkit.JohnID, seedStamp, -time.Hour)
 	admin := e.AdminToken(t)
 	invalid := func(details string) string {

@@ -86,7 +86,7 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	if !ok {
 		return o.fail(adminLoginOp, errInvalidCredentials)
 	}
-	tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, "", h.SignIn.AdminTTL)
+	tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, h.SignIn.AdminTTL)
 	if err != nil {
 		return o.fail(adminLoginOp, err)
 	}

@@ -59,11 +59,11 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		good, _ := auth.Issuer{Secret: []byte(stored)}.Sign("ops", auth.RoleAdmin, "", time.Minute)
+		good, _ := auth.Issuer{Secret: []byte(stored)}.Sign("ops", auth.RoleAdmin, time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+good, auth.RoleAdmin); err != nil {
 			t.Errorf("token signed with the stored secret refused: %v", err)
 		}
-		dev, _ := auth.Issuer{Secret: []byte(config.DevSecret)}.Sign("ops", auth.RoleAdmin, "", time.Minute)
+		dev, _ := auth.Issuer{Secret: []byte(config.DevSecret)}.Sign("ops", auth.RoleAdmin, time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+dev, auth.RoleAdmin); err == nil {
 			t.Error("token signed with the dev secret accepted")
 		}
@@ -80,7 +80,7 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		admin, _ := auth.Issuer{Secret: []byte(jwt)}.Sign("ops", auth.RoleAdmin, "", time.Minute)
+		admin, _ := auth.Issuer{Secret: []byte(jwt)}.Sign("ops", auth.RoleAdmin, time.Minute)
 		if _, err := h.Auth.Authorize("Bearer "+admin, auth.RoleAdmin); err != nil {
 			t.Errorf("admin token signed with jwtSecret refused: %v", err)
 		}

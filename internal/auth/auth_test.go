@@ -371,7 +371,7 @@ func TestIssuer_SignedTokenVerifies(t *testing.T) {
 	v := newVerifier(t, auth.Config{Secret: secret, Issuer: iss, Audience: aud})
 	is := auth.Issuer{Secret: secret, Issuer: iss, Audience: aud, Now: func() time.Time { return now }}
 
-	tok, err := is.Sign("acme_1", auth.RoleClient, "acme_1", time.Hour)
+	tok, err := is.SignClient("acme_1", "2026-01-01T00:00:00.000Z", time.Hour)
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}
@@ -384,7 +384,7 @@ func TestIssuer_SignedTokenVerifies(t *testing.T) {
 	}
 
 	expired, err := auth.Issuer{Secret: secret, Issuer: iss, Audience: aud, Now: func() time.Time { return now.Add(-2 * time.Hour) }}.
-		Sign("admin-1", auth.RoleAdmin, "", time.Hour)
+		Sign("admin-1", auth.RoleAdmin, time.Hour)
 	if err != nil {
 		t.Fatalf("Sign: %v", err)
 	}

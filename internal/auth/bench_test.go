@@ -21,7 +21,7 @@ func BenchmarkVerifyHS256(b *testing.B) {
 		b.Fatal(err)
 	}
 	k := authorizer(v)
-	tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign("bench-admin", auth.RoleAdmin, "", time.Hour)
+	tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign("bench-admin", auth.RoleAdmin, time.Hour)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -45,7 +45,7 @@ func BenchmarkVerifyHS256FirstSight(b *testing.B) {
 	k := authorizer(v)
 	headers := make([]string, 512)
 	for i := range headers {
-		tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign(fmt.Sprintf("bench-admin-%d", i), auth.RoleAdmin, "", time.Hour)
+		tok, err := auth.Issuer{Secret: []byte(benchSecret)}.Sign(fmt.Sprintf("bench-admin-%d", i), auth.RoleAdmin, time.Hour)
 		if err != nil {
 			b.Fatal(err)
 		}

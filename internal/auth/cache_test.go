@@ -19,7 +19,7 @@ func TestVerifiedTokensAreRevalidated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tok, err := auth.Issuer{Secret: []byte(benchSecret), Now: clock}.Sign("admin-1", auth.RoleAdmin, "", time.Minute)
+	tok, err := auth.Issuer{Secret: []byte(benchSecret), Now: clock}.Sign("admin-1", auth.RoleAdmin, time.Minute)
 	if err != nil {
 		t.Fatal(err)
 	}

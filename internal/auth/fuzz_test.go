@@ -21,11 +21,11 @@ var fuzzClock = time.Date(2025, 3, 20, 14, 30, 0, 0, time.UTC)
 func fuzzSeeds(f *testing.F) {
 	f.Helper()
 	iss := auth.Issuer{Secret: []byte(fuzzSecret), Now: func() time.Time { return fuzzClock }}
-	admin, err := iss.Sign("a", auth.RoleAdmin, "", time.Hour)
+	admin, err := iss.Sign("a", auth.RoleAdmin, time.Hour)
 	if err != nil {
 		f.Fatal(err)
 	}
-	cl, _ := iss.Sign("c", auth.RoleClient, testkit.JohnID, time.Hour)
+	cl, _ := iss.SignClient(testkit.JohnID, "2026-01-01T00:00:00.000Z", time.Hour)
 	parts := strings.Split(admin, ".")
 	for _, h := range []string{
 		"Bearer " + admin,

@@ -17,14 +17,9 @@ type Issuer struct {
 	Now      func() time.Time
 }
 
-// Sign returns a token for subject with role, valid for ttl. clientID is
-// added as a claim when not empty.
-func (i Issuer) Sign(subject, role, clientID string, ttl time.Duration) (string, error) {
-	claims := map[string]any{"role": role}
-	if clientID != "" {
-		claims["clientId"] = clientID
-	}
-	return i.sign(subject, claims, ttl)
+// Sign returns a token for subject with role, valid for ttl.
+func (i Issuer) Sign(subject, role string, ttl time.Duration) (string, error) {
+	return i.sign(subject, map[string]any{"role": role}, ttl)
 }
 
 // SignClient returns a client token for clientID, issued under session (the

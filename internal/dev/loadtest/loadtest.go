@@ -144,7 +144,7 @@ func Run(ctx context.Context, o Options) (Report, error) {
 		if sec == "" {
 			sec = config.DevSecret
 		}
-		token, err = auth.Issuer{Secret: []byte(sec)}.Sign("loadgen", auth.RoleAdmin, "", time.Hour)
+		token, err = auth.Issuer{Secret: []byte(sec)}.Sign("loadgen", auth.RoleAdmin, time.Hour)
 		if err != nil {
 			return rep, err
 		}

@@ -203,7 +203,7 @@ func (e *Env) Calls() []string {
 // AdminToken signs a valid admin token.
 func (e *Env) AdminToken(tb testing.TB) string {
 	tb.Helper()
-	tok, err := e.Issuer.Sign("admin-tester", auth.RoleAdmin, "", time.Hour)
+	tok, err := e.Issuer.Sign("admin-tester", auth.RoleAdmin, time.Hour)
 	if err != nil {
 		tb.Fatal(err)
 	}
