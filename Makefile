@@ -15,9 +15,22 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all help build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
+## all: lint and test (the default; cfn-lint needs pip install cfn-lint)
 all: lint test
+
+# Every target documents itself with a "## name: what it does" line above
+# it; help prints those lines, so a target without one is invisible here.
+# The optional targets need more than Go:
+#   pip install 'moto[server]' cfn-lint aws-sam-translator   (test-moto, cfn-lint, bench, deploy-check)
+#   apt-get install valgrind chromium                        (memory checks, console browser tests)
+## help: list the targets and what each does
+help:
+	@awk '/^## [A-Za-z0-9_%-]+:/ { name = $$2; sub(/:$$/, "", name); sub(/^## [^:]+: */, ""); printf "  %-24s %s\n", name, $$0; next } \
+	     /^## / && name != "" { sub(/^## */, ""); printf "  %-24s %s\n", "", $$0; next } { name = "" }' $(MAKEFILE_LIST)
+	@echo
+	@echo "Optional targets need: pip install 'moto[server]' cfn-lint aws-sam-translator; apt-get install valgrind chromium"
 
 ## build: one bootstrap per function in build/<function>/bootstrap (linux/arm64)
 build: $(addprefix build-fn-,$(FUNCTIONS))
@@ -40,28 +53,34 @@ FN_OauthTokenFunction := oauth-token
 FN_GetOwnClientFunction := get-own-client
 FN_UpdateOwnClientFunction := update-own-client
 
+## build-LogicalIdFunction: what sam build calls per function (ARTIFACTS_DIR set by sam)
 build-%Function:
 	@test -n "$(FN_$*Function)" || { echo "no functions/ folder mapped for $*Function"; exit 1; }
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(FN_$*Function)
 
-## run: the API on 127.0.0.1:$${PORT:-3000} over an embedded, seeded store
+## run: the API on 127.0.0.1:3000 (PORT=…) over an embedded, seeded store
 run:
 	$(GO) run ./cmd/local
 
-## invoke: FUNCTION's real bootstrap under the Lambda Runtime Interface
-## Emulator with EVENT (default events/$$FUNCTION.json): sam local invoke
-## without Docker, over the embedded seeded store unless
-## AWS_ENDPOINT_URL_DYNAMODB is set
+# sam local invoke without Docker: the function's real bootstrap under the
+# Lambda Runtime Interface Emulator, over the embedded seeded store unless
+# AWS_ENDPOINT_URL_DYNAMODB is set.
+## invoke: run FUNCTION's bootstrap under the Lambda emulator with EVENT (default events/<FUNCTION>.json)
 invoke:
 	$(GO) run ./cmd/invoke -function "$(FUNCTION)" -event "$(EVENT)"
 
-## token: print a local admin token (ROLE=client for a client token)
+## token: print a local admin token (ROLE=client for a client token; TTL=12h)
+TTL ?= 12h
 token:
-	@$(GO) run ./cmd/token -role $(ROLE)
+	@$(GO) run ./cmd/token -role $(ROLE) -ttl $(TTL)
 
-## hash-password: print an argon2id hash for ADMIN_PASSWORD_HASH; the
-## password is read without echo (or from PASSWORD / standard input)
+# The password is read without echo (or from PASSWORD in the environment or
+# standard input), never from make's command line.
+## hash-password: print an argon2id hash of a password typed without echo
 hash-password:
+ifeq ($(origin PASSWORD),command line)
+	$(error PASSWORD on the command line ends up in shell history and process listings; run make hash-password and type it, or export PASSWORD)
+endif
 	@if [ -z "$${PASSWORD:-}" ] && [ -t 0 ]; then read -rsp 'Password: ' PASSWORD; echo >&2; export PASSWORD; fi; \
 	$(GO) run ./cmd/hash-password
 
@@ -73,7 +92,8 @@ test:
 test-moto:
 	./.ci/with-moto.sh $(GO) test -count=1 ./...
 
-## bench: benchmarks, cold start, load (embedded and moto); writes bench/results.md. Slow; not part of test.
+# Slow; not part of test.
+## bench: benchmarks, cold start, load (embedded and moto) into bench/results.md
 BENCH_COUNT ?= 5
 COLD_RUNS   ?= 20
 WARM        ?= 1000
@@ -105,20 +125,26 @@ RACE_OPS ?= 20000
 race-long:
 	RACE_OPS=$(RACE_OPS) $(GO) test $(RACE) -count=1 -timeout 60m -run '^TestConcurrentUpdatesKeepUniqueness$$' -v ./e2e
 
+## lint: vet, fmt, cfn-lint, actionlint
 lint: vet fmt cfn-lint actionlint
 
+## vet: go vet ./...
 vet:
 	$(GO) vet ./...
 
+## fmt: fail if any Go file needs gofmt
 fmt:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 
+## cfn-lint: lint template.yaml (pip install cfn-lint)
 cfn-lint:
 	cfn-lint template.yaml
 
 # actionlint lives in its own tool module (tools/go.mod): see the note there.
+## actionlint: check the GitHub workflows
 actionlint:
 	$(GO) -C tools tool actionlint
 
+## clean: remove build outputs
 clean:
 	rm -rf $(BUILD_DIR) .aws-sam
