@@ -6,8 +6,14 @@ GO        ?= go
 FUNCTIONS := $(notdir $(wildcard functions/*))
 BUILD_DIR := build
 # Lambda: provided.al2023 on Graviton; no cgo, no RPC shim, reproducible paths.
+# validator_novalidatefn keeps the linker from retaining every exported
+# method of every linked type (validator's reflect.MethodByName): 4 MiB of
+# each bootstrap. The tags are also rie.LambdaTags (internal/dev/rie), which
+# the emulator tests, cmd/coldstart and the size test build with; a test
+# holds the two equal.
+LAMBDA_TAGS  := lambda.norpc,validator_novalidatefn
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
-LAMBDA_FLAGS := -tags lambda.norpc -trimpath -ldflags "-s -w"
+LAMBDA_FLAGS := -tags $(LAMBDA_TAGS) -trimpath -ldflags "-s -w"
 ROLE ?= admin
 # The race detector needs cgo; use it wherever a C compiler makes cgo available.
 RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)

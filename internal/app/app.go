@@ -5,14 +5,17 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
-	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
@@ -75,22 +78,26 @@ func cursorKey(cfg appconfig.Config) []byte {
 	}
 }
 
-// Lambda builds everything a function needs from the environment, at cold
-// start. AWS settings (region, credentials, AWS_ENDPOINT_URL_*) come from
-// the process environment the standard way. With ADMIN_JWT_SECRET_ARN the
-// secrets (token secrets, cursor secret, admin password hash) are read
-// from Secrets Manager here, once per instance.
+// Lambda builds everything a function needs from the environment (getenv:
+// os.Getenv in production), at cold start. AWS settings (region,
+// credentials, AWS_ENDPOINT_URL_*) come from the variables the Lambda
+// runtime sets (see lambdaAWS). With ADMIN_JWT_SECRET_ARN the secrets
+// (token secrets, cursor secret, admin password hash) are read from
+// Secrets Manager here, once per instance.
 func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (*api.Handler, error) {
 	cfg, err := appconfig.FromEnv(getenv)
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := config.LoadDefaultConfig(ctx)
+	awsCfg, err := lambdaAWS(getenv)
 	if err != nil {
-		return nil, fmt.Errorf("app: load AWS config: %w", err)
+		return nil, err
 	}
 	if cfg.JWTSecretARN != "" {
-		s, err := secretsdoc.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
+		sm := secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) {
+			o.BaseEndpoint = endpointURL(getenv, "SECRETS_MANAGER")
+		})
+		s, err := secretsdoc.Load(ctx, sm, cfg.JWTSecretARN)
 		if err != nil {
 			return nil, err
 		}
@@ -99,11 +106,59 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		}
 	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		o.BaseEndpoint = endpointURL(getenv, "DYNAMODB")
 		// Local emulators (minidyn, moto) send no valid X-Amz-Crc32; only
 		// there is the response checksum left unchecked.
 		o.DisableValidateResponseChecksum = cfg.Local
 	})
 	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel), passhash.DefaultParams())
+}
+
+// lambdaAWS is a function's AWS configuration, built from the variables
+// the Lambda runtime sets in every execution environment: the region
+// (AWS_REGION) and the execution role's credentials (AWS_ACCESS_KEY_ID,
+// AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN), valid for the environment's
+// lifetime. config.LoadDefaultConfig would find the same values, but it
+// links every other source it can read (shared config files, SSO, the
+// container and IMDS providers, STS for assumed roles) and parses them at
+// cold start; none of them exists on Lambda, and leaving them out makes
+// each bootstrap about 2 MiB smaller and its start faster (issue 16). Local
+// tools keep the full default chain (cmd/token, internal/dev/localdb).
+// Endpoint overrides are applied per client (endpointURL).
+func lambdaAWS(getenv func(string) string) (aws.Config, error) {
+	region := getenv("AWS_REGION")
+	if region == "" {
+		region = getenv("AWS_DEFAULT_REGION")
+	}
+	if region == "" {
+		return aws.Config{}, errors.New("app: AWS_REGION is not set (the Lambda runtime sets it)")
+	}
+	id, secret := getenv("AWS_ACCESS_KEY_ID"), getenv("AWS_SECRET_ACCESS_KEY")
+	if id == "" || secret == "" {
+		return aws.Config{}, errors.New("app: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY are not set (the Lambda runtime sets them from the execution role)")
+	}
+	return aws.Config{
+		Region:      region,
+		Credentials: credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")),
+	}, nil
+}
+
+// endpointURL is the endpoint override for one service as the SDK's
+// standard variables give it: AWS_ENDPOINT_URL_<SERVICE> (e.g.
+// AWS_ENDPOINT_URL_DYNAMODB), else AWS_ENDPOINT_URL, and none when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. nil means the service's
+// regional endpoint. `make invoke` and the emulator tests point DynamoDB at
+// a local store this way.
+func endpointURL(getenv func(string) string, service string) *string {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return nil
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+		if v := getenv(k); v != "" {
+			return aws.String(v)
+		}
+	}
+	return nil
 }
 
 // tokens builds the verifiers and the issuers. Admin tokens are verified

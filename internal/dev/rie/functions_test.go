@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
-	"sync"
 	"testing"
 	"time"
 
@@ -20,8 +19,6 @@ import (
 	"github.com/outbound-caller/admin-api/internal/passhash"
 	"github.com/outbound-caller/admin-api/internal/store"
 )
-
-const root = "../../.."
 
 // TestBuiltFunctionsAnswerTheirEvents builds every function's bootstrap,
 // runs it under the Runtime Interface Emulator and invokes it with each of
@@ -39,36 +36,8 @@ func TestBuiltFunctionsAnswerTheirEvents(t *testing.T) {
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no events: %v", err)
 	}
-	ctx := t.Context()
-	dir := t.TempDir()
-
-	emulator, err := rie.BuildEmulator(ctx, root, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bootstraps := map[string]string{}
-	var mu sync.Mutex
-	var wg sync.WaitGroup
-	for _, fn := range fns {
-		fnDir := filepath.Join(dir, fn)
-		if err := os.Mkdir(fnDir, 0o755); err != nil {
-			t.Fatal(err)
-		}
-		wg.Go(func() {
-			p, err := rie.BuildFunction(ctx, root, fn, fnDir)
-			if err != nil {
-				t.Errorf("build %s: %v", fn, err)
-				return
-			}
-			mu.Lock()
-			bootstraps[fn] = p
-			mu.Unlock()
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
+	emulator := builtEmulator(t)
+	bootstraps := builtFunctions(t, runtime.GOARCH)
 
 	outcomes := sampleevents.Outcomes()
 	for _, f := range files {
@@ -162,15 +131,8 @@ func TestCloseStopsTheFunctionProcess(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skipf("the Lambda Runtime Interface Emulator runs on linux, not %s", runtime.GOOS)
 	}
-	dir := t.TempDir()
-	emulator, err := rie.BuildEmulator(t.Context(), root, dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	bootstrap, err := rie.BuildFunction(t.Context(), root, "update-client", dir)
-	if err != nil {
-		t.Fatal(err)
-	}
+	emulator := builtEmulator(t)
+	bootstrap := builtFunctions(t, runtime.GOARCH)["update-client"]
 	endpoint, table := seededStore(t)
 	env, err := rie.LocalEnv("update-client", table, endpoint)
 	if err != nil {

@@ -24,6 +24,15 @@ const EmulatorPackage = "github.com/aws/aws-lambda-runtime-interface-emulator/cm
 // invokePath is where the RIE accepts invocations (the Lambda Invoke API).
 const invokePath = "/2015-03-31/functions/function/invocations"
 
+// LambdaTags are the build tags of every bootstrap, as the Makefile's
+// LAMBDA_FLAGS has them: lambda.norpc drops aws-lambda-go's RPC shim (the
+// provided.al2023 runtime speaks the Runtime API), and
+// validator_novalidatefn drops validator's validateFn tag, whose
+// reflect.MethodByName call makes the linker keep every exported method of
+// every linked type (the AWS SDK's included): 4 MiB of each bootstrap.
+// Nothing here uses validateFn.
+const LambdaTags = "lambda.norpc,validator_novalidatefn"
+
 // BuildFunction builds root/functions/<name> into dir/bootstrap for the
 // host, with the flags the Makefile uses for Lambda (only GOOS/GOARCH
 // differ), and returns the binary's path.
@@ -33,7 +42,7 @@ func BuildFunction(ctx context.Context, root, name, dir string) (string, error) 
 }
 
 // BuildLambda builds the main package pkg (relative to root) into out with
-// the flags the Makefile uses for Lambda: static, no RPC shim, stripped.
+// the flags the Makefile uses for Lambda: static, LambdaTags, stripped.
 // An empty goarch builds for the host; any other builds for linux/goarch,
 // as deployed (the Makefile's is arm64).
 func BuildLambda(ctx context.Context, root, pkg, out, goarch string) error {
@@ -41,7 +50,7 @@ func BuildLambda(ctx context.Context, root, pkg, out, goarch string) error {
 	if goarch != "" {
 		env = append(env, "GOOS=linux", "GOARCH="+goarch)
 	}
-	return goBuild(ctx, root, out, env, "-tags", "lambda.norpc", "-trimpath", "-ldflags", "-s -w", pkg)
+	return goBuild(ctx, root, out, env, "-tags", LambdaTags, "-trimpath", "-ldflags", "-s -w", pkg)
 }
 
 // BuildEmulator builds the pinned RIE into dir and returns its path.
