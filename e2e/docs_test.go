@@ -1,0 +1,388 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+)
+
+// The docs' runnable blocks. A fenced block whose info string is
+// "sh runnable" is executed; a comment line "# <status> <body>" right after
+// a command is what the last curl of that command must answer, "…" in the
+// body standing for any text. docs/development.md ("Docs that run") states
+// the same convention for writers.
+var (
+	runnableBlock = regexp.MustCompile("(?ms)^```sh runnable\n(.*?)^```\n")
+	expectedLine  = regexp.MustCompile(`^# ([1-5][0-9]{2})(?: (.*))?$`)
+)
+
+// docsAddr is the address the docs are written for; the test substitutes
+// the port of the server it started.
+const docsAddr = "127.0.0.1:3000"
+
+// expectation is one "# <status> <body>" line and where the docs hold it.
+type expectation struct {
+	line   int
+	status int
+	body   string
+}
+
+// step is a run of shell lines and the answers its last curl calls must give.
+type step struct {
+	code   []string
+	line   int // first line of code, in the file
+	expect []expectation
+}
+
+// parseRunnable returns the steps of every runnable block of a markdown
+// text, in order.
+func parseRunnable(text string) []step {
+	var steps []step
+	for _, m := range runnableBlock.FindAllStringSubmatchIndex(text, -1) {
+		firstLine := strings.Count(text[:m[2]], "\n") + 1
+		var cur *step
+		for i, l := range strings.Split(strings.TrimSuffix(text[m[2]:m[3]], "\n"), "\n") {
+			if e := expectedLine.FindStringSubmatch(l); e != nil && cur != nil {
+				status, _ := strconv.Atoi(e[1])
+				cur.expect = append(cur.expect, expectation{line: firstLine + i, status: status, body: e[2]})
+				continue
+			}
+			if cur == nil || len(cur.expect) > 0 {
+				steps = append(steps, step{line: firstLine + i})
+				cur = &steps[len(steps)-1]
+			}
+			cur.code = append(cur.code, l)
+		}
+	}
+	return steps
+}
+
+// bodyPattern turns a documented body into a regular expression: the text
+// literally, "…" matching anything.
+func bodyPattern(doc string) *regexp.Regexp {
+	parts := strings.Split(doc, "…")
+	for i, p := range parts {
+		parts[i] = regexp.QuoteMeta(p)
+	}
+	return regexp.MustCompile(`(?s)^` + strings.Join(parts, ".*") + `$`)
+}
+
+// answer is what one curl call received.
+type answer struct {
+	status int
+	body   string
+}
+
+// shellPrelude wraps curl so that every call records its status and body
+// (in files, because calls inside $(…) run in subshells) while printing the
+// body as curl would, and marks the end of each step.
+const shellPrelude = `set -euo pipefail
+curl() {
+  local body
+  body=$(mktemp "$DOCS_OUT/body.XXXXXX")
+  local code
+  code=$(command curl -sS -o "$body" -w '%{http_code}' "$@")
+  printf 'curl %s %s\n' "$code" "$body" >> "$DOCS_OUT/log"
+  cat "$body"
+}
+docs_step() { printf 'step %s\n' "$1" >> "$DOCS_OUT/log"; }
+`
+
+// mismatch is a documented answer the server did not give.
+type mismatch struct {
+	line int
+	msg  string
+}
+
+// runDoc runs the steps in one bash against the server at addr, from the
+// repository root, and returns where the answers differ from the docs.
+func runDoc(t *testing.T, root, addr string, steps []step) []mismatch {
+	t.Helper()
+	out := t.TempDir()
+	var script strings.Builder
+	script.WriteString(shellPrelude)
+	for i, s := range steps {
+		for _, l := range s.code {
+			script.WriteString(strings.ReplaceAll(l, docsAddr, addr) + "\n")
+		}
+		fmt.Fprintf(&script, "docs_step %d\n", i)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
+	cmd.Dir = root
+	cmd.Env = append(docsEnv(), "DOCS_OUT="+out)
+	var output bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &output, &output
+	runErr := cmd.Run()
+
+	answers := map[int][]answer{}
+	done := -1
+	var pending []answer
+	log, _ := os.ReadFile(filepath.Join(out, "log"))
+	for _, l := range strings.Split(strings.TrimSpace(string(log)), "\n") {
+		f := strings.Fields(l)
+		switch {
+		case len(f) == 2 && f[0] == "step":
+			done, _ = strconv.Atoi(f[1])
+			answers[done], pending = pending, nil
+		case len(f) == 3 && f[0] == "curl":
+			status, _ := strconv.Atoi(f[1])
+			body, _ := os.ReadFile(f[2])
+			pending = append(pending, answer{status, strings.TrimRight(string(body), "\n")})
+		}
+	}
+	var problems []mismatch
+	for i, s := range steps {
+		if i > done {
+			problems = append(problems, mismatch{s.line, fmt.Sprintf("the command did not complete (%v):\n%s", runErr, output.String())})
+			break
+		}
+		got := answers[i]
+		if len(got) < len(s.expect) {
+			problems = append(problems, mismatch{s.line, fmt.Sprintf("the docs show %d answers, the command made %d curl calls", len(s.expect), len(got))})
+			continue
+		}
+		got = got[len(got)-len(s.expect):]
+		for j, e := range s.expect {
+			if got[j].status != e.status || !bodyPattern(e.body).MatchString(got[j].body) {
+				problems = append(problems, mismatch{e.line, fmt.Sprintf("got\n  %d %s\nthe docs say\n  %d %s", got[j].status, got[j].body, e.status, e.body)})
+			}
+		}
+	}
+	if runErr != nil && done == len(steps)-1 {
+		problems = append(problems, mismatch{0, fmt.Sprintf("bash: %v\n%s", runErr, output.String())})
+	}
+	return problems
+}
+
+// docsEnv is the test's environment without what would make the docs'
+// commands or `make -s token` differ from a newcomer's shell: the service's
+// configuration and make's own variables (make test runs this test).
+func docsEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch {
+		case strings.HasPrefix(k, "ADMIN_"), strings.HasPrefix(k, "CLIENT_"), strings.HasPrefix(k, "JWT_"),
+			strings.HasPrefix(k, "AWS_"), k == "CURSOR_SECRET", k == "TABLE_NAME", k == "SEED", k == "PORT",
+			k == "MAKEFLAGS", k == "MFLAGS", k == "MAKELEVEL", k == "APP_ENV":
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
+
+var (
+	buildLocal     sync.Once
+	localBinary    string
+	localBuildErr  error
+	localBuildRoot string
+)
+
+// startMakeRun starts the server `make run` starts (cmd/local, built once)
+// on a free port with a newcomer's environment plus extra, and returns its
+// address once it listens. Its logs join the suite's output audit.
+func startMakeRun(t *testing.T, root, name string, extra ...string) string {
+	t.Helper()
+	buildLocal.Do(func() {
+		dir, err := os.MkdirTemp("", "docs-local-")
+		if err != nil {
+			localBuildErr = err
+			return
+		}
+		localBuildRoot = dir
+		localBinary = filepath.Join(dir, "local")
+		cmd := exec.Command("go", "build", "-o", localBinary, "./cmd/local")
+		cmd.Dir = root
+		if out, err := cmd.CombinedOutput(); err != nil {
+			localBuildErr = fmt.Errorf("go build ./cmd/local: %v\n%s", err, out)
+		}
+	})
+	if localBuildErr != nil {
+		t.Fatal(localBuildErr)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+
+	cmd := exec.Command(localBinary)
+	cmd.Dir = root
+	cmd.Env = append(append(docsEnv(), "PORT="+port), extra...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &bytes.Buffer{}
+	if dir := os.Getenv(testenv.LogDirEnv); dir != "" {
+		f, err := os.Create(filepath.Join(dir, "docs-"+name+".log"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { f.Close() })
+		cmd.Stderr = f
+	} else {
+		cmd.Stderr = logs
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	// "Listening on" is the server's last line before it serves; until
+	// then, what it printed explains a failure.
+	ready := make(chan string, 1)
+	go func() {
+		var printed strings.Builder
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			printed.WriteString(sc.Text() + "\n")
+			if strings.HasPrefix(sc.Text(), "Listening on ") {
+				ready <- ""
+				_, _ = io.Copy(io.Discard, stdout)
+				return
+			}
+		}
+		ready <- printed.String()
+	}()
+	select {
+	case printed := <-ready:
+		if printed != "" {
+			t.Fatalf("the server ended before listening:\n%s%s", printed, logs)
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the server did not listen within 2 minutes")
+	}
+	return "127.0.0.1:" + port
+}
+
+// docFiles are the markdown files whose runnable blocks are run.
+func docFiles(t *testing.T, root string) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(files)
+	return append([]string{filepath.Join(root, "README.md")}, files...)
+}
+
+// requireShellTools skips when bash or curl is missing, unless CI requires
+// the docs to run (REQUIRE_CURL=1).
+func requireShellTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"bash", "curl"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("REQUIRE_CURL") == "1" {
+				t.Fatalf("%s is required to run the docs' examples (REQUIRE_CURL=1)", tool)
+			}
+			t.Skipf("%s not found: the docs' runnable blocks are not run", tool)
+		}
+	}
+}
+
+// TestDocsRunAsWritten runs the runnable blocks of README.md and docs/*.md,
+// each file in order against its own fresh `make run` server, and fails on
+// any status or body that differs from what the docs show.
+func TestDocsRunAsWritten(t *testing.T) {
+	requireShellTools(t)
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ran := 0
+	for _, file := range docFiles(t, root) {
+		text, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		steps := parseRunnable(string(text))
+		if len(steps) == 0 {
+			continue
+		}
+		rel, _ := filepath.Rel(root, file)
+		t.Run(rel, func(t *testing.T) {
+			addr := startMakeRun(t, root, strings.ReplaceAll(rel, "/", "-"), docsServerEnv()...)
+			for _, p := range runDoc(t, root, addr, steps) {
+				t.Errorf("%s:%d: %s", rel, p.line, p.msg)
+			}
+		})
+		ran++
+	}
+	if ran == 0 {
+		t.Fatal("no runnable blocks found: the README's tour should have some")
+	}
+}
+
+// docsServerEnv lets a run point the docs' server at another DynamoDB
+// (make deploy-check: the table a CloudFormation stack created):
+// DOCS_DYNAMODB_ENDPOINT and DOCS_TABLE_NAME.
+func docsServerEnv() []string {
+	ep := os.Getenv("DOCS_DYNAMODB_ENDPOINT")
+	if ep == "" {
+		return nil
+	}
+	return []string{"AWS_ENDPOINT_URL_DYNAMODB=" + ep, "TABLE_NAME=" + os.Getenv("DOCS_TABLE_NAME"), "SEED=1"}
+}
+
+// TestDocsCheckFailsOnWrongAnswers: the docs test is only worth its name if
+// a documented status or body that the server does not give fails it.
+func TestDocsCheckFailsOnWrongAnswers(t *testing.T) {
+	requireShellTools(t)
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := "```sh runnable\n" +
+		"TOKEN=$(make -s token)\n" +
+		"curl -s \"http://127.0.0.1:3000/admin/clients/client_nobody\" -H \"Authorization: Bearer $TOKEN\"\n" +
+		"# 404 {\"error\":\"Client not found\",\"statusCode\":404}\n" +
+		"curl -s \"http://127.0.0.1:3000/admin/clients/client_nobody\" -H \"Authorization: Bearer $TOKEN\"\n" +
+		"# 200 {\"error\":\"Client not found\",\"statusCode\":404}\n" +
+		"curl -s \"http://127.0.0.1:3000/admin/clients/client_12345abcde\" -H \"Authorization: Bearer $TOKEN\"\n" +
+		"# 200 {\"clientId\":\"client_12345abcde\",\"status\":\"Inactive\",…}\n" +
+		"curl -s \"http://127.0.0.1:3000/admin/clients/client_12345abcde\" -H \"Authorization: Bearer $TOKEN\"\n" +
+		"# 200 {\"clientId\":\"client_12345abcde\",\"status\":\"Active\",…}\n" +
+		"```\n" +
+		"```sh runnable\n" +
+		"false\n" +
+		"curl -s \"http://127.0.0.1:3000/admin/clients\"\n" +
+		"# 401 {…}\n" +
+		"```\n"
+	steps := parseRunnable(doc)
+	if len(steps) != 5 {
+		t.Fatalf("parsed %d steps, want 5: %+v", len(steps), steps)
+	}
+	addr := startMakeRun(t, root, "checker")
+	got := runDoc(t, root, addr, steps)
+	var lines []int
+	for _, p := range got {
+		lines = append(lines, p.line)
+	}
+	// Line 6: a wrong status; line 8: a wrong body; line 13: a command that
+	// fails stops the run there. Lines 4 and 10 are right.
+	if fmt.Sprint(lines) != "[6 8 13]" {
+		t.Errorf("mismatches at lines %v, want [6 8 13]:\n%+v", lines, got)
+	}
+}
