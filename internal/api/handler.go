@@ -17,7 +17,7 @@ type Clients interface {
 	Create(ctx context.Context, c client.Client, secretHash string) error
 	Get(ctx context.Context, id string) (client.Client, error)
 	List(ctx context.Context, q client.ListQuery) (client.Page, error)
-	Delete(ctx context.Context, id string) error
+	Delete(ctx context.Context, id string, w client.Write) error
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
 	// Credentials reads a client and its secret hash in one read, for sign-in.
 	Credentials(ctx context.Context, id string) (client.Client, string, error)

@@ -33,7 +33,9 @@ func (h *Handler) getOwnClient(ctx context.Context, req *Request, o *outcome) Re
 
 // updateOwnClient serves PUT /secure/client: the update route's partial
 // update, limited to the contact fields a client may change itself. The
-// one UpdateItem is conditioned on the token's session still being current.
+// one UpdateItem is conditioned on the token's session still being current
+// and, with an If-Match header, on the version it names (as the admin
+// update: a stale tag is a 412, a malformed one a 400 before any I/O).
 func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome) Response {
 	claims := o.claims
 	body, err := jsonBody(req)
@@ -44,7 +46,11 @@ func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome)
 	if err != nil {
 		return o.fail(ownUpdateOp, err)
 	}
-	c, err := h.Clients.Update(ctx, claims.ClientID, u, client.Write{By: claims.ClientID, Session: claims.Session})
+	version, err := ifMatch(header(req, "if-match"))
+	if err != nil {
+		return o.fail(ownUpdateOp, err)
+	}
+	c, err := h.Clients.Update(ctx, claims.ClientID, u, client.Write{By: claims.ClientID, Session: claims.Session, IfVersion: version})
 	if errors.Is(err, client.ErrNotFound) {
 		err = client.ErrSessionRevoked
 	}

@@ -17,15 +17,20 @@ type resetResponse struct {
 }
 
 // resetSecret serves POST /admin/clients/{clientId}/reset-secret: one
-// conditional UpdateItem stores the new hash and revokes older tokens.
+// conditional UpdateItem stores the new hash and revokes older tokens. An
+// If-Match header is honoured in the same UpdateItem's condition.
 func (h *Handler) resetSecret(ctx context.Context, req *Request, o *outcome) Response {
 	id := o.clientID
+	version, err := ifMatch(header(req, "if-match"))
+	if err != nil {
+		return o.fail(resetOp, err)
+	}
 	s := passhash.Generate()
 	hash, err := h.Secrets.Hash(s)
 	if err != nil {
 		return o.fail(resetOp, err)
 	}
-	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub}); err != nil {
+	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub, IfVersion: version}); err != nil {
 		return o.fail(resetOp, err)
 	}
 	h.audit(ctx, req, o, []string{"clientSecret"})

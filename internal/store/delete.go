@@ -17,14 +17,17 @@ import (
 // its email and Twilio number are free the moment it returns. It reads the
 // client first (the locks are named by its values) and conditions the
 // delete on the version read, retrying when another writer got in between.
-func (s *Store) Delete(ctx context.Context, id string) error {
+// With w.IfVersion set, the version read must be that one (If-Match): a
+// later version is ErrPreconditionFailed, and the transaction's condition
+// on the version read then pins exactly the version the caller named.
+func (s *Store) Delete(ctx context.Context, id string, w client.Write) error {
 	for attempt := range maxAttempts {
 		if attempt > 0 {
 			if err := backoff(ctx, attempt); err != nil {
 				return classify(err)
 			}
 		}
-		err := s.deleteOnce(ctx, id)
+		err := s.deleteOnce(ctx, id, w)
 		if !errors.Is(err, errRetry) {
 			return err
 		}
@@ -32,10 +35,13 @@ func (s *Store) Delete(ctx context.Context, id string) error {
 	return client.ErrConflict
 }
 
-func (s *Store) deleteOnce(ctx context.Context, id string) error {
+func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error {
 	cur, err := s.Get(ctx, id)
 	if err != nil {
 		return err
+	}
+	if w.IfVersion != 0 && cur.Version != w.IfVersion {
+		return client.ErrPreconditionFailed
 	}
 	items := []types.TransactWriteItem{{Delete: &types.Delete{
 		TableName: &s.table, Key: clientKey(id),

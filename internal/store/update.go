@@ -77,10 +77,11 @@ func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, w c
 // refusal says why w may not write cur, or nil when it may.
 func refusal(cur client.Client, w client.Write) error {
 	switch {
-	case w.IfVersion != 0 && cur.Version != w.IfVersion:
-		return client.ErrPreconditionFailed
+	// A revoked token learns nothing about versions.
 	case w.Session != "" && !cur.SessionCurrent(w.Session):
 		return client.ErrSessionRevoked
+	case w.IfVersion != 0 && cur.Version != w.IfVersion:
+		return client.ErrPreconditionFailed
 	default:
 		return nil
 	}
