@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -39,10 +38,6 @@ const MinSecretBytes = 32
 
 // maxTokenBytes bounds the work an attacker can make the parser do.
 const maxTokenBytes = 8 << 10
-
-// compactJWS is three base64url segments; JWEs (five) and anything with
-// other characters are refused before parsing.
-var compactJWS = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
 
 // Config selects how tokens are verified. Exactly one of Secret and JWKSURL
 // is set.
@@ -145,16 +140,38 @@ func cachedJWKS(ctx context.Context, url string, hc *http.Client) (jwk.Set, erro
 
 // BearerToken extracts the token from an Authorization header value. The
 // scheme is matched exactly ("Bearer", one space) and the token must look
-// like a compact JWS.
+// like a compact JWS: three non-empty base64url segments joined by dots
+// (JWEs, with five, and anything with other characters are refused before
+// parsing).
 func BearerToken(header string) (string, error) {
 	if header == "" {
 		return "", ErrMissingToken
 	}
 	tok, ok := strings.CutPrefix(header, "Bearer ")
-	if !ok || len(tok) > maxTokenBytes || !compactJWS.MatchString(tok) {
+	if !ok || len(tok) > maxTokenBytes || !compactJWS(tok) {
 		return "", ErrInvalidToken
 	}
 	return tok, nil
+}
+
+// compactJWS reports whether tok is three non-empty segments of base64url
+// characters ([A-Za-z0-9_-]) joined by two dots. It is what the regular
+// expression ^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$ accepts, as
+// a byte loop: the expression cost 33-40k instructions a request, more
+// than a tenth of the handler's own work (issue 16).
+func compactJWS(tok string) bool {
+	dots, segment := 0, 0 // dots seen; length of the current segment
+	for i := 0; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_':
+			segment++
+		case c == '.' && segment > 0 && dots < 2:
+			dots, segment = dots+1, 0
+		default:
+			return false
+		}
+	}
+	return dots == 2 && segment > 0
 }
 
 // Verify checks a token's signature and registered claims and returns its

@@ -198,6 +198,9 @@ func TestNewVerifier_Config(t *testing.T) {
 	}
 }
 
+// b64url is every character of the base64url alphabet (RFC 4648 §5).
+const b64url = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+
 func TestBearerToken(t *testing.T) {
 	// A string that matches the compact-JWS shape, of exactly n bytes.
 	shaped := func(n int) string { return "a.b." + strings.Repeat("c", n-4) }
@@ -225,6 +228,18 @@ func TestBearerToken(t *testing.T) {
 		{"padding character", "Bearer aaa.bbb.ccc=", "", auth.ErrInvalidToken},
 		{"standard base64 characters", "Bearer aa+a.b/bb.ccc", "", auth.ErrInvalidToken},
 		{"JSON serialization", `Bearer {"payload":"x","signatures":[]}`, "", auth.ErrInvalidToken},
+		{"every base64url character", "Bearer " + b64url + "." + b64url + "." + b64url, b64url + "." + b64url + "." + b64url, nil},
+		{"one-character segments", "Bearer a.b.c", "a.b.c", nil},
+		{"empty header segment", "Bearer .bbb.ccc", "", auth.ErrInvalidToken},
+		{"empty payload segment", "Bearer aaa..ccc", "", auth.ErrInvalidToken},
+		{"dots only", "Bearer ..", "", auth.ErrInvalidToken},
+		{"four segments", "Bearer aaa.bbb.ccc.ddd", "", auth.ErrInvalidToken},
+		{"trailing newline", "Bearer aaa.bbb.ccc\n", "", auth.ErrInvalidToken},
+		{"leading space in token", "Bearer  aaa.bbb.ccc", "", auth.ErrInvalidToken},
+		{"NUL byte", "Bearer aaa.b\x00b.ccc", "", auth.ErrInvalidToken},
+		{"non-ASCII letter", "Bearer aaa.bbé.ccc", "", auth.ErrInvalidToken},
+		{"full-width dot", "Bearer aaa．bbb.ccc", "", auth.ErrInvalidToken},
+		{"invalid UTF-8", "Bearer aaa.b\xffb.ccc", "", auth.ErrInvalidToken},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

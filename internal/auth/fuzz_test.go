@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -87,11 +88,21 @@ func FuzzAuthorize(f *testing.F) {
 
 // FuzzBearerToken: the parser never panics, and a token it returns is the
 // header minus "Bearer ", bounded in size and made of three base64url
-// segments.
+// segments. It accepts exactly what the regular expression it replaced
+// (compactJWSPattern) accepted.
+// compactJWSPattern is the regular expression BearerToken used before its
+// byte loop: the reference the fuzz target holds it to.
+var compactJWSPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$`)
+
 func FuzzBearerToken(f *testing.F) {
 	fuzzSeeds(f)
 	f.Fuzz(func(t *testing.T, header string) {
 		tok, err := auth.BearerToken(header)
+		if rest, ok := strings.CutPrefix(header, "Bearer "); ok && len(rest) <= 8<<10 {
+			if want := compactJWSPattern.MatchString(rest); want != (err == nil) {
+				t.Fatalf("header %q: BearerToken error %v, the pattern says match=%v", header, err, want)
+			}
+		}
 		if err != nil {
 			if !errors.Is(err, auth.ErrInvalidToken) && !errors.Is(err, auth.ErrMissingToken) {
 				t.Fatalf("unexpected error %v", err)
