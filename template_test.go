@@ -44,8 +44,40 @@ type template struct {
 					Method string `yaml:"Method"`
 				} `yaml:"Properties"`
 			} `yaml:"Events"`
+			LoggingConfig struct {
+				LogGroup string `yaml:"LogGroup"`
+			} `yaml:"LoggingConfig"`
+			Policies []struct {
+				Statement []statement `yaml:"Statement"`
+			} `yaml:"Policies"`
+			// AWS::Logs::LogGroup
+			RetentionInDays string `yaml:"RetentionInDays"`
 		} `yaml:"Properties"`
 	} `yaml:"Resources"`
+	Parameters map[string]struct {
+		Default string `yaml:"Default"`
+	} `yaml:"Parameters"`
+}
+
+// statement is an IAM policy statement; Action and Resource are a string
+// or a list in IAM's grammar, read here as lists.
+type statement struct {
+	Action    yamlList                       `yaml:"Action"`
+	Resource  yamlList                       `yaml:"Resource"`
+	Condition map[string]map[string]yamlList `yaml:"Condition"`
+}
+
+type yamlList []string
+
+func (l *yamlList) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode {
+		*l = yamlList{n.Value}
+		return nil
+	}
+	var s []string
+	err := n.Decode(&s)
+	*l = s
+	return err
 }
 
 type keyElement struct {
@@ -255,3 +287,73 @@ func TestRoutesAgree(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFunctionLogsToAGroupWithRetention fails when a function logs to
+// Lambda's implicit log group (kept forever) instead of its own
+// AWS::Logs::LogGroup whose retention is the LogRetentionInDays parameter.
+func TestEveryFunctionLogsToAGroupWithRetention(t *testing.T) {
+	tpl := readTemplate(t)
+	if got := tpl.Parameters["LogRetentionInDays"].Default; got != "30" {
+		t.Errorf("LogRetentionInDays defaults to %q, want 30", got)
+	}
+	groups := map[string]bool{}
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		g := r.Properties.LoggingConfig.LogGroup
+		lg, ok := tpl.Resources[g]
+		switch {
+		case g == "":
+			t.Errorf("%s has no LoggingConfig.LogGroup", id)
+		case !ok || lg.Type != "AWS::Logs::LogGroup":
+			t.Errorf("%s logs to %q, which is not a log group of the template", id, g)
+		case lg.Properties.RetentionInDays != "LogRetentionInDays":
+			t.Errorf("%s's log group %s keeps logs for %q, want !Ref LogRetentionInDays", id, g, lg.Properties.RetentionInDays)
+		case groups[g]:
+			t.Errorf("%s shares its log group %s with another function", id, g)
+		}
+		groups[g] = true
+	}
+	if len(groups) == 0 {
+		t.Fatal("template.yaml has no functions: the check would pass vacuously")
+	}
+}
+
+// TestTableAccessIsNarrowedByKeyPrefix fails when a function may touch
+// table items (every DynamoDB action on the table itself, not an index)
+// without a dynamodb:LeadingKeys condition naming the key prefixes it may
+// touch: a compromised function could then write any item, e.g. the
+// self-service function another client's email lock.
+func TestTableAccessIsNarrowedByKeyPrefix(t *testing.T) {
+	tpl := readTemplate(t)
+	var checked int
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		for _, p := range r.Properties.Policies {
+			for _, st := range p.Statement {
+				if !slices.ContainsFunc(st.Action, func(a string) bool { return strings.HasPrefix(a, "dynamodb:") }) ||
+					!slices.Contains(st.Resource, "ClientsTable.Arn") {
+					continue
+				}
+				checked++
+				prefixes := st.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+				if len(prefixes) == 0 {
+					t.Errorf("%s may %v any item of the table: no ForAllValues:StringLike dynamodb:LeadingKeys condition", id, st.Action)
+				}
+				for _, k := range prefixes {
+					if !keyPrefix.MatchString(k) {
+						t.Errorf("%s: leading-key pattern %q is not one key prefix (like CLIENT#*)", id, k)
+					}
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no function statement grants DynamoDB actions on the table: the check would pass vacuously")
+	}
+}
+
+var keyPrefix = regexp.MustCompile(`^[A-Z_]+#\*$`)
