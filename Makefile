@@ -119,7 +119,7 @@ bench:
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./internal/client:FuzzDecodeUpdate ./internal/auth:FuzzAuthorize ./internal/auth:FuzzBearerToken ./internal/api:FuzzClientID ./internal/cursor:FuzzCursorDecode ./internal/api:FuzzListQuery
+FUZZ_TARGETS := ./internal/client:FuzzDecodeUpdate ./internal/auth:FuzzAuthorize ./internal/auth:FuzzBearerToken ./internal/auth:FuzzParseClaims ./internal/api:FuzzClientID ./internal/cursor:FuzzCursorDecode ./internal/api:FuzzListQuery
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \

@@ -181,6 +181,10 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 		{"exp past", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil))}, unauthorized},
 		{"exp not a number", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil))}, unauthorized},
 		{"exp boolean", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil))}, unauthorized},
+		{"exp 0 (never expires to jwx)", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0}), nil))}, unauthorized},
+		{"exp 0.5 (truncates to 0)", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0.5}), nil))}, unauthorized},
+		{"bytes after the claims' closing brace", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, trailing(t, with(good, map[string]any{"exp": "9999999999"})), nil))}, unauthorized},
+		{"exp twice, the last 0", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, duplicateExp(t, good), nil))}, unauthorized},
 		{"nbf in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
 		{"iat in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
 		{"wrong iss", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil))}, unauthorized},
@@ -378,10 +382,35 @@ func jwksAttacks(t *testing.T, k *testkit.JWKS, role, session string) []attack {
 		{"x5c header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)}))}, unauthorized},
 		{"crit with an unknown extension", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, map[string]any{"kid": testkit.KidRSANoAlg, "crit": []string{"x-ext"}, "x-ext": 1}))}, unauthorized},
 		{"expired, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp 0, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": 0}), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp 0.5, right key", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, with(good, map[string]any{"exp": 0.5}), kid(testkit.KidEC)))}, unauthorized},
+		{"bytes after the claims' closing brace, right key", []string{testkit.Bearer(signPayload(t, jwa.RS256, k.RSA, trailing(t, with(good, map[string]any{"exp": "9999999999"})), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp twice, the last 0, right key", []string{testkit.Bearer(signPayload(t, jwa.ES256, k.EC, duplicateExp(t, good), kid(testkit.KidEC)))}, unauthorized},
 		{"wrong aud, right key", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, with(good, map[string]any{"aud": "other"}), kid(testkit.KidEC)))}, unauthorized},
 		{"the other role, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"role": otherRole(role)}), kid(testkit.KidRSANoAlg)))}, http.StatusForbidden},
 		{"signature of another algorithm's key, flipped", []string{testkit.Bearer(flipLast(sign(t, jwa.ES256, k.EC, good, kid(testkit.KidEC))))}, unauthorized},
 	}
+}
+
+// trailing is claims as JSON followed by bytes after the closing brace: a
+// streaming decoder stops at the brace, a strict one refuses the rest.
+func trailing(t *testing.T, claims map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b, " junk"...)
+}
+
+// duplicateExp is claims with a second "exp" of 0 after the first.
+func duplicateExp(t *testing.T, claims map[string]any) []byte {
+	t.Helper()
+	b, err := json.Marshal(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append(b[:len(b)-1], `,"exp":0}`...)
 }
 
 // flipLast changes one bit of the signature's first byte.
@@ -426,6 +455,12 @@ out = {
   "HS512 with the right secret": jwt.encode(base, secret, algorithm="HS512"),
   "expired": jwt.encode(w(exp=now - 600), secret, algorithm="HS256"),
   "exp missing": jwt.encode(w(exp=None), secret, algorithm="HS256"),
+  "exp 0": jwt.encode(w(exp=0), secret, algorithm="HS256"),
+  "exp 0.5": jwt.encode(w(exp=0.5), secret, algorithm="HS256"),
+  "bytes after the claims": jwt.PyJWS().encode(json.dumps(w(exp="9999999999")).encode() + b" junk", secret, algorithm="HS256"),
+  "RS256 exp 0": jwt.encode(w(exp=0), p["rsa"], algorithm="RS256", headers={"kid": p["kid"]}),
+  "RS256 exp 0.5": jwt.encode(w(exp=0.5), p["rsa"], algorithm="RS256", headers={"kid": p["kid"]}),
+  "RS256 bytes after the claims": jwt.PyJWS().encode(json.dumps(w(exp="9999999999")).encode() + b" junk", p["rsa"], algorithm="RS256", headers={"kid": p["kid"]}),
   "nbf in the future": jwt.encode(w(nbf=now + 600), secret, algorithm="HS256"),
   "wrong aud": jwt.encode(w(aud="other"), secret, algorithm="HS256"),
   "aud as a list without ours": jwt.encode(w(aud=["a", "b"]), secret, algorithm="HS256"),
@@ -502,12 +537,13 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 		refused []string
 	}{
 		{"HS256", nil, "valid", []string{
-			"alg none", "another secret", "HS512 with the right secret", "expired", "exp missing", "nbf in the future",
+			"alg none", "another secret", "HS512 with the right secret", "expired", "exp missing", "exp 0", "exp 0.5", "bytes after the claims", "nbf in the future",
 			"wrong aud", "aud as a list without ours", "wrong iss", "crit with an unknown extension", "role capitalised",
 			"RS256 valid", "RS256 by another key with a jwk header",
 		}},
 		{"JWKS", []testenv.Option{func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.URL }}, "RS256 valid", []string{
 			"valid", "alg none", "RS256 by another key with a jwk header", "RS256 by another key, kid with a path", "RS256 expired",
+			"RS256 exp 0", "RS256 exp 0.5", "RS256 bytes after the claims",
 			"crit with an unknown extension",
 		}},
 	}

@@ -3,9 +3,8 @@
 package auth
 
 import (
+	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -69,7 +68,7 @@ const SessionClaim = "session"
 
 // Verifier checks bearer tokens.
 type Verifier struct {
-	parseOpts    []jwt.ParseOption
+	keys         jws.KeyProvider
 	validateOpts []jwt.ValidateOption
 	// verified remembers tokens whose HS256 signature checked out, so that
 	// a warm function does not parse and verify the same admin token on
@@ -104,6 +103,7 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	}
 	vopts := []jwt.ValidateOption{
 		jwt.WithRequiredClaim(jwt.ExpirationKey),
+		jwt.WithValidator(expiresAfterEpoch),
 		jwt.WithAcceptableSkew(cfg.Skew),
 		jwt.WithClock(jwt.ClockFunc(now)),
 	}
@@ -113,13 +113,9 @@ func NewVerifier(ctx context.Context, cfg Config) (*Verifier, error) {
 	if cfg.Audience != "" {
 		vopts = append(vopts, jwt.WithAudience(cfg.Audience))
 	}
-	opts := []jwt.ParseOption{jwt.WithKeyProvider(kp), jwt.WithValidate(true)}
-	for _, o := range vopts {
-		opts = append(opts, o)
-	}
-	v := &Verifier{parseOpts: opts, validateOpts: vopts}
+	v := &Verifier{keys: kp, validateOpts: vopts}
 	if len(cfg.Secret) > 0 {
-		v.verified = &tokenCache{tokens: map[string]jwt.Token{}}
+		v.verified = &tokenCache{tokens: map[string]cached{}}
 	}
 	return v, nil
 }
@@ -176,35 +172,42 @@ func compactJWS(tok string) bool {
 
 // Verify checks a token's signature and registered claims and returns its
 // claims. Every failure is ErrInvalidToken: the reason is not for the caller.
+//
+// The claims segment is read once, strictly (parseClaims), and that one
+// view is what jwx validates and what the caller gets; jwx only checks the
+// signature, and the payload it verified must be byte for byte the one
+// parsed.
 func (v *Verifier) Verify(token string) (Claims, error) {
-	tok, ok := v.verified.get(token)
-	if ok {
+	if e, ok := v.verified.get(token); ok {
 		// The signature of these exact bytes was checked with the same
 		// secret; the time claims are checked again, as on a first sight.
-		if err := jwt.Validate(tok, v.validateOpts...); err != nil {
+		if err := jwt.Validate(e.tok, v.validateOpts...); err != nil {
 			return Claims{}, ErrInvalidToken
 		}
-	} else {
-		if !numericDates(token) {
-			return Claims{}, ErrInvalidToken
-		}
-		var err error
-		if tok, err = jwt.ParseString(token, v.parseOpts...); err != nil {
-			return Claims{}, ErrInvalidToken
-		}
-		v.verified.put(token, tok)
+		return e.claims, nil
 	}
-	c := Claims{Subject: tok.Subject(), IssuedAt: tok.IssuedAt()}
-	if r, ok := tok.PrivateClaims()["role"].(string); ok {
-		c.Role = r
+	raw, err := payloadSegment(token)
+	if err != nil {
+		return Claims{}, ErrInvalidToken
 	}
-	if id, ok := tok.PrivateClaims()["clientId"].(string); ok {
-		c.ClientID = id
+	cs, err := parseClaims(raw)
+	if err != nil {
+		return Claims{}, ErrInvalidToken
 	}
-	if st, ok := tok.PrivateClaims()[SessionClaim].(string); ok {
-		c.Session = st
+	signed, err := jws.Verify([]byte(token), jws.WithKeyProvider(v.keys))
+	if err != nil || !bytes.Equal(signed, raw) {
+		return Claims{}, ErrInvalidToken
 	}
-	return c, nil
+	tok, err := cs.token()
+	if err != nil {
+		return Claims{}, ErrInvalidToken
+	}
+	if err := jwt.Validate(tok, v.validateOpts...); err != nil {
+		return Claims{}, ErrInvalidToken
+	}
+	e := cached{tok: tok, claims: cs.claims()}
+	v.verified.put(token, e)
+	return e.claims, nil
 }
 
 // maxCachedTokens bounds the cache; when full it starts again empty. Only
@@ -215,12 +218,18 @@ const maxCachedTokens = 256
 // tokenCache maps a token's exact text to its verified, parsed form.
 type tokenCache struct {
 	mu     sync.Mutex
-	tokens map[string]jwt.Token
+	tokens map[string]cached
 }
 
-func (c *tokenCache) get(token string) (jwt.Token, bool) {
+// cached is a verified token: the view jwx validates and the claims.
+type cached struct {
+	tok    jwt.Token
+	claims Claims
+}
+
+func (c *tokenCache) get(token string) (cached, bool) {
 	if c == nil {
-		return nil, false
+		return cached{}, false
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -228,7 +237,7 @@ func (c *tokenCache) get(token string) (jwt.Token, bool) {
 	return t, ok
 }
 
-func (c *tokenCache) put(token string, t jwt.Token) {
+func (c *tokenCache) put(token string, t cached) {
 	if c == nil {
 		return
 	}
@@ -238,36 +247,6 @@ func (c *tokenCache) put(token string, t jwt.Token) {
 		clear(c.tokens)
 	}
 	c.tokens[token] = t
-}
-
-// numericDates reports whether the time claims present in the token's
-// payload are JSON numbers, as RFC 7519 §2 requires. jwx also accepts
-// numeric strings ("exp":"9999999999"), which no issuer of ours produces;
-// refusing them keeps the verifier from honouring a malformed claim. A
-// payload that does not decode is left for the parser to refuse.
-func numericDates(token string) bool {
-	_, rest, _ := strings.Cut(token, ".")
-	payload, _, _ := strings.Cut(rest, ".")
-	raw, err := base64.RawURLEncoding.DecodeString(payload)
-	if err != nil {
-		return true
-	}
-	var claims map[string]json.RawMessage
-	if json.Unmarshal(raw, &claims) != nil {
-		return true
-	}
-	for _, k := range []string{jwt.ExpirationKey, jwt.NotBeforeKey, jwt.IssuedAtKey} {
-		v, ok := claims[k]
-		if !ok {
-			continue
-		}
-		// A JSON number starts with a digit or '-'; json.Number would also
-		// take a quoted numeric string.
-		if len(v) == 0 || (v[0] != '-' && (v[0] < '0' || v[0] > '9')) {
-			return false
-		}
-	}
-	return true
 }
 
 // hmacKeys offers the shared secret for HS256 only.

@@ -568,3 +568,115 @@ func errString(err error) string {
 	}
 	return err.Error()
 }
+
+// signRaw signs payload exactly as given (no re-encoding), so that claims
+// no JWT library would produce can be put under a valid signature.
+func signRaw(t *testing.T, payload string, alg jwa.SignatureAlgorithm, key any, headers map[string]any) string {
+	t.Helper()
+	h := jws.NewHeaders()
+	for k, v := range headers {
+		if err := h.Set(k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	out, err := jws.Sign([]byte(payload), jws.WithKey(alg, key, jws.WithProtectedHeaders(h)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(out)
+}
+
+// strictClaimsCases are payloads signed with a valid key; each must be
+// refused (or accepted) whatever the verification mode. exp in the future
+// is 1736946000+3600.
+var strictClaimsCases = []struct {
+	name    string
+	payload string
+	ok      bool
+}{
+	{"control: integer exp", `{"sub":"admin-1","role":"admin","exp":1736949600}`, true},
+	{"control: fractional exp in the future", `{"sub":"admin-1","role":"admin","exp":1736949600.5}`, true},
+	{"control: exponent form in the future", `{"sub":"admin-1","role":"admin","exp":1.7369496e9}`, true},
+	{"control: white space after the object", "{\"sub\":\"admin-1\",\"role\":\"admin\",\"exp\":1736949600}\n ", true},
+	{"exp 0 (jwx treats it as unset)", `{"sub":"admin-1","role":"admin","exp":0}`, false},
+	{"exp 0.5 (truncates to 0)", `{"sub":"admin-1","role":"admin","exp":0.5}`, false},
+	{"exp 0.999999", `{"sub":"admin-1","role":"admin","exp":0.999999}`, false},
+	{"exp -0", `{"sub":"admin-1","role":"admin","exp":-0}`, false},
+	{"exp negative", `{"sub":"admin-1","role":"admin","exp":-1}`, false},
+	{"exp 0e0", `{"sub":"admin-1","role":"admin","exp":0e0}`, false},
+	{"exp null", `{"sub":"admin-1","role":"admin","exp":null}`, false},
+	{"exp numeric string", `{"sub":"admin-1","role":"admin","exp":"9999999999"}`, false},
+	{"exp beyond year 9999", `{"sub":"admin-1","role":"admin","exp":1e300}`, false},
+	{"exp beyond int64", `{"sub":"admin-1","role":"admin","exp":99999999999999999999}`, false},
+	{"exp missing", `{"sub":"admin-1","role":"admin"}`, false},
+	{"bytes after the closing brace", `{"sub":"admin-1","role":"admin","exp":"9999999999"} junk`, false},
+	{"a second object after the first", `{"sub":"admin-1","role":"admin","exp":1736949600}{"exp":0}`, false},
+	{"a closing brace too many", `{"sub":"admin-1","role":"admin","exp":1736949600}}`, false},
+	{"exp twice, the last one 0", `{"sub":"admin-1","role":"admin","exp":1736949600,"exp":0}`, false},
+	{"role twice", `{"sub":"admin-1","role":"client","exp":1736949600,"role":"admin"}`, false},
+	{"nbf numeric string", `{"sub":"admin-1","role":"admin","exp":1736949600,"nbf":"0"}`, false},
+	{"iat boolean", `{"sub":"admin-1","role":"admin","exp":1736949600,"iat":true}`, false},
+	{"sub a number", `{"sub":1,"role":"admin","exp":1736949600}`, false},
+	{"aud a number", `{"sub":"admin-1","role":"admin","exp":1736949600,"aud":1}`, false},
+	{"iss an object", `{"sub":"admin-1","role":"admin","exp":1736949600,"iss":{}}`, false},
+	{"an array, not an object", `[{"sub":"admin-1","role":"admin","exp":1736949600}]`, false},
+	{"empty payload", ``, false},
+	{"truncated object", `{"sub":"admin-1","role":"admin","exp":1736949600`, false},
+}
+
+func TestVerify_StrictClaims(t *testing.T) {
+	f := testkit.NewJWKS(t)
+	modes := []struct {
+		name string
+		cfg  auth.Config
+		sign func(t *testing.T, payload string) string
+	}{
+		{"HS256", auth.Config{Secret: secret}, func(t *testing.T, p string) string { return signRaw(t, p, jwa.HS256, secret, nil) }},
+		{"JWKS RS256", auth.Config{JWKSURL: f.URL}, func(t *testing.T, p string) string {
+			return signRaw(t, p, jwa.RS256, f.RSA, map[string]any{jws.KeyIDKey: testkit.KidRSA})
+		}},
+		{"JWKS ES256", auth.Config{JWKSURL: f.URL}, func(t *testing.T, p string) string {
+			return signRaw(t, p, jwa.ES256, f.EC, map[string]any{jws.KeyIDKey: testkit.KidEC})
+		}},
+	}
+	for _, m := range modes {
+		v := newVerifier(t, m.cfg)
+		for _, tt := range strictClaimsCases {
+			t.Run(m.name+"/"+tt.name, func(t *testing.T) {
+				tok := m.sign(t, tt.payload)
+				// Twice: the second sight goes through the HS256 cache.
+				for i := range 2 {
+					c, err := v.Verify(tok)
+					if tt.ok && (err != nil || c.Role != auth.RoleAdmin || c.Subject != "admin-1") {
+						t.Fatalf("sight %d: Verify() = %+v, %v; want the admin's claims", i+1, c, err)
+					}
+					if !tt.ok && !errors.Is(err, auth.ErrInvalidToken) {
+						t.Fatalf("sight %d: Verify() = %+v, %v; want ErrInvalidToken", i+1, c, err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// The signature covers the payload segment's exact text: a segment that
+// only a lenient base64 decoder reads (padding, standard alphabet) is
+// refused even when it decodes to the signed bytes.
+func TestVerify_PayloadSegmentIsStrictBase64URL(t *testing.T) {
+	v := newVerifier(t, auth.Config{Secret: secret})
+	tok := signRaw(t, `{"sub":"admin-1","role":"admin","exp":1736949600}`, jwa.HS256, secret, nil)
+	if _, err := v.Verify(tok); err != nil {
+		t.Fatalf("control: %v", err)
+	}
+	s := segments(tok)
+	for name, payload := range map[string]string{
+		"padded":            s[1] + "==",
+		"standard alphabet": strings.NewReplacer("-", "+", "_", "/").Replace(s[1]) + "+",
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := v.Verify(s[0] + "." + payload + "." + s[2]); !errors.Is(err, auth.ErrInvalidToken) {
+				t.Fatalf("Verify() error = %v, want ErrInvalidToken", err)
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"encoding/json"
 	"errors"
 	"regexp"
 	"strings"
@@ -28,6 +29,18 @@ func fuzzSeeds(f *testing.F) {
 	}
 	cl, _ := iss.SignClient(testkit.JohnID, "2026-01-01T00:00:00.000Z", time.Hour)
 	parts := strings.Split(admin, ".")
+	for _, p := range []string{
+		`{"sub":"a","role":"admin","exp":0}`,
+		`{"sub":"a","role":"admin","exp":0.5}`,
+		`{"sub":"a","role":"admin","exp":"9999999999"} junk`,
+		`{"sub":"a","role":"admin","exp":1742484600,"exp":0}`,
+	} {
+		signed, err := jws.Sign([]byte(p), jws.WithKey(jwa.HS256, []byte(fuzzSecret)))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add("Bearer " + string(signed))
+	}
 	for _, h := range []string{
 		"Bearer " + admin,
 		"Bearer " + cl,
@@ -46,7 +59,8 @@ func fuzzSeeds(f *testing.F) {
 
 // FuzzAuthorize: no header makes Authorize panic, and whatever it accepts
 // is "Bearer " followed by a compact JWS whose HS256 signature verifies
-// under the secret, checked independently of the verifier.
+// under the secret, checked independently of the verifier, over claims that
+// are one JSON object with a positive numeric exp.
 func FuzzAuthorize(f *testing.F) {
 	fuzzSeeds(f)
 	v, err := auth.NewVerifier(f.Context(), auth.Config{Secret: []byte(fuzzSecret), Now: func() time.Time { return fuzzClock }})
@@ -66,6 +80,14 @@ func FuzzAuthorize(f *testing.F) {
 				msg, verr := jws.Verify([]byte(tok), jws.WithKey(jwa.HS256, []byte(fuzzSecret)))
 				if verr != nil || len(msg) == 0 {
 					t.Fatalf("accepted %q whose signature does not verify: %v", header, verr)
+				}
+				// The claims are one JSON object whose exp is a number of
+				// at least one second: never a string, never Unix time 0.
+				var cl struct {
+					Exp json.RawMessage `json:"exp"`
+				}
+				if !json.Valid(msg) || json.Unmarshal(msg, &cl) != nil || len(cl.Exp) == 0 || cl.Exp[0] < '1' || cl.Exp[0] > '9' {
+					t.Fatalf("accepted %q with claims %s", header, msg)
 				}
 				if c.Role != role {
 					t.Fatalf("accepted role %q for %q", c.Role, role)
