@@ -1,0 +1,152 @@
+// Fetch wrapper for the admin API. The console is served from the API's own
+// origin, so every call is a same-origin absolute path and every response
+// header (ETag) is readable without CORS.
+
+// The session lives in memory and in sessionStorage (one tab, gone when the
+// tab closes). Never localStorage or a cookie: a token must not outlive the tab
+// or be sent automatically by the browser.
+const KEY = 'console.session';
+let session = readStored();
+let onUnauthorized = () => {};
+
+function readStored() {
+  try {
+    const s = JSON.parse(sessionStorage.getItem(KEY));
+    return s && typeof s.token === 'string' && s.token ? s : null;
+  } catch {
+    return null; // storage disabled or garbage: start signed out
+  }
+}
+
+export const getSession = () => session;
+
+export function setSession(token, username) {
+  session = { token, username };
+  try { sessionStorage.setItem(KEY, JSON.stringify(session)); } catch { /* memory only */ }
+}
+
+export function clearSession() {
+  session = null;
+  try { sessionStorage.removeItem(KEY); } catch { /* nothing stored */ }
+}
+
+// app.js installs the handler that sends the user back to sign-in.
+export function setUnauthorizedHandler(fn) { onUnauthorized = fn; }
+
+// ApiError carries what the server said. `message` is for developers only;
+// screens show describeError(err).
+export class ApiError extends Error {
+  constructor(status, body, headers) {
+    const b = body && typeof body === 'object' ? body : {};
+    super(b.message || b.error || `HTTP ${status}`);
+    this.name = 'ApiError';
+    this.status = status; // 0: the server could not be reached
+    this.error = typeof b.error === 'string' ? b.error : '';
+    this.details = typeof b.details === 'string' ? b.details : '';
+    this.requiredFields = Array.isArray(b.requiredFields) ? b.requiredFields.filter((f) => typeof f === 'string') : [];
+    this.headers = headers || new Headers();
+  }
+}
+
+async function request(method, path, { body, ifMatch, signal, token = session?.token, notify401 = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (ifMatch) headers['If-Match'] = ifMatch;
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal,
+      cache: 'no-store', // a cached GET would show old data with an old ETag
+      credentials: 'omit', // bearer tokens only; no cookie is ever involved
+    });
+  } catch (err) {
+    if (err?.name === 'AbortError') throw err;
+    throw new ApiError(0, null, null);
+  }
+  const data = await readJson(res);
+  if (!res.ok) {
+    const err = new ApiError(res.status, data, res.headers);
+    // Only a call that carried a token can mean "session expired".
+    if (res.status === 401 && token && notify401) onUnauthorized(err);
+    throw err;
+  }
+  return { status: res.status, data, etag: res.headers.get('ETag'), headers: res.headers };
+}
+
+async function readJson(res) {
+  if (!/\bjson\b/i.test(res.headers.get('Content-Type') || '')) return null;
+  try { return await res.json(); } catch { return null; }
+}
+
+// A dot segment would be resolved away by the URL parser ("/admin/clients/.."
+// is "/admin/"), even percent-encoded; the contract answers 404 for a
+// malformed id, so say the same without a request.
+async function clientPath(id) {
+  if (id === '' || /^(\.|%2e){1,2}$/i.test(id)) throw new ApiError(404, { error: 'Client not found' }, null);
+  return `/admin/clients/${encodeURIComponent(id)}`;
+}
+
+export const login = (username, password) =>
+  request('POST', '/auth/admin/login', { body: { username, password }, token: null });
+
+// A pasted token is checked with the cheapest admin call before it is kept.
+export const checkToken = (token) =>
+  request('GET', '/admin/clients?limit=1', { token, notify401: false });
+
+// Empty parameters are left out: the API refuses unknown or invalid ones.
+export function listClients({ search, status, limit, cursor }, signal) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries({ search, status, limit, cursor })) {
+    if (v !== undefined && v !== null && v !== '') q.set(k, String(v));
+  }
+  const qs = q.toString();
+  return request('GET', qs ? `/admin/clients?${qs}` : '/admin/clients', { signal });
+}
+
+export const getClient = async (id, signal) => request('GET', await clientPath(id), { signal });
+export const updateClient = async (id, body, etag) => request('PUT', await clientPath(id), { body, ifMatch: etag });
+export const createClient = (body) => request('POST', '/admin/clients', { body });
+export const resetSecret = async (id) => request('POST', `${await clientPath(id)}/reset-secret`);
+export const deleteClient = async (id) => request('DELETE', await clientPath(id));
+
+// Nothing to show: the view was left, or a 401 already sent the user to sign-in.
+export function isSilent(err, signal) {
+  return Boolean(signal?.aborted) || err?.name === 'AbortError' || err?.status === 401;
+}
+
+// The server's `details` is shown only when it reads as a sentence (the create
+// route's 409 says just "email"); raw bodies and stacks never reach the page.
+function sentence(s) {
+  if (typeof s !== 'string' || !/\s/.test(s.trim()) || s.length > 300) return '';
+  const t = s.trim();
+  return /[.!?]$/.test(t) ? t : `${t}.`;
+}
+
+export function describeError(err) {
+  if (!(err instanceof ApiError)) return 'Something went wrong in the console. Reload the page and try again.';
+  switch (err.status) {
+    case 0: return 'The server could not be reached. Check your connection and try again.';
+    case 400: return sentence(err.details) || 'The server could not accept that request.';
+    case 401: return 'Your session has expired. Sign in again.';
+    case 403: return 'This account is not an administrator, so it cannot do that.';
+    case 404: return 'Not found. It may have been deleted.';
+    case 409: return sentence(err.details) || 'That conflicts with another client.';
+    case 412: return 'This client was changed by someone else.';
+    case 413: return 'That is too much text to send. Shorten the longest field and try again.';
+    case 415: return 'The console sent data in a form the server does not accept.';
+    case 503: {
+      const s = Number.parseInt(err.headers.get('Retry-After') || '', 10);
+      return Number.isFinite(s) && s > 0
+        ? `The service is busy. Try again in ${s} second${s === 1 ? '' : 's'}.`
+        : 'The service is busy. Try again shortly.';
+    }
+    default:
+      return err.status >= 500
+        ? 'The server had a problem. Reload to check whether the change was made, then try again.'
+        : `The request failed (status ${err.status}).`;
+  }
+}
