@@ -1,6 +1,10 @@
 // Fetch wrapper for the admin API. The console is served from the API's own
-// origin, so every call is a same-origin absolute path and every response
-// header (ETag) is readable without CORS.
+// origin, so every call is same-origin and every response header (ETag) is
+// readable without CORS. Paths are resolved against this module's URL
+// (<base>/console/api.js → <base>/admin/...), so that the console works
+// both at the root (make run) and under an API Gateway stage (/dev/console/).
+const ROOT = new URL('../', import.meta.url);
+const apiURL = (path) => new URL(path.replace(/^\//, ''), ROOT);
 
 // The session lives in memory and in sessionStorage (one tab, gone when the
 // tab closes). Never localStorage or a cookie: a token must not outlive the tab
@@ -55,7 +59,7 @@ async function request(method, path, { body, ifMatch, signal, token = session?.t
   if (ifMatch) headers['If-Match'] = ifMatch;
   let res;
   try {
-    res = await fetch(path, {
+    res = await fetch(apiURL(path), {
       method,
       headers,
       body: body === undefined ? undefined : JSON.stringify(body),

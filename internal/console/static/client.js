@@ -195,18 +195,17 @@ export async function render(ctx, id) {
   }));
 
   // --- Status -----------------------------------------------------------
-  // The issue asks Suspend to send "Inactive"; Reactivate sends "Active".
+  // Suspend sets "Suspended" (the client's tokens stop working at once);
+  // Reactivate sets "Active". An Inactive client is reactivated the same way.
   statusButton.addEventListener('click', () => withBusy(statusButton, async () => {
     hideError(statusError);
-    const next = client.status === 'Active' ? 'Inactive' : 'Active';
+    const next = client.status === 'Active' ? 'Suspended' : 'Active';
     try {
       const res = await api.updateClient(id, { status: next }, etag);
       etag = res.etag || etag;
-      const c = res.data?.client || {};
-      client = { ...client, status: c.status || next, updatedAt: c.updatedAt || client.updatedAt, updatedBy: undefined };
-      renderStatus();
-      renderMeta();
-      announce(next === 'Active' ? 'Client reactivated.' : 'Client suspended: it can no longer sign in.');
+      // Re-read for updatedAt/updatedBy and the new version, keeping unsaved edits.
+      try { await reload(true); } catch { client = { ...client, status: next }; renderStatus(); }
+      announce(next === 'Active' ? 'Client reactivated.' : 'Client suspended: its tokens no longer work and it cannot sign in.');
     } catch (err) {
       if (api.isSilent(err, signal)) return;
       if (err.status === 412) return showStale();
@@ -220,6 +219,7 @@ export async function render(ctx, id) {
     const ok = await confirmDialog({
       title: 'Reset this client\'s secret?',
       text: `${h1.textContent} gets a new secret. The current secret and every token issued with it stop working at once.`,
+      confirm: 'Yes, reset the secret',
     });
     if (!ok || signal.aborted) return;
     await withBusy(resetButton, async () => {

@@ -19,7 +19,8 @@ export function render(ctx) {
   const status = el('select', { id: 'status-filter', name: 'status' },
     el('option', { value: '', text: 'All' }),
     el('option', { value: 'Active', text: 'Active' }),
-    el('option', { value: 'Inactive', text: 'Inactive' }));
+    el('option', { value: 'Inactive', text: 'Inactive' }),
+    el('option', { value: 'Suspended', text: 'Suspended' }));
   status.value = state.status;
   const limit = el('select', { id: 'limit', name: 'limit' }, PAGE_SIZES.map((n) => el('option', { value: String(n), text: String(n) })));
   limit.value = String(state.limit);
