@@ -16,6 +16,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/app"
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/console"
 	"github.com/outbound-caller/admin-api/internal/dev/gateway"
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/passhash"
@@ -100,6 +101,9 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 	mux := http.NewServeMux()
 	mux.Handle("/", gateway.New(h))
 	mux.HandleFunc("GET /openapi.yaml", serveSpec)
+	if err := mountConsole(mux); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Addr: "127.0.0.1:" + port, Handler: mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -111,9 +115,21 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 		_ = srv.Shutdown(sctx)
 	}()
 	fmt.Fprintf(out, "Listening on http://%s (contract: /openapi.yaml)\n", srv.Addr)
+	fmt.Fprintf(out, "Admin console: http://%s%s\n", srv.Addr, console.Prefix)
 	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
 		return err
 	}
+	return nil
+}
+
+// mountConsole serves the admin console (internal/console) beside the API,
+// on the same origin, as the deployed stack does.
+func mountConsole(mux *http.ServeMux) error {
+	site, err := console.New()
+	if err != nil {
+		return err
+	}
+	site.Mount(mux)
 	return nil
 }
 

@@ -1,0 +1,39 @@
+package console
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+	"github.com/aws/aws-lambda-go/lambda"
+)
+
+// ServeEvent answers an API Gateway HTTP API (payload 2.0) event for one of
+// RouteKeys. A file is named by the {proxy+} path parameter, so the answer
+// does not depend on a stage prefix in the raw path. Without one, the raw
+// path's trailing slash tells the page ("/console/") from the bare
+// "/console", which is redirected to it: whichever of the two routes API
+// Gateway picks for "/console/", the page's relative links resolve.
+func (s *Site) ServeEvent(_ context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	name := ev.PathParameters["proxy"]
+	if name == "" && !strings.HasSuffix(ev.RawPath, "/") {
+		name = "/"
+	}
+	// API Gateway lower-cases header names in payload 2.0 events.
+	a := s.Serve(ev.RequestContext.HTTP.Method, name, ev.Headers["if-none-match"])
+	return events.APIGatewayV2HTTPResponse{StatusCode: a.Status, Headers: a.Headers, Body: string(a.Body)}, nil
+}
+
+// Start is the whole main of the console's function: it reads the
+// embedded files once, at cold start, and serves events. It needs no
+// configuration, table or secret.
+func Start() {
+	s, err := New()
+	if err != nil {
+		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(s.ServeEvent)
+}
