@@ -58,6 +58,7 @@ FN_ClientLoginFunction := client-login
 FN_OauthTokenFunction := oauth-token
 FN_GetOwnClientFunction := get-own-client
 FN_UpdateOwnClientFunction := update-own-client
+FN_ConsoleFunction := console
 
 ## build-LogicalIdFunction: what sam build calls per function (ARTIFACTS_DIR set by sam)
 build-%Function:

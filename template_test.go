@@ -13,6 +13,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/outbound-caller/admin-api/internal/api"
+	"github.com/outbound-caller/admin-api/internal/console"
 	"github.com/outbound-caller/admin-api/internal/store"
 )
 
@@ -183,12 +184,19 @@ func TestTemplateTableIsTheStoreSchema(t *testing.T) {
 var (
 	makeFunction = regexp.MustCompile(`(?m)^FN_([A-Za-z0-9]+) := ([a-z0-9-]+)$`)
 	startRoute   = regexp.MustCompile(`app\.Start\(api\.([A-Za-z]+)\)`)
+	startConsole = regexp.MustCompile(`(?m)^\s*console\.Start\(\)$`)
 )
+
+// consoleFolder is the one function that serves no api.Routes route: the
+// admin console's static files (console.RouteKeys), started by
+// console.Start().
+const consoleFolder = "console"
 
 // TestRoutesAgree fails when the four places that name the routes
 // disagree: the route table (api.Routes), the template's functions and
 // their HttpApi events, the Makefile's build map (FN_<LogicalId>), and the
-// folders of functions/ with the route each main starts.
+// folders of functions/ with the route each main starts. The console's
+// function is held to console.RouteKeys instead of api.Routes.
 func TestRoutesAgree(t *testing.T) {
 	byKey := map[string]api.Route{}
 	byFunction := map[string]api.Route{}
@@ -211,6 +219,7 @@ func TestRoutesAgree(t *testing.T) {
 	// the Makefile builds it from, and that route's Function names it.
 	tpl := readTemplate(t)
 	served := map[string]bool{}
+	consoleIn := 0
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Serverless::Function" {
 			continue
@@ -220,6 +229,26 @@ func TestRoutesAgree(t *testing.T) {
 			t.Errorf("template function %s has no FN_%s line in the Makefile", id, id)
 		}
 		delete(folderOf, id)
+		if folder == consoleFolder {
+			consoleIn++
+			var got []string
+			for _, ev := range r.Properties.Events {
+				key := strings.ToUpper(ev.Properties.Method) + " " + ev.Properties.Path
+				if ev.Type != "HttpApi" {
+					t.Errorf("template function %s: event type %s, want HttpApi", id, ev.Type)
+				}
+				if _, clash := byKey[key]; clash {
+					t.Errorf("template function %s serves %s, an API route", id, key)
+				}
+				got = append(got, key)
+			}
+			sort.Strings(got)
+			want := slices.Sorted(slices.Values(console.RouteKeys))
+			if !slices.Equal(got, want) {
+				t.Errorf("template function %s serves %v, console.RouteKeys says %v", id, got, want)
+			}
+			continue
+		}
 		if len(r.Properties.Events) != 1 {
 			t.Errorf("template function %s has %d events, want 1", id, len(r.Properties.Events))
 		}
@@ -236,6 +265,9 @@ func TestRoutesAgree(t *testing.T) {
 			}
 			served[key] = true
 		}
+	}
+	if consoleIn != 1 {
+		t.Errorf("template.yaml has %d functions built from functions/%s, want 1", consoleIn, consoleFolder)
 	}
 	for id := range folderOf {
 		t.Errorf("the Makefile maps FN_%s, which template.yaml does not have", id)
@@ -267,6 +299,13 @@ func TestRoutesAgree(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		if folder == consoleFolder {
+			if !startConsole.Match(src) || startRoute.Match(src) {
+				t.Errorf("%s does not start the console with console.Start()", m)
+			}
+			seen[folder] = true
+			continue
+		}
 		sm := startRoute.FindSubmatch(src)
 		if sm == nil {
 			t.Errorf("%s does not call app.Start(api.<Route>)", m)
@@ -285,6 +324,9 @@ func TestRoutesAgree(t *testing.T) {
 		if !seen[f] {
 			t.Errorf("route %s names functions/%s, which does not exist", rt.Key(), f)
 		}
+	}
+	if !seen[consoleFolder] {
+		t.Errorf("functions/%s/main.go does not exist", consoleFolder)
 	}
 }
 
