@@ -135,9 +135,16 @@ var ErrUnavailable = errors.New("database temporarily unavailable")
 
 // SessionCurrent reports whether a client token issued under stamp (the
 // FormatTime of TokensValidAfter it carries) still counts: the client is
-// Active and its tokens have not been revoked since.
+// Active and its tokens have not been revoked since. The stamp and the
+// stored time are compared as instants, not as text: a time stored in
+// another RFC 3339 spelling (without milliseconds, with an offset) is the
+// same session. A stamp that is not a time never counts.
 func (c *Client) SessionCurrent(stamp string) bool {
-	return c.Status == StatusActive && FormatTime(c.TokensValidAfter) == stamp
+	if c.Status != StatusActive {
+		return false
+	}
+	t, err := time.Parse(time.RFC3339Nano, stamp)
+	return err == nil && t.Equal(c.TokensValidAfter)
 }
 
 // ValidID reports whether id could name a client: 3-64 characters of

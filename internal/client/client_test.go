@@ -181,3 +181,29 @@ func TestFormatTime(t *testing.T) {
 		})
 	}
 }
+
+func TestSessionCurrentComparesInstants(t *testing.T) {
+	stored := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	for _, tc := range []struct {
+		name   string
+		status client.Status
+		stamp  string
+		want   bool
+	}{
+		{"the stamp as tokens carry it", client.StatusActive, "2026-01-01T00:00:00.000Z", true},
+		{"the same instant without milliseconds", client.StatusActive, "2026-01-01T00:00:00Z", true},
+		{"the same instant with an offset", client.StatusActive, "2026-01-01T02:00:00.000+02:00", true},
+		{"a millisecond earlier", client.StatusActive, "2025-12-31T23:59:59.999Z", false},
+		{"a millisecond later", client.StatusActive, "2026-01-01T00:00:00.001Z", false},
+		{"not a time", client.StatusActive, "2026-01-01", false},
+		{"empty", client.StatusActive, "", false},
+		{"a current stamp of a suspended client", client.StatusSuspended, "2026-01-01T00:00:00.000Z", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := client.Client{Status: tc.status, TokensValidAfter: stored}
+			if got := c.SessionCurrent(tc.stamp); got != tc.want {
+				t.Errorf("SessionCurrent(%q) = %v, want %v", tc.stamp, got, tc.want)
+			}
+		})
+	}
+}

@@ -76,16 +76,50 @@ func toRecord(c client.Client) record {
 }
 
 func fromItem(item map[string]types.AttributeValue) (client.Client, error) {
+	r, err := decodeRecord(item)
+	if err != nil {
+		return client.Client{}, err
+	}
+	return r.client()
+}
+
+func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 	var r record
 	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-		return client.Client{}, fmt.Errorf("store: decode client: %w", err)
+		return record{}, fmt.Errorf("store: decode client: %w", err)
 	}
-	created, _ := time.Parse(time.RFC3339Nano, r.CreatedAt)
-	updated, _ := time.Parse(time.RFC3339Nano, r.UpdatedAt)
-	valid, _ := time.Parse(time.RFC3339Nano, r.TokensValidAfter)
-	return client.Client{
+	return r, nil
+}
+
+// client is the domain view of r. A stored time that does not parse is an
+// error: a zero time shown as a client's, or compared as its session
+// stamp, would be a wrong answer, not a missing one.
+func (r *record) client() (client.Client, error) {
+	c := client.Client{
 		ClientID: r.ClientID, Status: client.Status(r.Status), AgentID: r.AgentID,
-		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: client.Meta(r.Meta), CreatedAt: created, UpdatedAt: updated,
-		UpdatedBy: r.UpdatedBy, Version: r.Version, TokensValidAfter: valid,
-	}, nil
+		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: client.Meta(r.Meta),
+		UpdatedBy: r.UpdatedBy, Version: r.Version,
+	}
+	for _, f := range []struct {
+		name     string
+		stored   string
+		dst      *time.Time
+		optional bool // absent on items that never had it
+	}{
+		{"createdAt", r.CreatedAt, &c.CreatedAt, false},
+		{"updatedAt", r.UpdatedAt, &c.UpdatedAt, false},
+		{"tokensValidAfter", r.TokensValidAfter, &c.TokensValidAfter, true},
+	} {
+		if f.stored == "" && f.optional {
+			continue
+		}
+		t, err := time.Parse(time.RFC3339Nano, f.stored)
+		if err != nil {
+			// The stored text is no secret, but the error names only the
+			// attribute: logs carry the error.
+			return client.Client{}, fmt.Errorf("store: decode client %s: %s is not an RFC 3339 time", r.ClientID, f.name)
+		}
+		*f.dst = t
+	}
+	return c, nil
 }

@@ -39,6 +39,31 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 var errRetry = errors.New("store: client changed concurrently")
 
 func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error) {
+	// The condition compares the stored tokensValidAfter as text, the only
+	// comparison DynamoDB has. The first attempt spells it as the token
+	// does; when the stored item holds the same instant spelled otherwise
+	// (written by an older version, or by another tool), the next attempt
+	// names the stored text exactly, which still fails if the stamp moved.
+	session := w.Session
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return client.Client{}, classify(err)
+			}
+		}
+		c, stored, err := s.updatePlainOnce(ctx, id, u, w, session)
+		if !errors.Is(err, errRetry) {
+			return c, err
+		}
+		session = stored
+	}
+	return client.Client{}, client.ErrConflict
+}
+
+// updatePlainOnce is one conditional UpdateItem. When the condition fails
+// only because the stored session stamp is spelled otherwise than session,
+// it returns errRetry and the stored spelling.
+func (s *Store) updatePlainOnce(ctx context.Context, id string, u client.Update, w client.Write, session string) (client.Client, string, error) {
 	e := updateExpr(u, client.FormatTime(s.now()), w.By)
 	cond := "attribute_exists(pk)"
 	if w.IfVersion != 0 {
@@ -46,7 +71,7 @@ func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, w c
 	}
 	if w.Session != "" {
 		cond += " AND " + e.name("status") + " = " + e.value(&types.AttributeValueMemberS{Value: string(client.StatusActive)}) +
-			" AND " + e.equals(e.name("tokensValidAfter"), w.Session)
+			" AND " + e.equals(e.name("tokensValidAfter"), session)
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: clientKey(id),
@@ -60,18 +85,35 @@ func (s *Store) updatePlain(ctx context.Context, id string, u client.Update, w c
 	if ccf, ok := errors.AsType[*types.ConditionalCheckFailedException](err); ok {
 		// The old item says which condition failed, at no extra cost.
 		if len(ccf.Item) == 0 {
-			return client.Client{}, client.ErrNotFound
+			return client.Client{}, "", client.ErrNotFound
 		}
-		cur, err := fromItem(ccf.Item)
+		r, err := decodeRecord(ccf.Item)
 		if err != nil {
-			return client.Client{}, err
+			return client.Client{}, "", err
 		}
-		return client.Client{}, refusal(cur, w)
+		cur, err := r.client()
+		if err != nil {
+			return client.Client{}, "", err
+		}
+		if err := refusal(cur, w); err != nil {
+			return client.Client{}, "", err
+		}
+		if w.Session != "" && r.TokensValidAfter != session {
+			return client.Client{}, r.TokensValidAfter, errRetry
+		}
+		// Every clause the condition holds was checked above and passes on
+		// the item DynamoDB returned: a refusal we cannot explain must not
+		// pass for a write.
+		return client.Client{}, "", fmt.Errorf("store: update client: condition failed for no known reason")
 	}
 	if err != nil {
-		return client.Client{}, classify(fmt.Errorf("store: update client: %w", err))
+		return client.Client{}, "", classify(fmt.Errorf("store: update client: %w", err))
 	}
-	return fromItem(out.Attributes)
+	c, err := fromItem(out.Attributes)
+	if err == nil && c.ClientID != id {
+		err = fmt.Errorf("store: update client: the written item does not name the client")
+	}
+	return c, "", err
 }
 
 // refusal says why w may not write cur, or nil when it may.
