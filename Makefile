@@ -65,9 +65,18 @@ build-%Function:
 	@test -n "$(FN_$*Function)" || { echo "no functions/ folder mapped for $*Function"; exit 1; }
 	$(LAMBDA_ENV) $(GO) build $(LAMBDA_FLAGS) -o $(ARTIFACTS_DIR)/bootstrap ./functions/$(FN_$*Function)
 
+# run builds, then execs, the server rather than `go run` it: go run adds an
+# "exit status 1" line of its own and stands between Ctrl-C and the server.
+# Many stale packages mean a cold build cache: say so before the minute of
+# silence that compiling the dependencies takes.
 ## run: the API on 127.0.0.1:3000 (PORT=…) over an embedded, seeded store
 run:
-	$(GO) run ./cmd/local
+	@stale=$$($(GO) list -deps -f '{{if .Stale}}x{{end}}' ./cmd/local | grep -c x || true); \
+	if [ "$$stale" -gt 20 ]; then echo "building… (first run compiles dependencies, about a minute)"; \
+	elif [ "$$stale" -gt 1 ]; then echo "building…"; fi
+	@mkdir -p $(BUILD_DIR)
+	@$(GO) build -o $(BUILD_DIR)/local ./cmd/local
+	@exec ./$(BUILD_DIR)/local
 
 # sam local invoke without Docker: the function's real bootstrap under the
 # Lambda Runtime Interface Emulator, over the embedded seeded store unless

@@ -1,15 +1,20 @@
 // Command local serves the API on 127.0.0.1 through the same handlers as the
-// Lambdas. Without AWS_ENDPOINT_URL_DYNAMODB it runs an embedded store,
-// creates the table and seeds the demo clients.
+// Lambdas, behind a stand-in for API Gateway (events, CORS as template.yaml
+// configures it). Without AWS_ENDPOINT_URL_DYNAMODB it runs an embedded
+// store, creates the table and seeds the demo clients.
 package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
+	"strconv"
+	"syscall"
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
@@ -23,15 +28,72 @@ import (
 )
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
+	// Ctrl-C (and SIGTERM) stop the server cleanly; once stopping, the
+	// default action is back, so a second Ctrl-C ends the process at once.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() { <-ctx.Done(); stop() }()
 	if err := run(ctx, os.Getenv, os.Stdout); err != nil {
-		fmt.Fprintln(os.Stderr, "local:", err)
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 }
 
+// listen binds the port before anything else happens, so that a clash is
+// the first and only thing a newcomer reads, with the way out.
+func listen(port string) (net.Listener, error) {
+	addr := net.JoinHostPort("127.0.0.1", port)
+	l, err := net.Listen("tcp", addr)
+	if err == nil {
+		return l, nil
+	}
+	if errors.Is(err, syscall.EADDRINUSE) {
+		if free := nextFreePort(port); free != "" {
+			return nil, fmt.Errorf("port %s is in use; run PORT=%s make run", port, free)
+		}
+		return nil, fmt.Errorf("port %s is in use; choose another with PORT=<port> make run", port)
+	}
+	return nil, fmt.Errorf("cannot listen on %s (PORT=%s): %v", addr, port, err)
+}
+
+// nextFreePort is the first of the ten ports after port that can be bound
+// now, or "" when none can.
+func nextFreePort(port string) string {
+	n, err := strconv.Atoi(port)
+	if err != nil {
+		return ""
+	}
+	for p := n + 1; p <= n+10 && p < 65536; p++ {
+		if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+			l.Close()
+			return strconv.Itoa(p)
+		}
+	}
+	return ""
+}
+
 func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
+	port := getenv("PORT")
+	if port == "" {
+		port = "3000"
+	}
+	ln, err := listen(port)
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	// Ctrl-C while the store starts is a stop, not a failure.
+	if err := serve(ctx, getenv, out, ln); err != nil && ctx.Err() == nil {
+		return err
+	}
+	fmt.Fprintln(out, "Stopped.")
+	return nil
+}
+
+func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln net.Listener) error {
+	cors, err := gateway.CORSFromTemplate(adminapi.Template())
+	if err != nil {
+		return err
+	}
 	hasher, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		return err
@@ -94,31 +156,33 @@ func run(ctx context.Context, getenv func(string) string, out io.Writer) error {
 			fmt.Fprintf(out, "Admin sign-in: username %s, the password hashed in ADMIN_PASSWORD_HASH\n", cfg.AdminUsername)
 		}
 	}
-	port := getenv("PORT")
-	if port == "" {
-		port = "3000"
-	}
 	mux := http.NewServeMux()
-	mux.Handle("/", gateway.New(h))
+	mux.Handle("/", gateway.WithCORS(cors, gateway.New(h)))
 	mux.HandleFunc("GET /openapi.yaml", serveSpec)
 	if err := mountConsole(mux); err != nil {
 		return err
 	}
-	srv := &http.Server{
-		Addr: "127.0.0.1:" + port, Handler: mux,
-		ReadHeaderTimeout: 10 * time.Second,
-	}
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	stopped := make(chan struct{})
 	go func() {
+		defer close(stopped)
 		<-ctx.Done()
+		fmt.Fprintln(out, "Shutting down: finishing requests in flight (Ctrl-C again to force)…")
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
 		_ = srv.Shutdown(sctx)
 	}()
-	fmt.Fprintf(out, "Listening on http://%s (contract: /openapi.yaml)\n", srv.Addr)
-	fmt.Fprintf(out, "Admin console: http://%s%s\n", srv.Addr, console.Prefix)
-	if err := srv.ListenAndServe(); err != http.ErrServerClosed {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	// "Listening on" is the last line: the server serves from here on (the
+	// docs test waits for it).
+	fmt.Fprintf(out, "Admin console: http://%s%s\n", ln.Addr(), console.Prefix)
+	fmt.Fprintf(out, "Listening on http://%s (contract: /openapi.yaml; Ctrl-C stops)\n", ln.Addr())
+	if err := srv.Serve(ln); err != http.ErrServerClosed {
 		return err
 	}
+	<-stopped
 	return nil
 }
 

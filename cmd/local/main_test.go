@@ -6,6 +6,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -126,5 +129,87 @@ func TestRunServesTheOpenAPISpec(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/yaml" || !bytes.Equal(body, adminapi.OpenAPI()) {
 		t.Errorf("GET /openapi.yaml: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
+	}
+}
+
+// TestRunRefusesABusyPortAtOnce: a port clash is the first and only thing
+// make run says, naming PORT and a port that is free, before any start-up
+// work (hashing, the store) is done.
+func TestRunRefusesABusyPortAtOnce(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
+	out := &testenv.SyncBuffer{}
+	start := time.Now()
+	err = run(context.Background(), func(k string) string { return map[string]string{"PORT": port}[k] }, out)
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("run served on a busy port")
+	}
+	m := regexp.MustCompile(`^port ` + port + ` is in use; run PORT=(\d+) make run$`).FindStringSubmatch(err.Error())
+	if m == nil {
+		t.Fatalf("message %q does not name the port and a PORT to use", err)
+	}
+	if free, err := net.Listen("tcp", "127.0.0.1:"+m[1]); err != nil {
+		t.Errorf("the suggested port %s is not free: %v", m[1], err)
+	} else {
+		free.Close()
+	}
+	if out.String() != "" {
+		t.Errorf("printed before refusing:\n%s", out.String())
+	}
+	// Hashing the development password alone takes longer than this.
+	if took > 500*time.Millisecond {
+		t.Errorf("took %v to refuse: start-up work ran before the port was bound", took)
+	}
+}
+
+// TestInterruptStopsCleanly: Ctrl-C (SIGINT) on the built server ends it
+// with a message and exit status 0, so that make reports no error.
+func TestInterruptStopsCleanly(t *testing.T) {
+	bin := filepath.Join(t.TempDir(), "local")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	cmd := exec.Command(bin)
+	cmd.Env = append(os.Environ(), "PORT="+port, "AWS_ENDPOINT_URL_DYNAMODB=", "ADMIN_JWT_SECRET=", "ADMIN_JWKS_URL=")
+	out := &testenv.SyncBuffer{}
+	cmd.Stdout = out
+	cmd.Stderr = io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 600 && !strings.Contains(out.String(), "Listening"); i++ {
+		time.Sleep(50 * time.Millisecond)
+	}
+	if !strings.Contains(out.String(), "Listening") {
+		_ = cmd.Process.Kill()
+		t.Fatalf("the server did not start:\n%s", out.String())
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("exit after Ctrl-C: %v, want status 0", err)
+		}
+	case <-time.After(10 * time.Second):
+		_ = cmd.Process.Kill()
+		t.Fatal("still running 10 s after Ctrl-C")
+	}
+	if !strings.Contains(out.String(), "Shutting down") || !strings.HasSuffix(out.String(), "Stopped.\n") {
+		t.Errorf("no shutdown message:\n%s", out.String())
 	}
 }
