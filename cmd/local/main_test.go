@@ -93,6 +93,23 @@ func TestRunServesSeedExamples(t *testing.T) {
 	}
 }
 
+// TestRunAcceptsTheOriginalCreateExample: the original service's documented
+// create request, sent verbatim to `make run`, creates the client and
+// echoes its calId.
+func TestRunAcceptsTheOriginalCreateExample(t *testing.T) {
+	base, out := startLocal(t)
+	m := regexp.MustCompile(`(?m)^(eyJ[\w-]+\.[\w-]+\.[\w-]+)$`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("no token printed:\n%s", out)
+	}
+	status, body := send(t, http.MethodPost, base+"/admin/clients", testkit.OriginalCreateBody,
+		"Authorization", "Bearer "+m[1], "Content-Type", "application/json")
+	if status != 201 || !strings.Contains(body, `"calId":"`+testkit.OriginalCalID+`"`) ||
+		!strings.Contains(body, `"clientId":"`+testkit.OriginalID+`"`) {
+		t.Errorf("got %d %s", status, body)
+	}
+}
+
 // TestRunPrintsWorkingSignIns: the admin username and password and the demo
 // clients' secrets that `make run` prints sign in.
 func TestRunPrintsWorkingSignIns(t *testing.T) {

@@ -13,6 +13,7 @@ type clientView struct {
 	Status            client.Status `json:"status"`
 	AgentID           string        `json:"agentId"`
 	TwilioPhoneNumber string        `json:"twilioPhoneNumber"`
+	CalID             string        `json:"calId,omitempty"`
 	ClientMeta        client.Meta   `json:"clientMeta"`
 	CreatedAt         string        `json:"createdAt"`
 	UpdatedAt         string        `json:"updatedAt"`
@@ -23,7 +24,7 @@ type clientView struct {
 func viewOf(c client.Client) clientView {
 	return clientView{
 		ClientID: c.ClientID, Status: c.Status, AgentID: c.AgentID, TwilioPhoneNumber: c.TwilioPhoneNumber,
-		ClientMeta: c.Meta, CreatedAt: client.FormatTime(c.CreatedAt), UpdatedAt: client.FormatTime(c.UpdatedAt),
+		CalID: c.CalID, ClientMeta: c.Meta, CreatedAt: client.FormatTime(c.CreatedAt), UpdatedAt: client.FormatTime(c.UpdatedAt),
 		UpdatedBy: c.UpdatedBy,
 	}
 }

@@ -36,6 +36,7 @@ type Client struct {
 	Status            Status
 	AgentID           string
 	TwilioPhoneNumber string
+	CalID             string // GoHighLevel calendar id, optional ("" when unset)
 	Meta              Meta
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
@@ -110,6 +111,9 @@ func (c Client) Apply(u Update, at time.Time, by string) Client {
 	}
 	if u.TwilioPhoneNumber != nil {
 		c.TwilioPhoneNumber = *u.TwilioPhoneNumber
+	}
+	if u.CalID != nil {
+		c.CalID = *u.CalID // "" removes it
 	}
 	m := &c.Meta
 	set := map[string]*string{

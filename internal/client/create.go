@@ -81,6 +81,9 @@ func (r *Rules) DecodeCreate(body []byte) (Create, error) {
 		return c, &MissingError{Fields: missing}
 	}
 	u.Meta.Remove = nil // a null optional field of a new client is simply absent
+	if u.CalID != nil && *u.CalID == "" {
+		u.CalID = nil
+	}
 	return c, r.validate(u)
 }
 
@@ -102,7 +105,7 @@ func (u *Update) FieldNames() []string {
 	for _, f := range []struct {
 		name string
 		set  bool
-	}{{"status", u.Status != nil}, {"agentId", u.AgentID != nil}, {"twilioPhoneNumber", u.TwilioPhoneNumber != nil}} {
+	}{{"status", u.Status != nil}, {"agentId", u.AgentID != nil}, {"twilioPhoneNumber", u.TwilioPhoneNumber != nil}, {"calId", u.CalID != nil}} {
 		if f.set {
 			out = append(out, f.name)
 		}

@@ -18,6 +18,7 @@ type Update struct {
 	Status            *Status    `json:"status,omitempty" validate:"omitnil,oneof=Active Inactive Suspended"`
 	AgentID           *string    `json:"agentId,omitempty" validate:"omitnil,agentid"`
 	TwilioPhoneNumber *string    `json:"twilioPhoneNumber,omitempty" validate:"omitnil,e164"`
+	CalID             *string    `json:"calId,omitempty" validate:"omitnil,calid"` // "": remove it (null or "" sent)
 	Meta              MetaUpdate `json:"clientMeta,omitzero"`
 }
 
@@ -36,7 +37,7 @@ type MetaUpdate struct {
 
 // IsEmpty reports whether the update changes nothing.
 func (u *Update) IsEmpty() bool {
-	return u.Status == nil && u.AgentID == nil && u.TwilioPhoneNumber == nil && u.Meta.isEmpty()
+	return u.Status == nil && u.AgentID == nil && u.TwilioPhoneNumber == nil && u.CalID == nil && u.Meta.isEmpty()
 }
 
 func (m *MetaUpdate) isEmpty() bool {
@@ -101,6 +102,11 @@ func NewRules() *Rules {
 	// e164, whose length bounds differ from the contract's.
 	must(v.RegisterValidation("e164", func(fl validator.FieldLevel) bool { return e164.MatchString(fl.Field().String()) }))
 	must(v.RegisterValidation("agentid", func(fl validator.FieldLevel) bool { return agentID.MatchString(fl.Field().String()) }))
+	// A calendar id has the agent id's alphabet and length; "" is its removal.
+	must(v.RegisterValidation("calid", func(fl validator.FieldLevel) bool {
+		s := fl.Field().String()
+		return s == "" || agentID.MatchString(s)
+	}))
 	return &Rules{v: v}
 }
 
@@ -113,7 +119,7 @@ func must(err error) {
 // MaxBodyBytes is the largest request body the API reads.
 const MaxBodyBytes = 64 << 10
 
-var updatable = map[string]bool{"status": true, "agentId": true, "twilioPhoneNumber": true, "clientMeta": true}
+var updatable = map[string]bool{"status": true, "agentId": true, "twilioPhoneNumber": true, "calId": true, "clientMeta": true}
 
 // DecodeUpdate parses a PUT body into an Update and checks every rule. It
 // returns a *ValidationError for anything the caller got wrong.
@@ -217,6 +223,13 @@ func decodeFields(top map[string]json.RawMessage) (Update, error) {
 	if status != nil {
 		st := Status(*status)
 		u.Status = &st
+	}
+	if raw, ok := top["calId"]; ok {
+		s, _, err := decodeString(raw, "calId")
+		if err != nil {
+			return u, err
+		}
+		u.CalID = &s // null and "" both remove it
 	}
 	if raw, ok := top["clientMeta"]; ok {
 		if err := decodeMeta(raw, &u.Meta); err != nil {
@@ -333,7 +346,7 @@ func message(path, tag, param string) string {
 	switch tag {
 	case "oneof":
 		return path + " must be one of " + strings.Join(strings.Fields(param), ", ")
-	case "agentid":
+	case "agentid", "calid":
 		return path + " must be 1-128 characters of letters, digits, '_' or '-'"
 	case "e164":
 		return path + " must be an E.164 phone number such as +12125551234"

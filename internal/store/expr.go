@@ -77,6 +77,11 @@ func updateExpr(u client.Update, at, by string) *expr {
 	if u.TwilioPhoneNumber != nil {
 		e.setValue(e.name("twilioPhoneNumber"), *u.TwilioPhoneNumber)
 	}
+	if u.CalID != nil {
+		// Removal writes "" (read back as unset) rather than REMOVE: minidyn,
+		// the local and test store, ignores REMOVE of a top-level attribute.
+		e.setValue(e.name("calId"), *u.CalID)
+	}
 	meta := "#clientMeta"
 	if values := u.Meta.Values(); len(values) > 0 || len(u.Meta.Remove) > 0 {
 		e.names[meta] = "clientMeta"

@@ -25,6 +25,7 @@ type record struct {
 	Status            string     `dynamodbav:"status"`
 	AgentID           string     `dynamodbav:"agentId"`
 	TwilioPhoneNumber string     `dynamodbav:"twilioPhoneNumber"`
+	CalID             string     `dynamodbav:"calId,omitempty"`
 	Meta              metaRecord `dynamodbav:"clientMeta"`
 	CreatedAt         string     `dynamodbav:"createdAt"`
 	UpdatedAt         string     `dynamodbav:"updatedAt"`
@@ -65,7 +66,7 @@ func clientKey(id string) map[string]types.AttributeValue {
 func toRecord(c client.Client) record {
 	return record{
 		PK: clientPrefix + c.ClientID, ClientID: c.ClientID, Status: string(c.Status), AgentID: c.AgentID,
-		TwilioPhoneNumber: c.TwilioPhoneNumber, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
+		TwilioPhoneNumber: c.TwilioPhoneNumber, CalID: c.CalID, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
 		UpdatedAt: client.FormatTime(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
 		TokensValidAfter: client.FormatTime(c.TokensValidAfter),
 		listing: listing{
@@ -97,7 +98,7 @@ func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 func (r *record) client() (client.Client, error) {
 	c := client.Client{
 		ClientID: r.ClientID, Status: client.Status(r.Status), AgentID: r.AgentID,
-		TwilioPhoneNumber: r.TwilioPhoneNumber, Meta: client.Meta(r.Meta),
+		TwilioPhoneNumber: r.TwilioPhoneNumber, CalID: r.CalID, Meta: client.Meta(r.Meta),
 		UpdatedBy: r.UpdatedBy, Version: r.Version,
 	}
 	for _, f := range []struct {

@@ -31,7 +31,7 @@ const (
 // refuses key attributes among the projected ones.
 func ListedAttributes(index string) []string {
 	attrs := []string{
-		"clientId", "agentId", "twilioPhoneNumber", "clientMeta", "createdAt", "updatedAt", "updatedBy",
+		"clientId", "agentId", "twilioPhoneNumber", "calId", "clientMeta", "createdAt", "updatedAt", "updatedBy",
 		"searchFullName", "searchEmail", "searchBusinessName",
 	}
 	if index == IndexAll {

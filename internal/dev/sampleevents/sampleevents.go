@@ -33,6 +33,7 @@ func Outcomes() map[string]Outcome {
 		"update-client-client-token.json":    {403, `{"error":"Forbidden","message":"Admin access required","statusCode":403}`},
 		"update-client-if-match-stale.json":  {412, `{"error":"Precondition Failed","message":"Client was modified by another request","statusCode":412}`},
 		"create-client.json":                 {Status: 201},
+		"create-client-calid.json":           {Status: 201},
 		"create-client-missing-fields.json":  {400, `{"error":"Missing required client information","requiredFields":["clientMeta.phone","twilioPhoneNumber"],"statusCode":400}`},
 		"create-client-duplicate-email.json": {409, `{"error":"Client already exists with this ID or email","details":"email","statusCode":409}`},
 		"get-client.json":                    {Status: 200},
@@ -58,6 +59,7 @@ func Outcomes() map[string]Outcome {
 		"get-own-client-admin-token.json":    {403, `{"error":"Forbidden","message":"Client access required","statusCode":403}`},
 		"update-own-client.json":             {Status: 200},
 		"update-own-client-email.json":       {400, `{"error":"Invalid update data","details":"clientMeta.email cannot be changed by the client; an admin changes it","statusCode":400}`},
+		"update-own-client-calid.json":       {400, `{"error":"Invalid update data","details":"calId cannot be changed by the client; an admin changes it","statusCode":400}`},
 	}
 }
 
