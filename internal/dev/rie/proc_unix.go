@@ -12,12 +12,6 @@ import (
 	"syscall"
 )
 
-// setProcessGroup puts the emulator in its own process group, so that
-// stopping it stops everything it runs in that group.
-func setProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-}
-
 // killProcessGroup stops the emulator's group and the function process.
 // The RIE starts the bootstrap in a process group of its own, so that one
 // is found among the emulator's children (Linux /proc) and killed too,

@@ -188,6 +188,9 @@ func (e *Emulator) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
 	return b, nil
 }
 
+// PID is the emulator's process id.
+func (e *Emulator) PID() int { return e.cmd.Process.Pid }
+
 // Close stops the emulator and the function process it started.
 func (e *Emulator) Close() error {
 	killProcessGroup(e.cmd)
