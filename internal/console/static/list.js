@@ -41,7 +41,9 @@ export function render(ctx) {
 
   // A newer request wins: answers to older ones (typing fast) are dropped.
   let seq = 0;
-  async function load({ focus = false } = {}) {
+  // quiet: the first load of the view announces nothing, so that the
+  // message that led here ("Deleted …", "Signed in …") stays.
+  async function load({ focus = false, quiet = false } = {}) {
     const mine = ++seq;
     const cursor = state.cursors[state.cursors.length - 1];
     results.setAttribute('aria-busy', 'true');
@@ -56,7 +58,7 @@ export function render(ctx) {
       if (err.status === 400 && cursor) {
         // A cursor the server no longer accepts (its key rotated): start over.
         state.cursors = [null];
-        return load({ focus });
+        return load({ focus, quiet });
       }
       results.removeAttribute('aria-busy');
       const text = api.describeError(err);
@@ -77,13 +79,13 @@ export function render(ctx) {
     if (clients.length === 0) {
       results.replaceChildren(el('p', { class: 'empty', text: 'No clients match.' }));
       summary.textContent = `Total: ${total}`;
-      ctx.announce('No clients match.');
+      if (!quiet) ctx.announce('No clients match.');
     } else {
       const first = (page - 1) * state.limit + 1;
       const last = first + clients.length - 1;
       summary.textContent = `Total: ${total} · page ${page}, clients ${first}–${last}`;
       results.replaceChildren(table(clients));
-      ctx.announce(`${total} client${total === 1 ? '' : 's'} found. Page ${page}.`);
+      if (!quiet) ctx.announce(`${total} client${total === 1 ? '' : 's'} found. Page ${page}.`);
     }
     if (focus) summary.focus(); // the pressed button may now be disabled
   }
@@ -113,7 +115,7 @@ export function render(ctx) {
     await load({ focus: true });
   }));
 
-  load();
+  load({ quiet: true });
 }
 
 // A table on wide screens; style.css turns rows into cards on narrow ones.
