@@ -2,9 +2,13 @@ package e2e_test
 
 import (
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -127,5 +131,101 @@ func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
 				t.Errorf("refusals differ: %s vs %s", got, refusal)
 			}
 		})
+	}
+}
+
+// TestClientSignInUpgradesAnOlderHashOnce: a client whose secret was hashed
+// with argon2id (before keyed hashes) still signs in, and its first
+// successful sign-in rewrites the hash as a keyed one, conditionally on
+// the old hash, without moving the version or the session; later sign-ins
+// are one round trip again. A wrong secret rewrites nothing.
+func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
+	e := testenv.New(t)
+	pw, err := passhash.NewHasher(testenv.FastHashing())
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := passhash.Generate()
+	legacy, err := pw.Hash(plain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const id = "upgrade_me"
+	now := time.Now()
+	c := client.Client{ClientID: id, Status: client.StatusActive, AgentID: "agent", Meta: client.Meta{FullName: "U", Email: "u@work.test"},
+		CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now}
+	if err := e.Store.Create(t.Context(), c, legacy); err != nil {
+		t.Fatal(err)
+	}
+	key := "CLIENT#" + id
+	before := e.Item(t, key)
+	signIn := func(secret string) testenv.Result {
+		e.Calls()
+		return e.Do(t, http.MethodPost, "/auth/login", fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, secret), "Content-Type", "application/json")
+	}
+	without := func(item map[string]any, k string) map[string]any {
+		out := maps.Clone(item)
+		delete(out, k)
+		return out
+	}
+
+	if r := signIn(plain + "x"); r.Status != http.StatusUnauthorized {
+		t.Fatalf("wrong secret: %d %s", r.Status, r.Body)
+	}
+	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem"}) {
+		t.Errorf("wrong secret: calls %v, want one GetItem", calls)
+	}
+	if got := e.Item(t, key); !reflect.DeepEqual(got, before) {
+		t.Fatalf("a wrong secret changed the item:\n%v\n%v", before, got)
+	}
+
+	r := signIn(plain)
+	if r.Status != http.StatusOK {
+		t.Fatalf("right secret on an argon2id hash: %d %s", r.Status, r.Body)
+	}
+	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem", "UpdateItem"}) {
+		t.Errorf("first sign-in: calls %v, want GetItem then the upgrade's UpdateItem", calls)
+	}
+	after := e.Item(t, key)
+	upgraded, _ := after["secretHash"].(string)
+	if upgraded == legacy || !e.Handler.Secrets.Current(upgraded) || !strings.HasPrefix(upgraded, "$hmac-sha256$v=1$") {
+		t.Fatalf("hash after the first sign-in: %.40q, want a keyed hash", upgraded)
+	}
+	if !reflect.DeepEqual(without(after, "secretHash"), without(before, "secretHash")) {
+		t.Errorf("the upgrade changed more than the hash:\n%v\n%v", before, after)
+	}
+	var login struct {
+		Token string `json:"token"`
+	}
+	if err := json.Unmarshal([]byte(r.Body), &login); err != nil {
+		t.Fatal(err)
+	}
+	if got := e.Do(t, http.MethodGet, "/secure/client", "", "Authorization", "Bearer "+login.Token); got.Status != http.StatusOK {
+		t.Errorf("the token of the upgrading sign-in: %d %s", got.Status, got.Body)
+	}
+
+	if r := signIn(plain); r.Status != http.StatusOK {
+		t.Fatalf("second sign-in: %d %s", r.Status, r.Body)
+	}
+	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem"}) {
+		t.Errorf("second sign-in: calls %v, want one GetItem", calls)
+	}
+	if got := e.Item(t, key)["secretHash"]; got != upgraded {
+		t.Errorf("the second sign-in rewrote the hash again")
+	}
+
+	// The upgrade is conditional on the hash it replaces: after a secret
+	// reset (another hash stored) it changes nothing.
+	if err := e.Store.UpgradeSecretHash(t.Context(), id, legacy, "$hmac-sha256$v=1$stale$stale"); err != nil {
+		t.Fatalf("UpgradeSecretHash with a stale hash: %v", err)
+	}
+	if got := e.Item(t, key)["secretHash"]; got != upgraded {
+		t.Errorf("an upgrade conditioned on a replaced hash wrote %v", got)
+	}
+	if err := e.Store.UpgradeSecretHash(t.Context(), "missing_client", legacy, upgraded); err != nil {
+		t.Fatalf("UpgradeSecretHash of a missing client: %v", err)
+	}
+	if _, ok := e.Item(t, "CLIENT#missing_client")["pk"]; ok {
+		t.Error("an upgrade created a client")
 	}
 }

@@ -21,15 +21,22 @@ type Clients interface {
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
 	// Credentials reads a client and its secret hash in one read, for sign-in.
 	Credentials(ctx context.Context, id string) (client.Client, string, error)
+	// UpgradeSecretHash replaces a client's secret hash oldHash with newHash, if
+	// oldHash is still the stored one.
+	UpgradeSecretHash(ctx context.Context, id, oldHash, newHash string) error
 }
 
-// Hasher hashes and verifies secrets; *passhash.Hasher is the implementation.
+// Hasher hashes client secrets and verifies them and the admin password;
+// *passhash.SecretHasher is the implementation.
 type Hasher interface {
 	Hash(s string) (string, error)
 	Verify(hash, s string) bool
+	// Current reports whether hash is in the format Hash writes; a verified
+	// hash that is not is rewritten at sign-in.
+	Current(hash string) bool
 }
 
-var _ Hasher = (*passhash.Hasher)(nil)
+var _ Hasher = (*passhash.SecretHasher)(nil)
 
 // Authorizer checks the Authorization header for a role.
 type Authorizer interface {

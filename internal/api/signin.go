@@ -7,6 +7,7 @@ import (
 	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"time"
 
@@ -116,7 +117,8 @@ func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Res
 // dummy hash, and an Inactive or Suspended client's secret is verified
 // before its status is looked at, so neither the answer nor the time it
 // takes tells which check failed. It returns a client token carrying the
-// client's tokensValidAfter stamp.
+// client's tokensValidAfter stamp. A successful sign-in with a hash in an
+// older format (argon2id) rewrites it in the current one, once.
 func (h *Handler) signInClient(ctx context.Context, id, secret string) (client.Client, string, error) {
 	var c client.Client
 	var hash string
@@ -131,11 +133,29 @@ func (h *Handler) signInClient(ctx context.Context, id, secret string) (client.C
 	if !ok || hash == "" || c.Status != client.StatusActive {
 		return client.Client{}, "", errInvalidCredentials
 	}
+	if !h.Secrets.Current(hash) {
+		h.upgradeSecretHash(ctx, c.ClientID, hash, secret)
+	}
 	tok, err := h.SignIn.ClientTokens.SignClient(c.ClientID, client.FormatTime(c.TokensValidAfter), h.SignIn.ClientTTL)
 	if err != nil {
 		return client.Client{}, "", err
 	}
 	return c, tok, nil
+}
+
+// upgradeSecretHash rewrites a verified older hash in the current format,
+// conditionally on the old one still being stored (a secret reset in
+// between wins). It costs one more round trip, once per client. A failure
+// does not fail the sign-in, whose credentials were good: the next
+// sign-in tries again.
+func (h *Handler) upgradeSecretHash(ctx context.Context, id, old, secret string) {
+	hash, err := h.Secrets.Hash(secret)
+	if err == nil {
+		err = h.Clients.UpgradeSecretHash(ctx, id, old, hash)
+	}
+	if err != nil && h.Log != nil {
+		h.Log.LogAttrs(ctx, slog.LevelWarn, "secret hash upgrade failed", slog.String("error", err.Error()))
+	}
 }
 
 // requiredStrings reads a JSON object body and returns the named string

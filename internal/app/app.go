@@ -41,7 +41,7 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := passhash.NewHasher(hashing)
+	hasher, err := SecretHasher(cfg, hashing)
 	if err != nil {
 		return nil, err
 	}
@@ -55,6 +55,24 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		Log:            log,
 		DeadlineMargin: 500 * time.Millisecond,
 	}, nil
+}
+
+// SecretHasher is the hasher of client secrets as the service builds it
+// from cfg: an HMAC-SHA256 keyed by passhash.DeriveSecretKey of
+// cfg.SecretHashSource(), which also verifies argon2id hashes (older client
+// secrets and the admin password) at the cost hashing. Anything that
+// writes client secrets (the routes, a migration) hashes them with this, so
+// that the service verifies them.
+func SecretHasher(cfg appconfig.Config, hashing passhash.Params) (*passhash.SecretHasher, error) {
+	passwords, err := passhash.NewHasher(hashing)
+	if err != nil {
+		return nil, err
+	}
+	src := cfg.SecretHashSource()
+	if src == "" {
+		return nil, errors.New("app: no secret to key client secret hashes with (SECRET_HASH_KEY, CLIENT_JWT_SECRET or ADMIN_JWT_SECRET)")
+	}
+	return passhash.NewSecretHasher(passhash.DeriveSecretKey(src), passwords)
 }
 
 // cursorKey is the list cursors' HMAC key. Every instance of a deployment

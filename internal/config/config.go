@@ -56,6 +56,10 @@ type Config struct {
 	// Required with ADMIN_JWKS_URL (an identity provider's keys cannot sign
 	// our tokens); optional otherwise, when ADMIN_JWT_SECRET serves both.
 	ClientJWTSecret string
+	// SecretHashKey (SECRET_HASH_KEY locally, "secretHashKey" in the
+	// secret) keys the client secrets' HMAC. Empty means derived from the
+	// client token secret (see SecretHashSource).
+	SecretHashKey string
 }
 
 // FromEnv reads the configuration with getenv (os.Getenv in production).
@@ -76,6 +80,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		AdminTokenTTL:     time.Hour,
 		ClientTokenTTL:    24 * time.Hour,
 		ClientJWTSecret:   getenv("CLIENT_JWT_SECRET"),
+		SecretHashKey:     getenv("SECRET_HASH_KEY"),
 	}
 	if c.TableName == "" {
 		c.TableName = DefaultTable
@@ -126,6 +131,7 @@ type Secrets struct {
 	ClientJWTSecret   string
 	CursorSecret      string
 	AdminPasswordHash string
+	SecretHashKey     string
 }
 
 // secretField is a setting that is a secret: plain environment for local
@@ -142,6 +148,7 @@ func (c *Config) secretFields(s Secrets) []secretField {
 		{"CLIENT_JWT_SECRET", "clientJwtSecret", &c.ClientJWTSecret, s.ClientJWTSecret},
 		{"CURSOR_SECRET", "cursorSecret", &c.CursorSecret, s.CursorSecret},
 		{"ADMIN_PASSWORD_HASH", "adminPasswordHash", &c.AdminPasswordHash, s.AdminPasswordHash},
+		{"SECRET_HASH_KEY", "secretHashKey", &c.SecretHashKey, s.SecretHashKey},
 	}
 }
 
@@ -170,10 +177,13 @@ func (c *Config) validate() error {
 	if c.JWTSecret != "" && c.JWKSURL != "" {
 		return errors.New("config: admin tokens are verified with an HS256 secret or ADMIN_JWKS_URL, not both")
 	}
-	for _, s := range []string{c.JWTSecret, c.ClientJWTSecret, c.CursorSecret} {
+	for _, s := range []string{c.JWTSecret, c.ClientJWTSecret, c.CursorSecret, c.SecretHashKey} {
 		if err := CheckSecret(s, c.Local); err != nil {
 			return err
 		}
+	}
+	if c.SecretHashKey != "" && len(c.SecretHashKey) < passhash.MinSecretKeyBytes {
+		return fmt.Errorf("config: SECRET_HASH_KEY (secretHashKey in the secret) must be at least %d bytes", passhash.MinSecretKeyBytes)
 	}
 	if c.AdminPasswordHash != "" && !passhash.Valid(c.AdminPasswordHash) {
 		// Never echo the value: it is a password hash.
@@ -183,6 +193,27 @@ func (c *Config) validate() error {
 		return errors.New("config: CLIENT_JWT_SECRET (clientJwtSecret in the secret) is required with ADMIN_JWKS_URL: client tokens are signed by this service")
 	}
 	return nil
+}
+
+// SecretHashSource is the configured secret the client-secret hashing key
+// is derived from (passhash.DeriveSecretKey): SECRET_HASH_KEY when set,
+// else the secret that signs client tokens (CLIENT_JWT_SECRET, else
+// ADMIN_JWT_SECRET), which every configuration that signs clients in has.
+// The derivation is labelled, so the key it gives can neither sign a token
+// nor reveal the token secret. Every instance of a deployment derives the
+// same key, so hashes written by one verify on all. Rotating the token
+// secret would change a derived key and orphan every client secret: set
+// secretHashKey to the old token secret's value first (see
+// docs/security.md).
+func (c Config) SecretHashSource() string {
+	switch {
+	case c.SecretHashKey != "":
+		return c.SecretHashKey
+	case c.ClientJWTSecret != "":
+		return c.ClientJWTSecret
+	default:
+		return c.JWTSecret
+	}
 }
 
 // ttls reads the token lifetimes.

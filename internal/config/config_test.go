@@ -100,6 +100,8 @@ func TestFromEnv(t *testing.T) {
 			}},
 		{name: "lambda with a JWKS URL reads the client secret from the secret ARN", env: with(onLambda, "ADMIN_JWKS_URL", "https://idp.example.com/jwks.json", "ADMIN_JWT_SECRET_ARN", arn)},
 		{name: "lambda refuses a plain client token secret", env: with(onLambda, "ADMIN_JWT_SECRET_ARN", arn, "CLIENT_JWT_SECRET", strong), wantErr: "CLIENT_JWT_SECRET is for local runs only"},
+		{name: "lambda refuses a plain secret hashing key", env: with(onLambda, "ADMIN_JWT_SECRET_ARN", arn, "SECRET_HASH_KEY", strong), wantErr: "SECRET_HASH_KEY is for local runs only"},
+		{name: "a secret hashing key under 32 bytes is refused", env: with(nil, "ADMIN_JWT_SECRET", strong, "SECRET_HASH_KEY", "short"), wantErr: "at least 32 bytes"},
 		{name: "lambda refuses a plain cursor secret", env: with(onLambda, "ADMIN_JWT_SECRET_ARN", arn, "CURSOR_SECRET", strong), wantErr: "CURSOR_SECRET is for local runs only"},
 		{name: "lambda refuses a plain admin password hash", env: with(onLambda, "ADMIN_JWT_SECRET_ARN", arn, "ADMIN_PASSWORD_HASH", "$2a$04$abcdefghijklmnopqrstuu5ZgTOq1rzJdVTJYoCJEm7hrcTKyZ9Ay"), wantErr: "ADMIN_PASSWORD_HASH is for local runs only"},
 		{name: "a local run takes every secret from the environment", env: with(nil, "ADMIN_JWKS_URL", "https://idp.example.com/jwks.json", "CLIENT_JWT_SECRET", strong, "CURSOR_SECRET", strong+"c"),
@@ -136,6 +138,24 @@ func TestFromEnv(t *testing.T) {
 	}
 }
 
+// The client-secret hashing key comes from SECRET_HASH_KEY, else the
+// secret that signs client tokens: the same in every instance.
+func TestSecretHashSource(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		c    config.Config
+		want string
+	}{
+		{"dedicated key", config.Config{SecretHashKey: "h", ClientJWTSecret: "c", JWTSecret: "j"}, "h"},
+		{"client token secret", config.Config{ClientJWTSecret: "c", JWTSecret: "j"}, "c"},
+		{"admin token secret, which signs client tokens too", config.Config{JWTSecret: "j"}, "j"},
+	} {
+		if got := tc.c.SecretHashSource(); got != tc.want {
+			t.Errorf("%s: SecretHashSource() = %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
 // TestWithSecrets completes a deployed function's configuration with the
 // document read from Secrets Manager (as app.Lambda does at cold start).
 func TestWithSecrets(t *testing.T) {
@@ -158,8 +178,12 @@ func TestWithSecrets(t *testing.T) {
 	}{
 		{name: "every key of the document is taken",
 			env:    env(),
-			stored: config.Secrets{JWTSecret: strong, ClientJWTSecret: strong + "c", CursorSecret: strong + "k", AdminPasswordHash: bcrypt},
-			want:   config.Secrets{JWTSecret: strong, ClientJWTSecret: strong + "c", CursorSecret: strong + "k", AdminPasswordHash: bcrypt}},
+			stored: config.Secrets{JWTSecret: strong, ClientJWTSecret: strong + "c", CursorSecret: strong + "k", AdminPasswordHash: bcrypt, SecretHashKey: strong + "h"},
+			want:   config.Secrets{JWTSecret: strong, ClientJWTSecret: strong + "c", CursorSecret: strong + "k", AdminPasswordHash: bcrypt, SecretHashKey: strong + "h"}},
+		{name: "the dev secret as secret hashing key is refused off local runs",
+			env: env(), stored: config.Secrets{JWTSecret: strong, SecretHashKey: config.DevSecret}, wantErr: "public development secret"},
+		{name: "a short secret hashing key is refused",
+			env: env(), stored: config.Secrets{JWTSecret: strong, SecretHashKey: "short"}, wantErr: "at least 32 bytes"},
 		{name: "the HS256 secret alone (a plain-string secret) is enough",
 			env: env(), stored: config.Secrets{JWTSecret: strong}, want: config.Secrets{JWTSecret: strong}},
 		{name: "JWKS mode takes the client token secret from the document",
@@ -197,7 +221,7 @@ func TestWithSecrets(t *testing.T) {
 			case err != nil && (strings.Contains(err.Error(), strong) || strings.Contains(err.Error(), "hunter2")):
 				t.Fatalf("error echoes a secret: %v", err)
 			}
-			got := config.Secrets{JWTSecret: c.JWTSecret, ClientJWTSecret: c.ClientJWTSecret, CursorSecret: c.CursorSecret, AdminPasswordHash: c.AdminPasswordHash}
+			got := config.Secrets{JWTSecret: c.JWTSecret, ClientJWTSecret: c.ClientJWTSecret, CursorSecret: c.CursorSecret, AdminPasswordHash: c.AdminPasswordHash, SecretHashKey: c.SecretHashKey}
 			if err == nil && got != tc.want {
 				t.Errorf("secrets = %+v, want %+v", got, tc.want)
 			}

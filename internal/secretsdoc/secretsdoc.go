@@ -4,7 +4,7 @@
 //
 // The secret at ADMIN_JWT_SECRET_ARN is a JSON document with named keys,
 //
-//	{"jwtSecret": "…", "clientJwtSecret": "…", "cursorSecret": "…", "adminPasswordHash": "$argon2id$…"}
+//	{"jwtSecret": "…", "clientJwtSecret": "…", "cursorSecret": "…", "adminPasswordHash": "$argon2id$…", "secretHashKey": "…"}
 //
 // every key optional (config.Config.WithSecrets checks that the whole
 // makes sense), or, as the first deployments stored it, a plain string:
@@ -66,6 +66,8 @@ type document struct {
 	ClientJWTSecret   string `json:"clientJwtSecret"`
 	CursorSecret      string `json:"cursorSecret"`
 	AdminPasswordHash string `json:"adminPasswordHash"`
+	// SecretHashKey keys the client secrets' HMAC (config.Config.SecretHashSource).
+	SecretHashKey string `json:"secretHashKey"`
 }
 
 // Parse reads a secret string: a JSON object is the document of named
@@ -86,7 +88,7 @@ func Parse(s string) (config.Secrets, error) {
 		return config.Secrets{}, errors.New("secretsdoc: the secret has data after its JSON document")
 	}
 	if doc == (document{}) {
-		return config.Secrets{}, errors.New("secretsdoc: the secret's JSON document has none of jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash")
+		return config.Secrets{}, errors.New("secretsdoc: the secret's JSON document has none of jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash, secretHashKey")
 	}
 	return config.Secrets(doc), nil
 }
@@ -103,7 +105,7 @@ func describe(err error) error {
 		return fmt.Errorf("secretsdoc: the secret's %q must be a string", typ.Field)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// The message names the key only.
-		return fmt.Errorf("secretsdoc: the secret has an unknown key %s (known: jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash)",
+		return fmt.Errorf("secretsdoc: the secret has an unknown key %s (known: jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash, secretHashKey)",
 			strings.TrimPrefix(err.Error(), "json: unknown field "))
 	default:
 		return errors.New("secretsdoc: the secret is not a valid JSON document")

@@ -104,8 +104,9 @@ func TestParse(t *testing.T) {
 		wantErr string // substring; "" means success
 	}{
 		{name: "a plain string is the HS256 secret (the first deployments' format)", in: s, want: config.Secrets{JWTSecret: s}},
-		{name: "a document with every key", in: `{"jwtSecret":"a","clientJwtSecret":"b","cursorSecret":"c","adminPasswordHash":"d"}`,
-			want: config.Secrets{JWTSecret: "a", ClientJWTSecret: "b", CursorSecret: "c", AdminPasswordHash: "d"}},
+		{name: "a document with every key", in: `{"jwtSecret":"a","clientJwtSecret":"b","cursorSecret":"c","adminPasswordHash":"d","secretHashKey":"e"}`,
+			want: config.Secrets{JWTSecret: "a", ClientJWTSecret: "b", CursorSecret: "c", AdminPasswordHash: "d", SecretHashKey: "e"}},
+		{name: "a document with only the secret hashing key", in: `{"secretHashKey":"e"}`, want: config.Secrets{SecretHashKey: "e"}},
 		{name: "a document with some keys, spaced and indented", in: "\n {\n  \"clientJwtSecret\": \"b\"\n }\n", want: config.Secrets{ClientJWTSecret: "b"}},
 		{name: "a misspelt key is refused, named", in: `{"jwt_secret":"` + s + `"}`, wantErr: `unknown key "jwt_secret"`},
 		{name: "an empty document is refused", in: `{}`, wantErr: "none of"},

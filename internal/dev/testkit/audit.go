@@ -46,7 +46,7 @@ var logLeaks = []struct {
 	re   *regexp.Regexp
 }{
 	{"a JWT", regexp.MustCompile(`eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]{4,}`)},
-	{"a secret hash", regexp.MustCompile(`\$argon2`)},
+	{"a secret hash", regexp.MustCompile(`\$(argon2|hmac-sha256\$)`)},
 	{"a client secret", regexp.MustCompile(`(^|[^A-Za-z0-9_-])[A-Za-z0-9_-]{43}([^A-Za-z0-9_-]|$)`)},
 	{"an email address", regexp.MustCompile(`[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+`)},
 	{"a phone number", regexp.MustCompile(`\+[1-9][0-9]{6,14}`)},
