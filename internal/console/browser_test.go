@@ -778,7 +778,12 @@ func lastLines(s string, n int) string {
 func TestConsoleSignsInWithATokenInJWKSMode(t *testing.T) {
 	chromium(t)
 	k := testkit.NewJWKS(t)
-	e := testenv.New(t, func(c *config.Config) { c.JWTSecret, c.JWKSURL = "", k.URL })
+	// No HS256 secret at all (config refuses that for a deployment, where
+	// client tokens need CLIENT_JWT_SECRET), so the client-secret hashing
+	// key, otherwise derived from that secret, is named explicitly.
+	e := testenv.New(t, func(c *config.Config) {
+		c.JWTSecret, c.JWKSURL, c.SecretHashKey = "", k.URL, "jwks-only-secret-hash-key-0123456789abcdef"
+	})
 	base := serve(t, e)
 	b := newTab(t, 1280, 900)
 	b.do(chromedp.Navigate(base + "/console/"))
