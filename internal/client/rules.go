@@ -107,6 +107,10 @@ func NewRules() *Rules {
 		s := fl.Field().String()
 		return s == "" || agentID.MatchString(s)
 	}))
+	// The library's email is RFC 5322 syntax: it accepts quoted local parts
+	// and invisible characters that spell a taken address anew. Ours is
+	// the rule the lock key is built on (email.go).
+	must(v.RegisterValidation("email", func(fl validator.FieldLevel) bool { return ValidEmail(fl.Field().String()) }))
 	return &Rules{v: v}
 }
 

@@ -26,8 +26,12 @@ func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) 
 	taken := []error{client.ErrIDTaken}
 	for _, q := range uniques() {
 		if v := q.current(&c); v != "" {
+			key, err := q.key(v)
+			if err != nil {
+				return err
+			}
 			items = append(items, types.TransactWriteItem{Put: &types.Put{
-				TableName: &s.table, Item: lockItem(q.key(v), c.ClientID), ConditionExpression: absent,
+				TableName: &s.table, Item: lockItem(key, c.ClientID), ConditionExpression: absent,
 			}})
 			taken = append(taken, q.taken)
 		}

@@ -53,7 +53,7 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 	for _, q := range uniques() {
 		if v := q.current(&cur); v != "" {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: lockKey(q.key(v)),
+				TableName: &s.table, Key: lockKey(q.heldKey(v)),
 				// Never free a value that some other client holds.
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 				ExpressionAttributeValues: me,

@@ -14,7 +14,7 @@ import (
 const (
 	keyAttr      = "pk"
 	clientPrefix = "CLIENT#"
-	emailPrefix  = "EMAIL#" // uniqueness lock: EMAIL#<lower-cased email> → owner clientId
+	emailPrefix  = "EMAIL#" // uniqueness lock: EMAIL#<client.EmailKey(email)> → owner clientId
 	phonePrefix  = "PHONE#" // uniqueness lock: PHONE#<E.164 Twilio number> → owner clientId
 )
 

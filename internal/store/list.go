@@ -40,9 +40,9 @@ func ListedAttributes(index string) []string {
 	return attrs
 }
 
-// Search matches inside lower-cased copies of three clientMeta fields,
-// kept by Create and by every update that changes them: DynamoDB's
-// contains() is case-sensitive.
+// Search matches inside folded copies (client.Fold) of three clientMeta
+// fields, kept by Create and by every update that changes them: DynamoDB's
+// contains() compares bytes.
 func searchAttr(metaField string) (string, bool) {
 	switch metaField {
 	case "fullName":
@@ -55,8 +55,10 @@ func searchAttr(metaField string) (string, bool) {
 	return "", false
 }
 
-// fold is the case folding of searchable text and of search terms.
-func fold(s string) string { return strings.ToLower(s) }
+// fold is the folding of searchable text and of search terms: the one
+// that keys emails, so that search finds a client under any spelling of
+// its email that the lock would refuse as taken.
+func fold(s string) string { return client.Fold(s) }
 
 func sortKey(createdAt, id string) string { return createdAt + "#" + id }
 

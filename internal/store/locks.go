@@ -18,13 +18,15 @@ func lockItem(key, owner string) map[string]types.AttributeValue {
 }
 
 // unique is an attribute at most one client may hold. A lock item keyed
-// prefix+normalised value names its owner; it is written, moved and deleted
+// prefix+canonical value names its owner; it is written, moved and deleted
 // only in the same transaction as the client.
 type unique struct {
-	prefix  string
-	path    string // expression path on the client item
-	names   []string
-	norm    func(string) string
+	prefix string
+	path   string // expression path on the client item
+	names  []string
+	// canon is the canonical form two values share when they are one
+	// (client.EmailKey for emails), or an error when the value is refused.
+	canon   func(string) (string, error)
 	current func(*client.Client) string
 	wanted  func(*client.Update) *string
 	taken   error
@@ -34,14 +36,14 @@ func uniques() [2]unique {
 	return [2]unique{
 		{
 			prefix: emailPrefix, path: "#clientMeta.#email", names: []string{"clientMeta", "email"},
-			norm:    strings.ToLower,
+			canon:   client.EmailKey,
 			current: func(c *client.Client) string { return c.Meta.Email },
 			wanted:  func(u *client.Update) *string { return u.Meta.Email },
 			taken:   client.ErrEmailTaken,
 		},
 		{
 			prefix: phonePrefix, path: "#twilioPhoneNumber", names: []string{"twilioPhoneNumber"},
-			norm:    func(s string) string { return s },
+			canon:   func(s string) (string, error) { return s, nil }, // E.164 has one spelling
 			current: func(c *client.Client) string { return c.TwilioPhoneNumber },
 			wanted:  func(u *client.Update) *string { return u.TwilioPhoneNumber },
 			taken:   client.ErrPhoneTaken,
@@ -49,7 +51,25 @@ func uniques() [2]unique {
 	}
 }
 
-func (q unique) key(v string) string { return q.prefix + q.norm(v) }
+// key is the lock key of a value about to be written: a value the rule
+// refuses never reaches the table.
+func (q unique) key(v string) (string, error) {
+	k, err := q.canon(v)
+	if err != nil {
+		return "", err
+	}
+	return q.prefix + k, nil
+}
+
+// heldKey is the lock key of a value already stored. A stored value that
+// the rule now refuses was written before it, under the key of that time
+// (the lower-cased text), and its lock is still there under that key.
+func (q unique) heldKey(v string) string {
+	if k, err := q.canon(v); err == nil {
+		return q.prefix + k
+	}
+	return q.prefix + strings.ToLower(v)
+}
 
 func lockKey(key string) map[string]types.AttributeValue {
 	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: key}}

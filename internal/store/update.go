@@ -153,17 +153,21 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 		for _, n := range q.names {
 			e.name(n)
 		}
+		key, err := q.key(*want)
+		if err != nil {
+			return client.Client{}, err
+		}
 		old := q.current(&cur)
 		cond += " AND " + e.equals(q.path, old)
 		items = append(items, types.TransactWriteItem{Put: &types.Put{
-			TableName: &s.table, Item: lockItem(q.key(*want), id),
+			TableName: &s.table, Item: lockItem(key, id),
 			ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 			ExpressionAttributeValues: me,
 		}})
 		taken = append(taken, q.taken)
-		if old != "" && q.key(old) != q.key(*want) {
+		if held := q.heldKey(old); old != "" && held != key {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: lockKey(q.key(old)),
+				TableName: &s.table, Key: lockKey(held),
 				// Never delete a lock that some other client holds.
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 				ExpressionAttributeValues: me,
