@@ -21,7 +21,7 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all help build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all help deploy-check build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 ## all: lint and test (the default; cfn-lint needs pip install cfn-lint)
 all: lint test
@@ -160,6 +160,12 @@ cfn-lint:
 ## actionlint: check the GitHub workflows
 actionlint:
 	$(GO) -C tools tool actionlint
+
+# Needs python3 with moto, boto3 and samtranslator; skips without them unless
+# REQUIRE_DEPLOY_CHECK=1 (CI). docs/deploying.md: what it proves.
+## deploy-check: deploy template.yaml to moto (package, SAM transform, CloudFormation) and run the docs' examples on its table
+deploy-check:
+	./.ci/deploy-check.sh
 
 ## clean: remove build outputs
 clean:

@@ -18,6 +18,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
 )
 
@@ -323,10 +327,12 @@ func TestDocsRunAsWritten(t *testing.T) {
 		}
 		rel, _ := filepath.Rel(root, file)
 		t.Run(rel, func(t *testing.T) {
+			emptyDocsTable(t)
 			addr := startMakeRun(t, root, strings.ReplaceAll(rel, "/", "-"), docsServerEnv()...)
 			for _, p := range runDoc(t, root, addr, steps) {
 				t.Errorf("%s:%d: %s", rel, p.line, p.msg)
 			}
+			requireDocsTableUsed(t)
 		})
 		ran++
 	}
@@ -335,15 +341,75 @@ func TestDocsRunAsWritten(t *testing.T) {
 	}
 }
 
-// docsServerEnv lets a run point the docs' server at another DynamoDB
-// (make deploy-check: the table a CloudFormation stack created):
-// DOCS_DYNAMODB_ENDPOINT and DOCS_TABLE_NAME.
+// docsServerEnv lets a run point the docs' server at an existing table
+// (make deploy-check: the one a CloudFormation stack created from
+// template.yaml, so that its keys, indexes and projections are the
+// template's): DOCS_DYNAMODB_ENDPOINT and DOCS_TABLE_NAME. The server then
+// creates no table (CREATE_TABLE=0) and seeds the demo clients (SEED=1).
 func docsServerEnv() []string {
 	ep := os.Getenv("DOCS_DYNAMODB_ENDPOINT")
 	if ep == "" {
 		return nil
 	}
-	return []string{"AWS_ENDPOINT_URL_DYNAMODB=" + ep, "TABLE_NAME=" + os.Getenv("DOCS_TABLE_NAME"), "SEED=1"}
+	return []string{"AWS_ENDPOINT_URL_DYNAMODB=" + ep, "TABLE_NAME=" + os.Getenv("DOCS_TABLE_NAME"), "SEED=1", "CREATE_TABLE=0"}
+}
+
+// requireDocsTableUsed fails unless the server wrote to DOCS_TABLE_NAME
+// (emptied before it started): proof that the examples ran on that table.
+func requireDocsTableUsed(t *testing.T) {
+	t.Helper()
+	ep, table := os.Getenv("DOCS_DYNAMODB_ENDPOINT"), os.Getenv("DOCS_TABLE_NAME")
+	if ep == "" {
+		return
+	}
+	ctx := context.Background()
+	db, err := localdb.Client(ctx, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := db.Scan(ctx, &dynamodb.ScanInput{TableName: &table, Select: types.SelectCount})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out.Count == 0 {
+		t.Errorf("table %s is empty after the examples: the server did not use it", table)
+	}
+}
+
+// emptyDocsTable deletes every item of the DOCS_TABLE_NAME table, so that
+// each file's examples meet a fresh server there too; without
+// DOCS_DYNAMODB_ENDPOINT every server has its own embedded store.
+func emptyDocsTable(t *testing.T) {
+	t.Helper()
+	ep, table := os.Getenv("DOCS_DYNAMODB_ENDPOINT"), os.Getenv("DOCS_TABLE_NAME")
+	if ep == "" {
+		return
+	}
+	ctx := context.Background()
+	db, err := localdb.Client(ctx, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	desc, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table})
+	if err != nil {
+		t.Fatalf("DOCS_TABLE_NAME %q: %v", table, err)
+	}
+	p := dynamodb.NewScanPaginator(db, &dynamodb.ScanInput{TableName: &table})
+	for p.HasMorePages() {
+		page, err := p.NextPage(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, item := range page.Items {
+			key := map[string]types.AttributeValue{}
+			for _, k := range desc.Table.KeySchema {
+				key[*k.AttributeName] = item[*k.AttributeName]
+			}
+			if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 // TestDocsCheckFailsOnWrongAnswers: the docs test is only worth its name if

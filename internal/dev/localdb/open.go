@@ -29,7 +29,11 @@ func (l *Local) Close() {
 // Open connects to AWS_ENDPOINT_URL_DYNAMODB when it is set, and otherwise
 // starts the embedded store; it creates table if missing and seeds the demo
 // clients (secrets hashed with h) into an embedded store, or into an
-// external one when SEED=1. It says which store it uses on log.
+// external one when SEED=1. With CREATE_TABLE=0 it creates nothing and
+// requires the table to exist: the layout is then whatever made the table
+// (make deploy-check: a CloudFormation stack from template.yaml), and a
+// wrong TABLE_NAME is an error instead of a new table built from the code.
+// It says which store it uses on log.
 func Open(ctx context.Context, getenv func(string) string, table string, h Hasher, log io.Writer) (*Local, error) {
 	l := &Local{Endpoint: getenv("AWS_ENDPOINT_URL_DYNAMODB"), Seeded: getenv("SEED") == "1"}
 	if l.Endpoint == "" {
@@ -48,7 +52,11 @@ func Open(ctx context.Context, getenv func(string) string, table string, h Hashe
 		return fail(err)
 	}
 	l.DB = db
-	if err := store.CreateTable(ctx, db, table); err != nil {
+	if getenv("CREATE_TABLE") == "0" {
+		if _, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: &table}); err != nil {
+			return fail(fmt.Errorf("CREATE_TABLE=0 needs an existing table %q at %s: %w", table, l.Endpoint, err))
+		}
+	} else if err := store.CreateTable(ctx, db, table); err != nil {
 		return fail(err)
 	}
 	if l.Seeded {
