@@ -452,3 +452,41 @@ func TestDocsCheckFailsOnWrongAnswers(t *testing.T) {
 		t.Errorf("mismatches at lines %v, want [6 8 13]:\n%+v", lines, got)
 	}
 }
+
+// TestMakeHelpListsEveryTarget: every target a person can type has its
+// one-line description in `make help` (from its "## name: …" comment).
+func TestMakeHelpListsEveryTarget(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make not found")
+	}
+	root, err := filepath.Abs("..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk, err := os.ReadFile(filepath.Join(root, "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("make", "-s", "help")
+	cmd.Dir = root
+	cmd.Env = docsEnv()
+	help, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("make help: %v", err)
+	}
+	described := map[string]bool{}
+	for _, m := range regexp.MustCompile(`(?m)^  (\S+) +\S`).FindAllStringSubmatch(string(help), -1) {
+		described[m[1]] = true
+	}
+	// Rules with a plain name: not variables (:=, ?=), pattern rules or
+	// special targets.
+	targets := regexp.MustCompile(`(?m)^([A-Za-z][A-Za-z0-9_-]*)\s*:([^=]|$)`).FindAllStringSubmatch(string(mk), -1)
+	if len(targets) < 10 {
+		t.Fatalf("found only %d targets in the Makefile", len(targets))
+	}
+	for _, m := range targets {
+		if !described[m[1]] {
+			t.Errorf("make help does not describe %q: add a \"## %s: …\" line above it", m[1], m[1])
+		}
+	}
+}
