@@ -32,6 +32,7 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
+	adminapi "github.com/outbound-caller/admin-api"
 	"github.com/outbound-caller/admin-api/internal/auth"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/console"
@@ -643,6 +644,49 @@ func TestConsoleManagesClients(t *testing.T) {
 		}
 	})
 
+	step("a taken email or number is named next to its field", func(t *testing.T) {
+		_, before := getClient(t, e, admin, ada.ID)
+		for _, c := range []struct{ label, taken, want, stored string }{
+			{"Email", "grace@example.com", "The email grace@example.com is already used by another client.", "ada@example.com"},
+			{"Twilio phone number", "+15550000002", "The number +15550000002 is already assigned to another client.", "+15550000001"},
+		} {
+			b.fill(c.label, c.taken)
+			b.press("Save")
+			deadline := time.Now().Add(wait)
+			for !strings.Contains(b.description(c.label), c.want) {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s's description is %q, want %q", c.label, b.description(c.label), c.want)
+				}
+				time.Sleep(30 * time.Millisecond)
+			}
+			b.fill(c.label, c.stored) // back to the stored value: nothing to send
+		}
+		if _, after := getClient(t, e, admin, ada.ID); after != before {
+			t.Errorf("a refused save changed the client (ETag %s → %s)", before, after)
+		}
+	})
+
+	step("calendar ID, once the API has it", func(t *testing.T) {
+		if !bytes.Contains(adminapi.OpenAPI(), []byte("calId")) {
+			t.Skip("openapi.yaml has no calId yet: the console's Calendar ID field is not exercised")
+		}
+		b.fill("Calendar ID", "e0JBV5PARC9sbebxcYnY")
+		b.press("Save")
+		b.waitText("Saved.")
+		if c, _ := getClient(t, e, admin, ada.ID); c["calId"] != "e0JBV5PARC9sbebxcYnY" {
+			t.Errorf("the API has calId %v", c["calId"])
+		}
+		b.fill("Calendar ID", "") // emptied: sent as null, which removes it
+		b.press("Save")
+		deadline := time.Now().Add(wait)
+		for c, _ := getClient(t, e, admin, ada.ID); c["calId"] != nil; c, _ = getClient(t, e, admin, ada.ID) {
+			if time.Now().After(deadline) {
+				t.Fatalf("the emptied Calendar ID is still %v in the API", c["calId"])
+			}
+			time.Sleep(30 * time.Millisecond)
+		}
+	})
+
 	step("suspend refuses the client's token, reactivate lets it sign in", func(t *testing.T) {
 		tok := testkit.Login(t, e, ada.ID, ada.Secret)
 		if s := e.Do(t, "GET", "/secure/client", "", testkit.AuthHeader(tok)...).Status; s != 200 {
@@ -799,4 +843,24 @@ func TestConsoleSignsInWithATokenInJWKSMode(t *testing.T) {
 	b.press("Sign in")
 	b.waitText("No clients match.") // the empty state of an empty table
 	b.waitText("Signed in as idp-admin")
+
+	// Pages: 11 clients, 10 a page, newest first.
+	for i := 1; i <= 11; i++ {
+		create(t, e, tok, fmt.Sprintf("Client %02d", i), fmt.Sprintf("c%02d@example.com", i), fmt.Sprintf("+155510000%02d", i), nil)
+	}
+	b.press("Apply")
+	b.waitText("Total: 11 · page 1, clients 1–11")
+	b.choose("Per page", "10")
+	b.waitText("Total: 11 · page 1, clients 1–10")
+	b.find("Client 11", linkRole...)
+	b.press("Next")
+	b.waitText("Total: 11 · page 2, clients 11–11")
+	b.find("Client 01", linkRole...)
+	b.waitGone("Client 11", linkRole...)
+	if !call[bool](b, b.find("Next", buttonRole...), `function() { return this.disabled; }`) {
+		t.Error("Next is enabled on the last page")
+	}
+	b.press("Previous")
+	b.waitText("Total: 11 · page 1, clients 1–10")
+	b.find("Client 11", linkRole...)
 }
