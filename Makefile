@@ -109,9 +109,10 @@ test-moto:
 	./.ci/with-moto.sh $(GO) test -count=1 ./...
 
 # Slow; not part of test.
-## bench: benchmarks, cold start, load (embedded and moto) into bench/results.md
+## bench: benchmarks, instruction counts (valgrind, where installed), bootstrap
+## sizes, cold start, load (embedded and moto) into bench/results.md
 BENCH_COUNT ?= 5
-COLD_RUNS   ?= 20
+COLD_RUNS   ?= 10
 WARM        ?= 1000
 LOAD_TIME   ?= 20s
 LOAD_C      ?= 8
@@ -122,6 +123,7 @@ bench:
 	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
 	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... | tee -a bench/out/gotest.txt; done
+	$(GO) run ./cmd/instructions -o bench/out/instructions.json
 	$(GO) run ./cmd/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
 	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'

@@ -7,7 +7,15 @@
 // The RIE starts a function's bootstrap on the first invoke, so "first
 // response" is the time from sending that invoke to its response: process
 // start, our init and the first request. "Init Duration" is what the RIE
-// reports in its REPORT line.
+// reports in its INIT REPORT line.
+//
+// With valgrind installed (and -callgrind, the default) each function also
+// gets the instructions it executes from process start to its first
+// response, counted by callgrind: one run, since the count barely moves
+// between runs, where wall-clock times on a shared machine do.
+//
+// Lambda sets no AWS_CA_BUNDLE; a sandbox that does would make the figures
+// include parsing it, so it is unset for the functions (and reported).
 package main
 
 import (
@@ -18,12 +26,14 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
@@ -51,6 +61,9 @@ type Result struct {
 	Warm          int     `json:"warmInvocations"`
 	WarmStatus    string  `json:"warmStatuses"`
 	FirstStatuses string  `json:"firstStatuses"`
+	// FirstRespIr is the instructions from process start to the first
+	// response (callgrind); 0 when not measured.
+	FirstRespIr float64 `json:"firstResponseInstructions,omitempty"`
 }
 
 func main() {
@@ -58,14 +71,27 @@ func main() {
 	warm := flag.Int("warm", 1000, "warm invocations for the memory figures")
 	out := flag.String("o", "", "write the JSON report here (default stdout)")
 	only := flag.String("functions", "", "comma-separated functions to measure (default all, and the control)")
+	cg := flag.Bool("callgrind", true, "count instructions to the first response with valgrind's callgrind, where valgrind is installed")
+	flag.StringVar(&keepCallgrind, "callgrind-dir", "", "keep each function's callgrind output here (for callgrind_annotate)")
 	flag.Parse()
-	if err := run(context.Background(), *runs, *warm, *only, *out); err != nil {
+	if v, ok := os.LookupEnv("AWS_CA_BUNDLE"); ok {
+		// The emulator hands its environment to the function.
+		fmt.Fprintf(os.Stderr, "coldstart: AWS_CA_BUNDLE=%s unset for the measured functions: Lambda sets none\n", v)
+		os.Unsetenv("AWS_CA_BUNDLE")
+	}
+	if *cg {
+		if _, err := exec.LookPath("valgrind"); err != nil {
+			fmt.Fprintln(os.Stderr, "coldstart: valgrind not found: instruction counts to the first response skipped")
+			*cg = false
+		}
+	}
+	if err := run(context.Background(), *runs, *warm, *only, *out, *cg); err != nil {
 		fmt.Fprintln(os.Stderr, "coldstart:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, runs, warm int, only, out string) error {
+func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 	dir, err := os.MkdirTemp("", "coldstart")
 	if err != nil {
 		return err
@@ -133,7 +159,8 @@ func run(ctx context.Context, runs, warm int, only, out string) error {
 		if err != nil {
 			return err
 		}
-		env = append(env, "LOG_LEVEL=error")
+		// No LOG_LEVEL: the emulator reads it too, and at "error" it drops
+		// the INIT REPORT line; the functions log at info, as deployed.
 		r := Result{Name: name, Runs: runs, Warm: warm}
 		r.SizeHost, r.SizeArm64 = size(host), size(arm)
 		var first, inits []float64
@@ -147,11 +174,16 @@ func run(ctx context.Context, runs, warm int, only, out string) error {
 			statuses[status]++
 		}
 		r.FirstRespMs, r.InitMs, r.FirstStatuses = median(first), median(inits), fmt.Sprint(statuses)
+		if cg {
+			if r.FirstRespIr, err = firstResponseInstructions(ctx, emulator, host, env, ev); err != nil {
+				return fmt.Errorf("%s: callgrind: %w", name, err)
+			}
+		}
 		if err := warmRun(ctx, emulator, host, env, ev, warm, &r); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(os.Stderr, "%s: first response %.1f ms, init %.1f ms, arm64 %.1f MB, peak RSS %d KB\n",
-			name, r.FirstRespMs, r.InitMs, float64(r.SizeArm64)/(1<<20), r.HWMKB)
+		fmt.Fprintf(os.Stderr, "%s: first response %.1f ms (%.1fM instructions), init %.1f ms, arm64 %.2f MiB, peak RSS %d KB\n",
+			name, r.FirstRespMs, r.FirstRespIr/1e6, r.InitMs, float64(r.SizeArm64)/(1<<20), r.HWMKB)
 		results = append(results, r)
 	}
 	b, _ := json.MarshalIndent(results, "", "  ")
@@ -214,7 +246,9 @@ func invoke(ctx context.Context, e *rie.Emulator, ev []byte) (int, error) {
 	return out.StatusCode, nil
 }
 
-var initRe = regexp.MustCompile(`Init Duration: ([0-9.]+) ms`)
+// initRe reads the emulator's INIT REPORT line (its REPORT line's "Init
+// Duration" is not the function's init).
+var initRe = regexp.MustCompile(`INIT REPORT\(durationMs: ([0-9.]+)\)`)
 
 func coldStart(ctx context.Context, emulator, bootstrap string, env []string, ev []byte) (firstMs, initMs float64, status int, err error) {
 	logs := &logBuffer{}
@@ -306,3 +340,62 @@ func median(xs []float64) float64 {
 	}
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
+
+// firstResponseInstructions runs the bootstrap under callgrind through a
+// wrapper the emulator starts in its place, invokes it once, then kills the
+// emulator alone: the function's next Runtime API call fails, aws-lambda-go
+// ends the process and callgrind writes its count. The count therefore
+// runs from process start to the first response plus that short exit,
+// which the control has too.
+func firstResponseInstructions(ctx context.Context, emulator, bootstrap string, env []string, ev []byte) (float64, error) {
+	dir, err := os.MkdirTemp("", "callgrind")
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(dir)
+	out := filepath.Join(dir, "callgrind.out")
+	if keepCallgrind != "" {
+		if err := os.MkdirAll(keepCallgrind, 0o755); err != nil {
+			return 0, err
+		}
+		if out, err = filepath.Abs(filepath.Join(keepCallgrind, "callgrind."+filepath.Base(filepath.Dir(bootstrap)))); err != nil {
+			return 0, err
+		}
+	}
+	wrapper := filepath.Join(dir, "bootstrap")
+	// Go's asynchronous preemption signals make callgrind 3.19 abort.
+	script := fmt.Sprintf("#!/bin/sh\nGODEBUG=asyncpreemptoff=1 exec valgrind --tool=callgrind --callgrind-out-file=%q %q\n", out, bootstrap)
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		return 0, err
+	}
+	// Under valgrind the init takes seconds: give it the time.
+	env = append(slices.Clone(env), "AWS_LAMBDA_FUNCTION_TIMEOUT=300")
+	e, err := rie.Start(ctx, emulator, wrapper, env, &logBuffer{})
+	if err != nil {
+		return 0, err
+	}
+	defer e.Close()
+	ictx, cancel := context.WithTimeout(ctx, 5*time.Minute)
+	defer cancel()
+	if _, err := invoke(ictx, e, ev); err != nil {
+		return 0, err
+	}
+	if err := syscall.Kill(e.PID(), syscall.SIGKILL); err != nil {
+		return 0, err
+	}
+	for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		b, err := os.ReadFile(out)
+		if err != nil {
+			continue
+		}
+		if m := totalRe.FindSubmatch(b); m != nil {
+			return strconv.ParseFloat(string(m[1]), 64)
+		}
+	}
+	return 0, errors.New("no callgrind count within 2 minutes of the first response")
+}
+
+// keepCallgrind is -callgrind-dir.
+var keepCallgrind string
+
+var totalRe = regexp.MustCompile(`(?m)^(?:summary|totals):\s+(\d+)`)
