@@ -125,7 +125,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 		{"throttled after the store applied, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return throttleAfterWrite }, false, 503, unavailableBody, after},
 		{"throttled after the store applied, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttleAfterWrite, "TransactWriteItems") }, false, 503, unavailableBody, after},
 		{"deadline shorter than the retries, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return throttle }, true, 503, unavailableBody, before},
-		{"deadline shorter than the retries, read of a lock move", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "GetItem") }, true, 503, unavailableBody, before},
+		{"deadline shorter than the retries, in-place write (the read) of a lock move", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "UpdateItem") }, true, 503, unavailableBody, before},
 		{"deadline shorter than the retries, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "TransactWriteItems") }, true, 503, unavailableBody, before},
 		{"store never answers, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return hang }, true, 503, unavailableBody, before},
 		{"store never answers, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(hang, "TransactWriteItems") }, true, 503, unavailableBody, before},

@@ -4,10 +4,19 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
+
+// johnFullBody is a full update body with John's seeded values: what an
+// admin form sends back after a GET.
+const johnFullBody = `{"status":"Active","agentId":"agent_demo_001","twilioPhoneNumber":"+18005551234","clientMeta":{"fullName":"John Smith","email":"john.smith@example.com","phone":"+12125551234","businessName":"Acme Corporation","city":"Chicago","jobTitle":"CTO","notes":"Demo client"}}`
 
 // TestRoundTrips pins the DynamoDB calls each kind of request makes: the
 // count is the physical cost of a request on Lambda, so a change that adds
@@ -42,10 +51,19 @@ func TestRoundTrips(t *testing.T) {
 	}{
 		{"plain update", http.MethodPut, testkit.JohnPath, `{"status":"Active","clientMeta":{"city":"Paris","notes":null}}`, admin, 200, []string{"UpdateItem"}},
 		{"plain update of a missing client", http.MethodPut, "/admin/clients/client_missing", `{"status":"Active"}`, admin, 404, []string{"UpdateItem"}},
-		{"email change", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"john.rt@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
-		{"email taken", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`, admin, 409, []string{"GetItem", "TransactWriteItems"}},
-		{"Twilio number change", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550001"}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
-		{"email and Twilio number change together", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550002","clientMeta":{"email":"john.rt2@example.com"}}`, admin, 200, []string{"GetItem", "TransactWriteItems"}},
+		// An update naming a lock-bearing value that keeps its lock is one
+		// conditional UpdateItem; a real move adds one transaction, the
+		// refused UpdateItem's ALL_OLD item being the read.
+		{"full-body PUT, email and number unchanged", http.MethodPut, testkit.JohnPath, johnFullBody, admin, 200, []string{"UpdateItem"}},
+		{"case-only email change", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"John.Smith@Example.COM"}}`, admin, 200, []string{"UpdateItem"}},
+		{"Twilio number named unchanged", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005551234"}`, admin, 200, []string{"UpdateItem"}},
+		{"email change of a missing client", http.MethodPut, "/admin/clients/client_missing", `{"clientMeta":{"email":"x.rt@example.com"}}`, admin, 404, []string{"UpdateItem"}},
+		{"email change", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"john.rt@example.com"}}`, admin, 200, []string{"UpdateItem", "TransactWriteItems"}},
+		{"email taken", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`, admin, 409, []string{"UpdateItem", "TransactWriteItems"}},
+		{"Twilio number change", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550001"}`, admin, 200, []string{"UpdateItem", "TransactWriteItems"}},
+		{"email and Twilio number change together", http.MethodPut, testkit.JohnPath, `{"twilioPhoneNumber":"+18005550002","clientMeta":{"email":"john.rt2@example.com"}}`, admin, 200, []string{"UpdateItem", "TransactWriteItems"}},
+		{"full-body PUT after the move, unchanged again", http.MethodPut, testkit.JohnPath,
+			strings.NewReplacer("john.smith@example.com", "John.RT2@example.com", "+18005551234", "+18005550002").Replace(johnFullBody), admin, 200, []string{"UpdateItem"}},
 		{"create", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_new","clientSecret":"client_secure_secret_key_0123456789","clientMeta":{"fullName":"RT New","email":"rt.new@example.com","phone":"+12125550100"},"agentId":"agent_rt","twilioPhoneNumber":"+18005550099","status":"Active"}`, admin, 201, []string{"TransactWriteItems"}},
 		{"create refused by validation", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_bad"}`, admin, 400, nil},
 		{"create refused by auth", http.MethodPost, "/admin/clients", `{"clientId":"client_rt_bad"}`, "", 401, nil},
@@ -77,6 +95,11 @@ func TestRoundTrips(t *testing.T) {
 		{"own update", http.MethodPut, own, `{"clientMeta":{"city":"Lyon","notes":null}}`, client, 200, []string{"UpdateItem"}},
 		{"own update refused by auth", http.MethodPut, own, `{"clientMeta":{"city":"Lyon"}}`, "", 401, nil},
 		{"own update refused to an admin token", http.MethodPut, own, `{"clientMeta":{"city":"Lyon"}}`, admin, 403, nil},
+		{"own update of every contact field", http.MethodPut, own, `{"clientMeta":{"fullName":"John Smith","phone":"+12125551234","businessName":"Acme Corporation","city":"Chicago","jobTitle":"CTO","notes":"Demo client"}}`, client, 200, []string{"UpdateItem"}},
+		// A client never names its email or number (admin-only): refused
+		// before any I/O, whether or not the value is the stored one.
+		{"own update refused by validation: email is admin-only, even unchanged", http.MethodPut, own, `{"clientMeta":{"email":"john.smith@example.com"}}`, client, 400, nil},
+		{"own update refused by validation: number is admin-only, even unchanged", http.MethodPut, own, `{"twilioPhoneNumber":"+18005551234"}`, client, 400, nil},
 		{"own update refused by validation: email is admin-only", http.MethodPut, own, `{"clientMeta":{"email":"john.own@example.com"}}`, client, 400, nil},
 		{"own update refused by validation: not JSON", http.MethodPut, own, `{`, client, 400, nil},
 
@@ -118,6 +141,74 @@ func TestRoundTrips(t *testing.T) {
 			}
 			if calls := e.Calls(); !slices.Equal(calls, tc.calls) {
 				t.Errorf("DynamoDB calls = %v, want %v", calls, tc.calls)
+			}
+		})
+	}
+}
+
+// TestRoundTripsOfItemsWithoutEmailKey: a client item written before the
+// emailKey attribute existed still updates correctly. Its email's key is
+// unknown to the in-place condition, so the first update naming the email
+// takes the two-step path even when nothing moves, and that write stores
+// the key: the next such update is one round trip. Its locks stay where
+// they were.
+func TestRoundTripsOfItemsWithoutEmailKey(t *testing.T) {
+	for _, tc := range []struct {
+		name, body string
+		lock       string // the email lock John must hold after the first update
+	}{
+		{"email unchanged", johnFullBody, "EMAIL#john.smith@example.com"},
+		{"case-only email change", `{"clientMeta":{"email":"JOHN.smith@example.com"}}`, "EMAIL#john.smith@example.com"},
+		{"real email change", `{"clientMeta":{"email":"john.legacy@example.com"}}`, "EMAIL#john.legacy@example.com"},
+		{"number named, email not", `{"twilioPhoneNumber":"+18005551234"}`, "EMAIL#john.smith@example.com"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := testkit.Seeded(t)
+			// The item as an older version wrote it: rewritten whole, as
+			// minidyn ignores REMOVE of a top-level attribute.
+			key := map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CLIENT#" + testkit.JohnID}}
+			out, err := e.DB.GetItem(t.Context(), &dynamodb.GetItemInput{TableName: &e.Table, Key: key, ConsistentRead: aws.Bool(true)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			delete(out.Item, "emailKey")
+			if _, err := e.DB.PutItem(t.Context(), &dynamodb.PutItemInput{TableName: &e.Table, Item: out.Item}); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := e.Item(t, "CLIENT#"+testkit.JohnID)["emailKey"]; ok {
+				t.Fatal("emailKey still stored after the rewrite: this test would test nothing")
+			}
+			hdr := []string{"Content-Type", "application/json", "Authorization", "Bearer " + e.AdminToken(t)}
+			r := e.Do(t, http.MethodPut, testkit.JohnPath, tc.body, hdr...)
+			if r.Status != 200 {
+				t.Fatalf("first update: %d %s", r.Status, r.Body)
+			}
+			wantFirst := []string{"UpdateItem", "TransactWriteItems"}
+			if tc.name == "number named, email not" {
+				wantFirst = []string{"UpdateItem"} // the email's key is not asked for
+			}
+			if calls := e.Calls(); !slices.Equal(calls, wantFirst) {
+				t.Errorf("first update: DynamoDB calls = %v, want %v", calls, wantFirst)
+			}
+			item := e.Item(t, "CLIENT#"+testkit.JohnID)
+			if tc.name != "number named, email not" && item["emailKey"] != strings.TrimPrefix(tc.lock, "EMAIL#") {
+				t.Errorf("emailKey after the two-step write = %v, want %s", item["emailKey"], strings.TrimPrefix(tc.lock, "EMAIL#"))
+			}
+			if l := e.Item(t, tc.lock); l == nil || l["clientId"] != testkit.JohnID {
+				t.Errorf("lock %s = %v, want John's", tc.lock, l)
+			}
+			if tc.lock != "EMAIL#john.smith@example.com" && e.Item(t, "EMAIL#john.smith@example.com") != nil {
+				t.Error("the old email lock survived the move")
+			}
+			if tc.name == "number named, email not" {
+				return
+			}
+			r = e.Do(t, http.MethodPut, testkit.JohnPath, tc.body, hdr...)
+			if r.Status != 200 {
+				t.Fatalf("second update: %d %s", r.Status, r.Body)
+			}
+			if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem"}) {
+				t.Errorf("second update: DynamoDB calls = %v, want one UpdateItem", calls)
 			}
 		})
 	}

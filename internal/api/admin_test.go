@@ -442,7 +442,7 @@ func TestUpdateIfMatch(t *testing.T) {
 		{"stale version", `"1"`, 412, precondition, []string{"UpdateItem"}, ""},
 		{"bare number", `2`, 200, "", []string{"UpdateItem"}, `"3"`},
 		{"any version", `*`, 200, "", []string{"UpdateItem"}, `"4"`},
-		{"stale version, email change", `"3"`, 412, precondition, []string{"GetItem"}, ""},
+		{"stale version, email change", `"3"`, 412, precondition, []string{"UpdateItem"}, ""},
 		{"weak tag never matches", `W/"5"`, 412, precondition, nil, ""},
 		{"version 0 never exists", `"0"`, 412, precondition, nil, ""},
 		{"malformed", `"abc"`, 400, `{"error":"Invalid update data","details":"If-Match must be an ETag such as \"3\"","statusCode":400}`, nil, ""},

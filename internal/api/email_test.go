@@ -57,7 +57,7 @@ func TestOneClientPerMailbox(t *testing.T) {
 		})
 		t.Run("update/"+tc.name, func(t *testing.T) {
 			want := map[int]string{400: invalid, 409: taken}[tc.status]
-			calls := map[int][]string{400: nil, 409: {"GetItem", "TransactWriteItems"}}[tc.status]
+			calls := map[int][]string{400: nil, 409: {"UpdateItem", "TransactWriteItems"}}[tc.status]
 			expectUnchanged(t, e, calls, func() {
 				r := admin(t, e, http.MethodPut, testkit.JanePath, `{"clientMeta":{"email":`+string(body)+`}}`)
 				if r.Status != tc.status || r.Body != want {
@@ -91,7 +91,7 @@ func TestUnicodeFoldingAttacks(t *testing.T) {
 					t.Errorf("create: got %d %s", r.Status, r.Body)
 				}
 			})
-			expectUnchanged(t, e, []string{"GetItem", "TransactWriteItems"}, func() {
+			expectUnchanged(t, e, []string{"UpdateItem", "TransactWriteItems"}, func() {
 				if r := admin(t, e, http.MethodPut, testkit.JanePath, `{"clientMeta":{"email":`+string(attackJSON)+`}}`); r.Status != 409 {
 					t.Errorf("update: got %d %s", r.Status, r.Body)
 				}

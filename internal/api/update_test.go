@@ -342,7 +342,7 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 			if r.Status != 409 || r.Body != taken {
 				t.Errorf("%s: got %d %s", email, r.Status, r.Body)
 			}
-			if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem", "TransactWriteItems"}) {
+			if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "TransactWriteItems"}) {
 				t.Errorf("calls = %v", calls)
 			}
 			if after := e.Snapshot(t); !slices.Equal(before, after) {
@@ -356,8 +356,8 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 		if r.Status != 200 {
 			t.Fatalf("got %d %s", r.Status, r.Body)
 		}
-		if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem", "TransactWriteItems"}) {
-			t.Errorf("calls = %v, want one read and one transaction", calls)
+		if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "TransactWriteItems"}) {
+			t.Errorf("calls = %v, want the refused in-place write (the read) and one transaction", calls)
 		}
 		if e.Item(t, "EMAIL#john.smith@example.com") != nil {
 			t.Error("old lock still present")

@@ -17,6 +17,11 @@ import (
 func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) error {
 	r := toRecord(c)
 	r.SecretHash = secretHash
+	key, err := client.EmailKey(c.Meta.Email)
+	if err != nil {
+		return err
+	}
+	r.EmailKey = key
 	item, err := attributevalue.MarshalMap(r)
 	if err != nil {
 		return fmt.Errorf("store: encode client: %w", err)

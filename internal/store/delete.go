@@ -36,7 +36,15 @@ func (s *Store) Delete(ctx context.Context, id string, w client.Write) error {
 }
 
 func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error {
-	cur, err := s.Get(ctx, id)
+	item, err := s.getItem(ctx, id)
+	if err != nil {
+		return err
+	}
+	r, err := decodeRecord(item)
+	if err != nil {
+		return err
+	}
+	cur, err := r.client()
 	if err != nil {
 		return err
 	}
@@ -52,8 +60,12 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 	me := map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}}
 	for _, q := range uniques() {
 		if v := q.current(&cur); v != "" {
+			held := q.heldKey(v)
+			if q.prefix == emailPrefix && r.EmailKey != "" {
+				held = emailPrefix + r.EmailKey // the key the lock was written under
+			}
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: lockKey(q.heldKey(v)),
+				TableName: &s.table, Key: lockKey(held),
 				// Never free a value that some other client holds.
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 				ExpressionAttributeValues: me,

@@ -20,19 +20,23 @@ const (
 
 // record is a client item as stored.
 type record struct {
-	PK                string     `dynamodbav:"pk"`
-	ClientID          string     `dynamodbav:"clientId"`
-	Status            string     `dynamodbav:"status"`
-	AgentID           string     `dynamodbav:"agentId"`
-	TwilioPhoneNumber string     `dynamodbav:"twilioPhoneNumber"`
-	CalID             string     `dynamodbav:"calId,omitempty"`
-	Meta              metaRecord `dynamodbav:"clientMeta"`
-	CreatedAt         string     `dynamodbav:"createdAt"`
-	UpdatedAt         string     `dynamodbav:"updatedAt"`
-	UpdatedBy         string     `dynamodbav:"updatedBy,omitempty"`
-	Version           int64      `dynamodbav:"version"`
-	TokensValidAfter  string     `dynamodbav:"tokensValidAfter,omitempty"`
-	SecretHash        string     `dynamodbav:"secretHash,omitempty"` // argon2id; read only by sign-in
+	PK                string `dynamodbav:"pk"`
+	ClientID          string `dynamodbav:"clientId"`
+	Status            string `dynamodbav:"status"`
+	AgentID           string `dynamodbav:"agentId"`
+	TwilioPhoneNumber string `dynamodbav:"twilioPhoneNumber"`
+	// EmailKey is client.EmailKey of the email, the key of its lock, so
+	// that an update's condition can say "the lock stays" (update.go).
+	// Items written before it have none.
+	EmailKey         string     `dynamodbav:"emailKey,omitempty"`
+	CalID            string     `dynamodbav:"calId,omitempty"`
+	Meta             metaRecord `dynamodbav:"clientMeta"`
+	CreatedAt        string     `dynamodbav:"createdAt"`
+	UpdatedAt        string     `dynamodbav:"updatedAt"`
+	UpdatedBy        string     `dynamodbav:"updatedBy,omitempty"`
+	Version          int64      `dynamodbav:"version"`
+	TokensValidAfter string     `dynamodbav:"tokensValidAfter,omitempty"`
+	SecretHash       string     `dynamodbav:"secretHash,omitempty"` // argon2id; read only by sign-in
 	listing
 }
 
