@@ -67,12 +67,13 @@ build-%Function:
 
 # run builds, then execs, the server rather than `go run` it: go run adds an
 # "exit status 1" line of its own and stands between Ctrl-C and the server.
-# Many stale packages mean a cold build cache: say so before the minute of
-# silence that compiling the dependencies takes.
+# Many stale packages mean a cold build cache (or module cache): say so
+# before the minute of silence that downloading and compiling them takes.
+# GOPROXY=off and -e keep the check itself offline and under a second.
 ## run: the API on 127.0.0.1:3000 (PORT=…) over an embedded, seeded store
 run:
-	@stale=$$($(GO) list -deps -f '{{if .Stale}}x{{end}}' ./cmd/local | grep -c x || true); \
-	if [ "$$stale" -gt 20 ]; then echo "building… (first run compiles dependencies, about a minute)"; \
+	@stale=$$(GOPROXY=off $(GO) list -e -deps -f '{{if .Stale}}x{{end}}' ./cmd/local 2>/dev/null | grep -c x || true); \
+	if [ "$$stale" -gt 20 ]; then echo "building… (a first run downloads and compiles the dependencies: a minute or more)"; \
 	elif [ "$$stale" -gt 1 ]; then echo "building…"; fi
 	@mkdir -p $(BUILD_DIR)
 	@$(GO) build -o $(BUILD_DIR)/local ./cmd/local
