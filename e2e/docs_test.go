@@ -14,7 +14,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -193,35 +192,42 @@ func docsEnv() []string {
 	return env
 }
 
-var (
-	buildLocal     sync.Once
-	localBinary    string
-	localBuildErr  error
-	localBuildRoot string
-)
-
-// startMakeRun starts the server `make run` starts (cmd/local, built once)
-// on a free port with a newcomer's environment plus extra, and returns its
-// address once it listens. Its logs join the suite's output audit.
-func startMakeRun(t *testing.T, root, name string, extra ...string) string {
+// buildMakeRun builds the server `make run` starts (cmd/local) into a
+// directory that lives as long as the test t.
+func buildMakeRun(t *testing.T, root string) string {
 	t.Helper()
-	buildLocal.Do(func() {
-		dir, err := os.MkdirTemp("", "docs-local-")
-		if err != nil {
-			localBuildErr = err
-			return
-		}
-		localBuildRoot = dir
-		localBinary = filepath.Join(dir, "local")
-		cmd := exec.Command("go", "build", "-o", localBinary, "./cmd/local")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			localBuildErr = fmt.Errorf("go build ./cmd/local: %v\n%s", err, out)
-		}
-	})
-	if localBuildErr != nil {
-		t.Fatal(localBuildErr)
+	bin := filepath.Join(t.TempDir(), "local")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/local")
+	build.Dir = root
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/local: %v\n%s", err, out)
 	}
+	return bin
+}
+
+// startMakeRun starts bin (buildMakeRun) on a free port with a newcomer's
+// environment plus extra, and returns its address once it listens. Its logs
+// join the suite's output audit. A port taken between choosing and binding
+// it makes the server exit at once (cmd/local binds first), so a few
+// attempts cover that race.
+func startMakeRun(t *testing.T, root, bin, name string, extra ...string) string {
+	t.Helper()
+	var failures []string
+	for attempt := 0; attempt < 3; attempt++ {
+		addr, failure := startServer(t, root, bin, name, extra)
+		if failure == "" {
+			return addr
+		}
+		failures = append(failures, failure)
+	}
+	t.Fatalf("the server did not start:\n%s", strings.Join(failures, "\n"))
+	return ""
+}
+
+// startServer runs bin on a free port; it returns the address once the
+// server listens, or what went wrong.
+func startServer(t *testing.T, root, bin, name string, extra []string) (string, string) {
+	t.Helper()
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -229,33 +235,28 @@ func startMakeRun(t *testing.T, root, name string, extra ...string) string {
 	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
 	l.Close()
 
-	cmd := exec.Command(localBinary)
+	cmd := exec.Command(bin)
 	cmd.Dir = root
 	cmd.Env = append(append(docsEnv(), "PORT="+port), extra...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
+	stderr := &testenv.SyncBuffer{}
+	cmd.Stderr = stderr
 	if dir := os.Getenv(testenv.LogDirEnv); dir != "" {
 		f, err := os.Create(filepath.Join(dir, "docs-"+name+".log"))
 		if err != nil {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { f.Close() })
-		cmd.Stderr = f
-	} else {
-		cmd.Stderr = logs
+		cmd.Stderr = io.MultiWriter(f, stderr)
 	}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
 	// "Listening on" is the server's last line before it serves; until
-	// then, what it printed explains a failure.
+	// then, what it printed explains a failure. An empty value means ready.
 	ready := make(chan string, 1)
 	go func() {
 		var printed strings.Builder
@@ -268,17 +269,24 @@ func startMakeRun(t *testing.T, root, name string, extra ...string) string {
 				return
 			}
 		}
-		ready <- printed.String()
+		ready <- "the server ended before listening:\n" + printed.String()
 	}()
 	select {
-	case printed := <-ready:
-		if printed != "" {
-			t.Fatalf("the server ended before listening:\n%s%s", printed, logs)
+	case failure := <-ready:
+		if failure != "" {
+			_ = cmd.Wait()
+			return "", failure + stderr.String()
 		}
 	case <-time.After(2 * time.Minute):
-		t.Fatal("the server did not listen within 2 minutes")
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return "", "the server did not listen within 2 minutes"
 	}
-	return "127.0.0.1:" + port
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+	})
+	return "127.0.0.1:" + port, ""
 }
 
 // docFiles are the markdown files whose runnable blocks are run.
@@ -315,6 +323,7 @@ func TestDocsRunAsWritten(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	bin := buildMakeRun(t, root)
 	ran := 0
 	for _, file := range docFiles(t, root) {
 		text, err := os.ReadFile(file)
@@ -328,7 +337,7 @@ func TestDocsRunAsWritten(t *testing.T) {
 		rel, _ := filepath.Rel(root, file)
 		t.Run(rel, func(t *testing.T) {
 			emptyDocsTable(t)
-			addr := startMakeRun(t, root, strings.ReplaceAll(rel, "/", "-"), docsServerEnv()...)
+			addr := startMakeRun(t, root, bin, strings.ReplaceAll(rel, "/", "-"), docsServerEnv()...)
 			for _, p := range runDoc(t, root, addr, steps) {
 				t.Errorf("%s:%d: %s", rel, p.line, p.msg)
 			}
@@ -440,7 +449,7 @@ func TestDocsCheckFailsOnWrongAnswers(t *testing.T) {
 	if len(steps) != 5 {
 		t.Fatalf("parsed %d steps, want 5: %+v", len(steps), steps)
 	}
-	addr := startMakeRun(t, root, "checker")
+	addr := startMakeRun(t, root, buildMakeRun(t, root), "checker")
 	got := runDoc(t, root, addr, steps)
 	var lines []int
 	for _, p := range got {
