@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -27,13 +28,25 @@ func (s *Site) ServeEvent(_ context.Context, ev events.APIGatewayV2HTTPRequest) 
 }
 
 // Start is the whole main of the console's function: it reads the
-// embedded files once, at cold start, and serves events. It needs no
-// configuration, table or secret.
+// embedded files once, at cold start, and serves events, logging one JSON
+// line per request as the API's functions do. It needs no configuration,
+// table or secret.
 func Start() {
+	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	s, err := New()
 	if err != nil {
-		slog.New(slog.NewJSONHandler(os.Stdout, nil)).Error("cold start failed", "error", err.Error())
+		log.Error("cold start failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.StartHandlerFunc(s.ServeEvent)
+	lambda.StartHandlerFunc(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+		start := time.Now()
+		resp, err := s.ServeEvent(ctx, ev)
+		log.LogAttrs(ctx, slog.LevelInfo, "request",
+			slog.String("requestId", ev.RequestContext.RequestID),
+			slog.String("route", ev.RouteKey),
+			slog.Int("status", resp.StatusCode),
+			slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
+		)
+		return resp, err
+	})
 }

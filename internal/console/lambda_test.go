@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -61,7 +62,7 @@ func TestBuiltFunctionServesTheConsole(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			ev := events.APIGatewayV2HTTPRequest{Version: "2.0", RouteKey: c.routeKey, RawPath: c.rawPath, Headers: map[string]string{}}
 			ev.RequestContext.HTTP.Method = "GET"
-			ev.RequestContext.Stage = "dev"
+			ev.RequestContext.Stage, ev.RequestContext.RequestID = "dev", c.name
 			if c.proxy != "" {
 				ev.PathParameters = map[string]string{"proxy": c.proxy}
 			}
@@ -85,6 +86,9 @@ func TestBuiltFunctionServesTheConsole(t *testing.T) {
 			}
 			if !strings.Contains(resp.Body, c.body) || resp.IsBase64Encoded {
 				t.Errorf("body %.80q (base64 %v) does not contain %q", resp.Body, resp.IsBase64Encoded, c.body)
+			}
+			if line := `"msg":"request","requestId":"` + c.name + `","route":"` + c.routeKey + `","status":` + strconv.Itoa(c.status) + `,`; !strings.Contains(logs.String(), line) {
+				t.Errorf("no request log line %s in:\n%s", line, logs.String())
 			}
 			if csp := resp.Headers["Content-Security-Policy"]; !strings.Contains(csp, "script-src 'self'") || resp.Headers["X-Frame-Options"] != "DENY" {
 				t.Errorf("security headers missing: %v", resp.Headers)
