@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -87,8 +88,14 @@ func TestBuiltFunctionServesTheConsole(t *testing.T) {
 			if !strings.Contains(resp.Body, c.body) || resp.IsBase64Encoded {
 				t.Errorf("body %.80q (base64 %v) does not contain %q", resp.Body, resp.IsBase64Encoded, c.body)
 			}
-			if line := `"msg":"request","requestId":"` + c.name + `","route":"` + c.routeKey + `","status":` + strconv.Itoa(c.status) + `,`; !strings.Contains(logs.String(), line) {
-				t.Errorf("no request log line %s in:\n%s", line, logs.String())
+			// The function's output reaches logs through the emulator's pipe,
+			// possibly after the invocation's answer.
+			line := `"msg":"request","requestId":"` + c.name + `","route":"` + c.routeKey + `","status":` + strconv.Itoa(c.status) + `,`
+			for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), line); time.Sleep(20 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Errorf("no request log line %s in:\n%s", line, logs.String())
+					break
+				}
 			}
 			if csp := resp.Headers["Content-Security-Policy"]; !strings.Contains(csp, "script-src 'self'") || resp.Headers["X-Frame-Options"] != "DENY" {
 				t.Errorf("security headers missing: %v", resp.Headers)
