@@ -6,8 +6,6 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
-	"golang.org/x/text/cases"
-	"golang.org/x/text/secure/precis"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -23,12 +21,11 @@ import (
 // allows): quoted strings, comments, backslashes and empty labels are
 // refused, because each either spells an existing mailbox differently
 // ("kasia.X"@ is kasia.X@) or is needed by no real one. Its non-ASCII
-// characters must be letters, digits or marks of the PRECIS
-// IdentifierClass (RFC 8264). The domain must be a valid IDNA 2008 name
+// characters must be letters, marks or decimal digits. The domain must be a valid IDNA 2008 name
 // under UTS #46 lookup processing, with at least two labels.
 //
 // Two addresses name the same mailbox for this service when their
-// EmailKey is equal: the local part width-folded, fully case-folded and
+// EmailKey is equal: the local part in NFKC, case-folded (foldCase) and
 // in NFC (so ſ is s, ς is σ, an NFD é is the NFC é, ｅ is e), the domain
 // mapped by UTS #46 to its lower-case A-label form (so a full-width ｅ in
 // the domain is e). For an ASCII address the key is strings.ToLower of
@@ -43,10 +40,38 @@ func emailRefused() error {
 	return invalid("clientMeta.email", "Email format is invalid")
 }
 
-// localProfile compares local parts: PRECIS IdentifierClass, full-width
-// characters mapped to their narrow forms, full case folding (not just
-// lower-casing: ſ and s, ς and σ fold equal), NFC.
-var localProfile = precis.NewIdentifier(precis.FoldWidth, precis.FoldCase(), precis.Norm(norm.NFC), precis.BidiRule)
+// localKey is the comparison form of a local part: compatibility forms
+// mapped to their plain ones (full-width Ｘ is X, ſ is s, ligatures are
+// their letters), case folded (ς and σ, ß and ss fold equal), NFC.
+func localKey(local string) string {
+	return norm.NFC.String(foldCase(norm.NFKC.String(local)))
+}
+
+// foldCase folds letter case for comparison, after NFKC: Unicode full
+// case folding (CaseFolding.txt) as far as addresses need it, built from
+// the standard library's tables instead of golang.org/x/text/cases, whose language tables alone
+// would push three bootstraps over issue 16's 10 MiB budget: each rune
+// becomes the lower case of its upper case, which joins every simple
+// folding orbit (ſ, s and S; ς, σ and Σ; K, k and the Kelvin sign), and
+// the one expansion of full folding that NFKC leaves for Latin, ß and ẞ
+// to ss. It is
+// coarser than Unicode's folding in two knowing ways, both of which only
+// join look-alikes: the Turkish dotless ı and dotted İ fold to i, and
+// Greek letters with iota subscript keep it as the subscript (ᾳ) rather
+// than expanding it (αι).
+func foldCase(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		switch r {
+		case 'ß', 'ẞ':
+			b.WriteString("ss")
+		default:
+			b.WriteRune(unicode.ToLower(unicode.ToUpper(r)))
+		}
+	}
+	return b.String()
+}
 
 // domainProfile maps and checks domains as a resolver does (UTS #46
 // non-transitional lookup, STD3 rules, hyphen and joiner checks, the
@@ -62,21 +87,12 @@ func EmailKey(email string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	lk, err := localProfile.CompareKey(local)
-	if err != nil {
-		return "", emailRefused()
-	}
+	lk := localKey(local)
 	dk, err := domainProfile.ToASCII(domain)
 	if err != nil || !strings.Contains(dk, ".") || strings.HasSuffix(dk, ".") {
 		return "", emailRefused()
 	}
 	return lk + "@" + dk, nil
-}
-
-// ValidEmail reports whether the email rule accepts email.
-func ValidEmail(email string) bool {
-	_, err := EmailKey(email)
-	return err == nil
 }
 
 // splitEmail applies the character and syntax rules and splits email at
@@ -98,9 +114,14 @@ func splitEmail(email string) (local, domain string, err error) {
 		if label == "" {
 			return "", "", emailRefused() // leading, trailing or doubled dot
 		}
-		for i := 0; i < len(label); i++ {
-			if c := label[i]; c < utf8.RuneSelf && !atext(c) {
+		for _, r := range label {
+			switch {
+			case r < utf8.RuneSelf && !atext(byte(r)):
 				return "", "", emailRefused() // quotes, comments, specials
+			case r >= utf8.RuneSelf && !unicode.In(r, unicode.L, unicode.M, unicode.Nd):
+				// Outside ASCII, letters, marks and digits only: no symbols,
+				// punctuation or look-alike dots and at signs.
+				return "", "", emailRefused()
 			}
 		}
 	}
@@ -123,10 +144,8 @@ func invisible(r rune) bool {
 		!unicode.IsGraphic(r) // unassigned code points among others
 }
 
-// Fold is the folding of searchable text and of search terms: compatibility
-// forms to their plain ones (full-width letters, ligatures), full case
-// folding, NFC. A search term finds a client under the same folding that
-// keys its email: "STRASSE" finds "Straße", "ſ" finds "s".
-func Fold(s string) string {
-	return norm.NFC.String(cases.Fold().String(norm.NFKD.String(s)))
-}
+// Fold is the folding of searchable text and of search terms: the email
+// key's (compatibility forms to their plain ones, case folding, NFC), so
+// that a search term finds a client under any spelling its email lock
+// would refuse as taken: "STRASSE" finds "Straße", "ſ" finds "s".
+func Fold(s string) string { return localKey(s) }

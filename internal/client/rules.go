@@ -110,7 +110,7 @@ func NewRules() *Rules {
 	// The library's email is RFC 5322 syntax: it accepts quoted local parts
 	// and invisible characters that spell a taken address anew. Ours is
 	// the rule the lock key is built on (email.go).
-	must(v.RegisterValidation("email", func(fl validator.FieldLevel) bool { return ValidEmail(fl.Field().String()) }))
+	must(v.RegisterValidation("email", func(fl validator.FieldLevel) bool { _, err := EmailKey(fl.Field().String()); return err == nil }))
 	return &Rules{v: v}
 }
 
