@@ -17,7 +17,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/auth"
@@ -112,9 +111,7 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		return nil, err
 	}
 	if cfg.JWTSecretARN != "" {
-		sm := secretsmanager.NewFromConfig(awsCfg, func(o *secretsmanager.Options) {
-			o.BaseEndpoint = endpointURL(getenv, "SECRETS_MANAGER")
-		})
+		sm := secretsdoc.Client{Config: awsCfg, Endpoint: aws.ToString(endpointURL(getenv, "SECRETS_MANAGER"))}
 		s, err := secretsdoc.Load(ctx, sm, cfg.JWTSecretARN)
 		if err != nil {
 			return nil, err

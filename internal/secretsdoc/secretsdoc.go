@@ -23,28 +23,26 @@ import (
 	"io"
 	"strings"
 
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
-
 	"github.com/outbound-caller/admin-api/internal/config"
 )
 
-// API is the part of the Secrets Manager client Fetch needs.
+// API reads a secret's string value; Client is the implementation.
 type API interface {
-	GetSecretValue(ctx context.Context, in *secretsmanager.GetSecretValueInput, opts ...func(*secretsmanager.Options)) (*secretsmanager.GetSecretValueOutput, error)
+	SecretString(ctx context.Context, id string) (string, error)
 }
 
 // Fetch returns the current version of the secret arn as a string. The
 // secret must be a non-empty SecretString (what `aws secretsmanager
 // create-secret --secret-string` stores); errors never carry its value.
 func Fetch(ctx context.Context, sm API, arn string) (string, error) {
-	out, err := sm.GetSecretValue(ctx, &secretsmanager.GetSecretValueInput{SecretId: &arn})
+	s, err := sm.SecretString(ctx, arn)
 	if err != nil {
 		return "", fmt.Errorf("secretsdoc: read secret %s: %w", arn, err)
 	}
-	if out.SecretString == nil || *out.SecretString == "" {
+	if s == "" {
 		return "", errors.New("secretsdoc: secret " + arn + " has no SecretString")
 	}
-	return *out.SecretString, nil
+	return s, nil
 }
 
 // Load reads the secret arn and parses it (see Parse).

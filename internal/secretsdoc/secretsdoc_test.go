@@ -14,25 +14,24 @@ import (
 	"github.com/outbound-caller/admin-api/internal/secretsdoc"
 )
 
-// motoClient is a real Secrets Manager client pointed at moto, which
-// `make test-moto` runs; there is no embedded Secrets Manager for plain
-// `make test`, so the test skips there.
-func motoClient(t *testing.T) *secretsmanager.Client {
+// motoClient is the SDK's Secrets Manager client pointed at moto, which
+// `make test-moto` runs, to set secrets up, and the service's own reader
+// (secretsdoc.Client) pointed at the same server; there is no embedded
+// Secrets Manager for plain `make test`, so the test skips there.
+func motoClient(t *testing.T) (*secretsmanager.Client, secretsdoc.Client) {
 	t.Helper()
 	endpoint := os.Getenv("TEST_SECRETSMANAGER_ENDPOINT")
 	if endpoint == "" {
 		t.Skip("TEST_SECRETSMANAGER_ENDPOINT not set: runs under make test-moto")
 	}
-	return secretsmanager.New(secretsmanager.Options{
-		Region:       "us-east-1",
-		BaseEndpoint: aws.String(endpoint),
-		// moto routes by the SigV4 credential scope, so requests are signed.
-		Credentials: credentials.NewStaticCredentialsProvider("test", "test", ""),
-	})
+	// moto routes by the SigV4 credential scope, so requests are signed.
+	creds := credentials.NewStaticCredentialsProvider("test", "test", "")
+	sdk := secretsmanager.New(secretsmanager.Options{Region: "us-east-1", BaseEndpoint: aws.String(endpoint), Credentials: creds})
+	return sdk, secretsdoc.Client{Config: aws.Config{Region: "us-east-1", Credentials: creds}, Endpoint: endpoint}
 }
 
 func TestFetch(t *testing.T) {
-	sm := motoClient(t)
+	sm, reader := motoClient(t)
 	ctx := context.Background()
 	create := func(t *testing.T, name string, in *secretsmanager.CreateSecretInput) string {
 		t.Helper()
@@ -47,7 +46,7 @@ func TestFetch(t *testing.T) {
 
 	t.Run("returns the secret string", func(t *testing.T) {
 		arn := create(t, "jwt", &secretsmanager.CreateSecretInput{SecretString: aws.String(value)})
-		got, err := secretsdoc.Fetch(ctx, sm, arn)
+		got, err := secretsdoc.Fetch(ctx, reader, arn)
 		if err != nil || got != value {
 			t.Fatalf("Fetch = %q, %v", got, err)
 		}
@@ -57,27 +56,27 @@ func TestFetch(t *testing.T) {
 		if _, err := sm.PutSecretValue(ctx, &secretsmanager.PutSecretValueInput{SecretId: &arn, SecretString: aws.String(value)}); err != nil {
 			t.Fatal(err)
 		}
-		got, err := secretsdoc.Fetch(ctx, sm, arn)
+		got, err := secretsdoc.Fetch(ctx, reader, arn)
 		if err != nil || got != value {
 			t.Fatalf("Fetch = %q, %v", got, err)
 		}
 	})
 	t.Run("refuses a binary-only secret", func(t *testing.T) {
 		arn := create(t, "bin", &secretsmanager.CreateSecretInput{SecretBinary: []byte(value)})
-		if got, err := secretsdoc.Fetch(ctx, sm, arn); err == nil || strings.Contains(err.Error(), value) {
+		if got, err := secretsdoc.Fetch(ctx, reader, arn); err == nil || strings.Contains(err.Error(), value) {
 			t.Fatalf("Fetch = %q, %v; want an error without the value", got, err)
 		}
 	})
 	t.Run("a missing secret is an error", func(t *testing.T) {
 		arn := "arn:aws:secretsmanager:us-east-1:123456789012:secret:absent-AbCdEf"
-		if _, err := secretsdoc.Fetch(ctx, sm, arn); err == nil {
+		if _, err := secretsdoc.Fetch(ctx, reader, arn); err == nil {
 			t.Fatal("Fetch of a missing secret succeeded")
 		}
 	})
 }
 
 func TestLoadReadsTheDocument(t *testing.T) {
-	sm := motoClient(t)
+	sm, reader := motoClient(t)
 	ctx := context.Background()
 	const doc = `{"jwtSecret":"j-0123456789abcdef0123456789abcdef","clientJwtSecret":"c-0123456789abcdef0123456789abcdef",` +
 		`"cursorSecret":"k-0123456789abcdef0123456789abcdef","adminPasswordHash":"$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA"}`
@@ -85,7 +84,7 @@ func TestLoadReadsTheDocument(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := secretsdoc.Load(ctx, sm, *out.ARN)
+	got, err := secretsdoc.Load(ctx, reader, *out.ARN)
 	want := config.Secrets{
 		JWTSecret: "j-0123456789abcdef0123456789abcdef", ClientJWTSecret: "c-0123456789abcdef0123456789abcdef",
 		CursorSecret: "k-0123456789abcdef0123456789abcdef", AdminPasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
