@@ -21,7 +21,7 @@ RACE := $(if $(filter 1,$(shell $(GO) env CGO_ENABLED)),-race,)
 FUNCTION ?= update-client
 EVENT    ?=
 
-.PHONY: all help deploy-check build run invoke token hash-password test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
+.PHONY: all help deploy-check build run invoke token hash-password migrate test test-moto bench fuzz race-long lint fmt vet cfn-lint actionlint clean $(addprefix build-fn-,$(FUNCTIONS))
 
 ## all: lint and test (the default; cfn-lint needs pip install cfn-lint)
 all: lint test
@@ -85,6 +85,15 @@ run:
 ## invoke: run FUNCTION's bootstrap under the Lambda emulator with EVENT (default events/<FUNCTION>.json)
 invoke:
 	$(GO) run ./cmd/invoke -function "$(FUNCTION)" -event "$(EVENT)"
+
+## migrate: move the original's clients in: FROM=mongodb://…/db or FROM=export.json [DRY_RUN=1] [REPORT=file]
+##   (TABLE_NAME, ADMIN_JWT_SECRET_ARN, AWS_ENDPOINT_URL_DYNAMODB as for the functions; docs/migration.md)
+FROM    ?=
+DRY_RUN ?=
+REPORT  ?=
+migrate:
+	@test -n "$(FROM)" || { echo "make migrate FROM=mongodb://host/db (or a mongoexport file) [DRY_RUN=1] [REPORT=report.json]"; exit 2; }
+	$(GO) run ./cmd/migrate -from "$(FROM)" $(if $(filter 1,$(DRY_RUN)),-dry-run,) $(if $(REPORT),-report "$(REPORT)",)
 
 ## token: print a local admin token (ROLE=client for a client token; TTL=12h)
 TTL ?= 12h

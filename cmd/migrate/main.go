@@ -1,0 +1,216 @@
+// Command migrate moves the original service's clients into this
+// service's table: from its MongoDB (-from mongodb://… or mongodb+srv://…)
+// or from a mongoexport file of its clients collection (-from FILE).
+//
+// It is configured like the functions: TABLE_NAME, the secrets document at
+// ADMIN_JWT_SECRET_ARN (or, locally, ADMIN_JWT_SECRET and the other plain
+// variables; the public development secret when none is set, as make run
+// does), DynamoDB at AWS_ENDPOINT_URL_DYNAMODB or else AWS. See
+// docs/migration.md.
+//
+// Exit status: 0 when nothing was refused, 1 when some client was refused,
+// 2 when the run could not be done (bad flags, unreachable source or table).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
+
+	"github.com/outbound-caller/admin-api/internal/app"
+	"github.com/outbound-caller/admin-api/internal/client"
+	"github.com/outbound-caller/admin-api/internal/config"
+	"github.com/outbound-caller/admin-api/internal/migrate"
+	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/secretsdoc"
+	"github.com/outbound-caller/admin-api/internal/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, isTerminal(os.Stderr)))
+}
+
+// Exit statuses.
+const (
+	exitOK      = 0
+	exitRefused = 1
+	exitFailed  = 2
+)
+
+// flags are the command line.
+type flags struct {
+	from, db, collection, report string
+	dryRun                       bool
+	concurrency                  int
+	timeout                      time.Duration
+}
+
+func parse(args []string, stderr io.Writer) (flags, error) {
+	var o flags
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&o.from, "from", "", "the source: mongodb://… or mongodb+srv://… (the original's database), or a mongoexport file of its clients collection")
+	fs.StringVar(&o.db, "db", "", "database of a mongodb source (default: the one the URI names)")
+	fs.StringVar(&o.collection, "collection", "clients", "collection of a mongodb source")
+	fs.BoolVar(&o.dryRun, "dry-run", false, "read and check everything, write nothing, report what a real run would do")
+	fs.StringVar(&o.report, "report", "", "also write the report as JSON to this file")
+	fs.IntVar(&o.concurrency, "concurrency", 16, "clients written at a time")
+	fs.DurationVar(&o.timeout, "timeout", 15*time.Second, "how long to wait for a mongodb source to answer")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	switch {
+	case fs.NArg() > 0:
+		return o, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	case o.from == "":
+		return o, errors.New("-from is required: a mongodb:// URI or a mongoexport file")
+	case o.concurrency < 1 || o.concurrency > 256:
+		return o, errors.New("-concurrency must be 1 to 256")
+	}
+	if migrate.IsMongoURI(o.from) && o.db == "" {
+		u, err := url.Parse(o.from)
+		if err == nil {
+			o.db = strings.TrimPrefix(u.Path, "/")
+		}
+		if o.db == "" {
+			return o, errors.New("the mongodb URI names no database: add -db")
+		}
+	}
+	return o, nil
+}
+
+// run is the whole command; tests call it with their own environment.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, terminal bool) int {
+	fail := func(err error) int {
+		fmt.Fprintln(stderr, "migrate:", err)
+		return exitFailed
+	}
+	o, err := parse(args, stderr)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK
+		}
+		return fail(err)
+	}
+	docs, unreadable, err := read(ctx, o)
+	if err != nil {
+		return fail(err)
+	}
+	m, err := build(ctx, getenv, stderr)
+	if err != nil {
+		return fail(err)
+	}
+	m.DryRun, m.Concurrency = o.dryRun, o.concurrency
+	if terminal {
+		m.Progress = stderr
+	}
+	rep, err := m.Run(ctx, docs, unreadable)
+	// What was done is reported even when the table failed midway: a
+	// re-run resumes from there.
+	fmt.Fprint(stdout, rep.Summary(o.dryRun))
+	if o.report != "" {
+		if werr := writeReport(o.report, rep); werr != nil {
+			return fail(werr)
+		}
+	}
+	if err != nil {
+		return fail(fmt.Errorf("%w (clients written so far stay written; run again to resume)", err))
+	}
+	if len(rep.Refused) > 0 {
+		return exitRefused
+	}
+	return exitOK
+}
+
+func read(ctx context.Context, o flags) ([]migrate.Document, []migrate.Unreadable, error) {
+	if migrate.IsMongoURI(o.from) {
+		docs, err := migrate.ReadMongo(ctx, o.from, o.db, o.collection, o.timeout)
+		return docs, nil, err
+	}
+	f, err := os.Open(o.from)
+	if err != nil {
+		return nil, nil, fmt.Errorf("open the source: %w", err)
+	}
+	defer f.Close()
+	return migrate.ReadFile(f)
+}
+
+// build configures the migration as the functions are configured.
+func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*migrate.Migration, error) {
+	env := getenv
+	if getenv("ADMIN_JWT_SECRET") == "" && getenv("ADMIN_JWT_SECRET_ARN") == "" && getenv("ADMIN_JWKS_URL") == "" {
+		// As make run does: the public development secret, for local use.
+		fmt.Fprintln(stderr, "migrate: ADMIN_JWT_SECRET: the public development default (local use only)")
+		env = func(k string) string {
+			if k == "ADMIN_JWT_SECRET" {
+				return config.DevSecret
+			}
+			return getenv(k)
+		}
+	}
+	cfg, err := config.FromEnv(env)
+	if err != nil {
+		return nil, err
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("AWS configuration: %w", err)
+	}
+	if cfg.JWTSecretARN != "" {
+		s, err := secretsdoc.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
+		if err != nil {
+			return nil, err
+		}
+		if cfg, err = cfg.WithSecrets(s); err != nil {
+			return nil, err
+		}
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if e := getenv("AWS_ENDPOINT_URL_DYNAMODB"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+			// Local emulators (minidyn, moto) send no valid X-Amz-Crc32.
+			o.DisableValidateResponseChecksum = true
+		}
+	})
+	// The service's own constructor: the same keyed hash, so that the
+	// functions verify what the migration wrote.
+	hasher, err := app.SecretHasher(cfg, passhash.DefaultParams())
+	if err != nil {
+		return nil, err
+	}
+	return &migrate.Migration{Store: store.New(db, cfg.TableName, nil), Rules: client.NewRules(), Hasher: hasher}, nil
+}
+
+func writeReport(path string, rep migrate.Report) error {
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(path, append(b, '\n'), 0o644); err != nil {
+		return fmt.Errorf("write the report: %w", err)
+	}
+	return nil
+}
+
+// isTerminal reports whether f is a character device (a terminal), where
+// a progress line that rewrites itself is welcome.
+func isTerminal(f *os.File) bool {
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
