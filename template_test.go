@@ -37,6 +37,13 @@ type template struct {
 					NonKeyAttributes []string `yaml:"NonKeyAttributes"`
 				} `yaml:"Projection"`
 			} `yaml:"GlobalSecondaryIndexes"`
+			TimeToLiveSpecification struct {
+				AttributeName string `yaml:"AttributeName"`
+				Enabled       bool   `yaml:"Enabled"`
+			} `yaml:"TimeToLiveSpecification"`
+			// AWS::Serverless::HttpApi
+			DefaultRouteSettings routeSettings            `yaml:"DefaultRouteSettings"`
+			RouteSettings        map[string]routeSettings `yaml:"RouteSettings"`
 			// AWS::Serverless::Function
 			Events map[string]struct {
 				Type       string `yaml:"Type"`
@@ -62,6 +69,11 @@ type template struct {
 
 // statement is an IAM policy statement; Action and Resource are a string
 // or a list in IAM's grammar, read here as lists.
+type routeSettings struct {
+	ThrottlingBurstLimit int `yaml:"ThrottlingBurstLimit"`
+	ThrottlingRateLimit  int `yaml:"ThrottlingRateLimit"`
+}
+
 type statement struct {
 	Action    yamlList                       `yaml:"Action"`
 	Resource  yamlList                       `yaml:"Resource"`
@@ -178,6 +190,48 @@ func TestTemplateTableIsTheStoreSchema(t *testing.T) {
 	}
 	if found != 1 {
 		t.Fatalf("template.yaml declares %d tables, want 1", found)
+	}
+}
+
+// TestTemplateTableTimeToLive fails when the template's TTL setting differs
+// from the one store.CreateTable applies to local tables (the sign-in
+// attempt counters expire by it).
+func TestTemplateTableTimeToLive(t *testing.T) {
+	want := store.TimeToLive()
+	for name, r := range readTemplate(t).Resources {
+		if r.Type != "AWS::DynamoDB::Table" {
+			continue
+		}
+		got := r.Properties.TimeToLiveSpecification
+		if got.AttributeName != aws.ToString(want.AttributeName) || got.Enabled != aws.ToBool(want.Enabled) {
+			t.Errorf("%s TimeToLiveSpecification = %+v, code %s enabled %v", name, got, aws.ToString(want.AttributeName), aws.ToBool(want.Enabled))
+		}
+	}
+}
+
+// TestSignInRoutesAreThrottled: every sign-in route (no role: /auth/*) has
+// its own throttling in the HTTP API, tighter than the default.
+func TestSignInRoutesAreThrottled(t *testing.T) {
+	var checked int
+	for name, r := range readTemplate(t).Resources {
+		if r.Type != "AWS::Serverless::HttpApi" {
+			continue
+		}
+		def := r.Properties.DefaultRouteSettings
+		for _, rt := range api.Routes() {
+			if !strings.HasPrefix(rt.Path, "/auth/") {
+				continue
+			}
+			checked++
+			got, ok := r.Properties.RouteSettings[rt.Key()]
+			if !ok || got.ThrottlingRateLimit <= 0 || got.ThrottlingBurstLimit <= 0 ||
+				got.ThrottlingRateLimit >= def.ThrottlingRateLimit || got.ThrottlingBurstLimit >= def.ThrottlingBurstLimit {
+				t.Errorf("%s: %s throttling %+v, want its own limits under the default %+v", name, rt.Key(), got, def)
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no sign-in route checked")
 	}
 }
 

@@ -9,10 +9,12 @@ import (
 	"net/url"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/outbound-caller/admin-api/internal/api"
 	"github.com/outbound-caller/admin-api/internal/client"
 	"github.com/outbound-caller/admin-api/internal/config"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
@@ -172,8 +174,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r := signIn(plain + "x"); r.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem"}) {
-		t.Errorf("wrong secret: calls %v, want one GetItem", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem", "UpdateItem"}) {
+		t.Errorf("wrong secret: calls %v, want the sign-in read and the failure count", calls)
 	}
 	if got := e.Item(t, key); !reflect.DeepEqual(got, before) {
 		t.Fatalf("a wrong secret changed the item:\n%v\n%v", before, got)
@@ -183,8 +185,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("right secret on an argon2id hash: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem", "UpdateItem"}) {
-		t.Errorf("first sign-in: calls %v, want GetItem then the upgrade's UpdateItem", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem", "DeleteItem", "UpdateItem"}) {
+		t.Errorf("first sign-in: calls %v, want the sign-in read, the failure count's deletion, the upgrade's UpdateItem", calls)
 	}
 	after := e.Item(t, key)
 	upgraded, _ := after["secretHash"].(string)
@@ -207,8 +209,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r := signIn(plain); r.Status != http.StatusOK {
 		t.Fatalf("second sign-in: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"GetItem"}) {
-		t.Errorf("second sign-in: calls %v, want one GetItem", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem"}) {
+		t.Errorf("second sign-in: calls %v, want the one sign-in read", calls)
 	}
 	if got := e.Item(t, key)["secretHash"]; got != upgraded {
 		t.Errorf("the second sign-in rewrote the hash again")
@@ -227,5 +229,112 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	}
 	if _, ok := e.Item(t, "CLIENT#missing_client")["pk"]; ok {
 		t.Error("an upgrade created a client")
+	}
+}
+
+// TestSignInLockout: after client.MaxFailedAttempts consecutive failures
+// for one account from one source address, every sign-in route refuses
+// that pair with 429 and Retry-After for the lockout window, even with the
+// right credentials and before any hash work; an unknown account is locked
+// out exactly like a real one; another address is not; a success before
+// the limit starts the count again; the lock lapses with the window.
+func TestSignInLockout(t *testing.T) {
+	e := testkit.Seeded(t)
+	counter := testkit.CountVerifies(e.Handler)
+	const locked = `{"error":"Too many failed attempts","statusCode":429}`
+	const lockedOAuth = `{"error":"invalid_client","error_description":"Too many failed attempts"}`
+	type way struct {
+		name   string
+		route  api.Route
+		body   func(account, secret string) (string, map[string]string)
+		right  string // the right secret of the real account
+		real   string // the real account
+		locked string // the 429 body
+	}
+	jsonBody := func(idField, secretField string) func(string, string) (string, map[string]string) {
+		return func(a, s string) (string, map[string]string) {
+			return fmt.Sprintf(`{%q:%q,%q:%q}`, idField, a, secretField, s), map[string]string{"content-type": "application/json"}
+		}
+	}
+	ways := []way{
+		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password"), config.DevAdminPassword, config.DevAdminUsername, locked},
+		{"POST /auth/login", api.ClientLogin, jsonBody("clientId", "clientSecret"), testkit.JohnSecret, testkit.JohnID, locked},
+		{"POST /auth/token", api.OAuthToken, func(a, s string) (string, map[string]string) {
+			return url.Values{"grant_type": {"client_credentials"}, "client_id": {a}, "client_secret": {s}}.Encode(),
+				map[string]string{"content-type": "application/x-www-form-urlencoded"}
+		}, testkit.JohnSecret, testkit.JohnID, lockedOAuth},
+	}
+	for wi, w := range ways {
+		send := func(t *testing.T, source, account, secret string) api.Response {
+			t.Helper()
+			body, headers := w.body(account, secret)
+			req := testkit.Event(w.route.Method, w.route.Path, nil, headers, body)
+			req.RequestContext.HTTP.SourceIP = source
+			r, err := e.Handler.Serve(w.route)(t.Context(), req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return r
+		}
+		t.Run(w.name, func(t *testing.T) {
+			for _, account := range []struct{ name, id string }{{"real account", w.real}, {"unknown account", "client_nobody_" + strings.ReplaceAll(w.name[6:], "/", "_")}} {
+				t.Run(account.name, func(t *testing.T) {
+					// /auth/login and /auth/token count the same client
+					// account: each way has its own addresses.
+					source := fmt.Sprintf("198.51.100.%d", 10*wi+len(account.name))
+					for i := range client.MaxFailedAttempts {
+						if r := send(t, source, account.id, "wrong-"+fmt.Sprint(i)); r.StatusCode != http.StatusUnauthorized {
+							t.Fatalf("failure %d: %d %s", i+1, r.StatusCode, r.Body)
+						}
+					}
+					counter.Take()
+					e.Calls()
+					for _, secret := range []string{"wrong", w.right} {
+						r := send(t, source, account.id, secret)
+						retry, err := strconv.Atoi(r.Headers["Retry-After"])
+						if r.StatusCode != http.StatusTooManyRequests || r.Body != w.locked || err != nil || retry < 1 || retry > int(client.LockoutWindow.Seconds()) {
+							t.Fatalf("attempt after %d failures (secret %q): %d %v %s", client.MaxFailedAttempts, secret, r.StatusCode, r.Headers, r.Body)
+						}
+					}
+					if n := len(counter.Take()); n != 0 {
+						t.Errorf("a locked-out attempt ran %d hash verifications, want none", n)
+					}
+					if calls := e.Calls(); len(calls) != 2 {
+						t.Errorf("locked-out attempts made %v, want one read each and no write", calls)
+					}
+					// Another address is not locked out: the real account
+					// signs in from there.
+					if r := send(t, "203.0.113.9", w.real, w.right); r.StatusCode != http.StatusOK {
+						t.Errorf("the right credentials from another address: %d %s", r.StatusCode, r.Body)
+					}
+					// The lock lapses with the window.
+					e.Handler.Now = func() time.Time { return time.Now().Add(client.LockoutWindow + time.Second) }
+					defer func() { e.Handler.Now = nil }()
+					if r := send(t, source, account.id, "wrong"); r.StatusCode != http.StatusUnauthorized {
+						t.Errorf("a failure after the window: %d %s", r.StatusCode, r.Body)
+					}
+				})
+			}
+			// A success before the limit ends the run of failures.
+			source := fmt.Sprintf("192.0.2.%d", wi)
+			for range client.MaxFailedAttempts - 1 {
+				send(t, source, w.real, "wrong")
+			}
+			e.Calls()
+			if r := send(t, source, w.real, w.right); r.StatusCode != http.StatusOK {
+				t.Fatalf("the right credentials after %d failures: %d %s", client.MaxFailedAttempts-1, r.StatusCode, r.Body)
+			}
+			if calls := e.Calls(); !slices.Contains(calls, "DeleteItem") {
+				t.Errorf("a success after failures made %v, want the counter deleted", calls)
+			}
+			for i := range client.MaxFailedAttempts {
+				if r := send(t, source, w.real, "wrong"); r.StatusCode != http.StatusUnauthorized {
+					t.Fatalf("failure %d after a success: %d %s", i+1, r.StatusCode, r.Body)
+				}
+			}
+			if r := send(t, source, w.real, w.right); r.StatusCode != http.StatusTooManyRequests {
+				t.Errorf("after %d new failures: %d %s", client.MaxFailedAttempts, r.StatusCode, r.Body)
+			}
+		})
 	}
 }

@@ -19,8 +19,17 @@ type Clients interface {
 	List(ctx context.Context, q client.ListQuery) (client.Page, error)
 	Delete(ctx context.Context, id string, w client.Write) error
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
-	// Credentials reads a client and its secret hash in one read, for sign-in.
-	Credentials(ctx context.Context, id string) (client.Client, string, error)
+	// CredentialsAndAttempts reads a client, its secret hash and who's
+	// failed sign-in counter in one read (client.ErrNotFound comes with the
+	// counter).
+	CredentialsAndAttempts(ctx context.Context, id string, who client.Attempter) (client.Client, string, client.Attempts, error)
+	// Attempts reads who's failed sign-in counter.
+	Attempts(ctx context.Context, who client.Attempter) (client.Attempts, error)
+	// RecordFailure counts a failed sign-in of who; the count lapses window
+	// later.
+	RecordFailure(ctx context.Context, who client.Attempter, window time.Duration) (client.Attempts, error)
+	// ClearAttempts ends a run of failed sign-ins of who.
+	ClearAttempts(ctx context.Context, who client.Attempter) error
 	// UpgradeSecretHash replaces a client's secret hash oldHash with newHash, if
 	// oldHash is still the stored one.
 	UpgradeSecretHash(ctx context.Context, id, oldHash, newHash string) error

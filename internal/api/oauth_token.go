@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/outbound-caller/admin-api/internal/client"
 )
@@ -18,6 +19,7 @@ type oauthError struct {
 	code        string
 	description string
 	basic       bool // the client authenticated with HTTP Basic
+	retryAfter  time.Duration
 }
 
 type oauthErrorBody struct {
@@ -38,8 +40,11 @@ func (e *oauthError) response() Response {
 		// told which scheme to use.
 		h["WWW-Authenticate"] = `Basic realm="token", charset="UTF-8"`
 	}
-	if e.status == http.StatusServiceUnavailable {
+	switch e.status {
+	case http.StatusServiceUnavailable:
 		h["Retry-After"] = "1"
+	case http.StatusTooManyRequests:
+		h["Retry-After"] = retryAfterSeconds(e.retryAfter)
 	}
 	return jsonResponse(e.status, oauthErrorBody{Error: e.code, Description: e.description}, h)
 }
@@ -56,8 +61,15 @@ func (h *Handler) oauthToken(ctx context.Context, req *Request, o *outcome) Resp
 	if oerr != nil {
 		return oerr.response()
 	}
-	c, tok, err := h.signInClient(ctx, id, secret)
+	c, tok, err := h.signInClient(ctx, id, secret, sourceIP(req))
+	var lo *lockedOut
 	switch {
+	case errors.As(err, &lo):
+		// RFC 6749 §5.2 defines no code for this; invalid_client is the
+		// code of a refused client authentication, and 429 with
+		// Retry-After (RFC 6585 §4) tells the caller when to try again.
+		return (&oauthError{status: http.StatusTooManyRequests, code: "invalid_client",
+			description: "Too many failed attempts", retryAfter: lo.retryAfter}).response()
 	case errors.Is(err, errInvalidCredentials):
 		return (&oauthError{status: http.StatusUnauthorized, code: "invalid_client",
 			description: "Client authentication failed", basic: basic}).response()

@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
@@ -81,6 +83,19 @@ func (e *statusError) Error() string { return e.details }
 // errInvalidCredentials is a refused sign-in: one answer for every reason.
 var errInvalidCredentials = errors.New("invalid credentials")
 
+// lockedOut refuses a sign-in attempt for an account and source address
+// after too many failures (client.MaxFailedAttempts), for retryAfter.
+type lockedOut struct{ retryAfter time.Duration }
+
+func (e *lockedOut) Error() string { return "too many failed attempts" }
+
+// retryAfterSeconds is a Retry-After value (RFC 9110 §10.2.3): whole
+// seconds, rounded up so that a client waiting that long finds the lock
+// gone.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+}
+
 // forbidden words the 403 for the role a route requires.
 func (op operation) forbidden() string {
 	if op.role == auth.RoleClient {
@@ -95,6 +110,7 @@ func (op operation) errorResponse(err error) Response {
 	var ve *client.ValidationError
 	var se *statusError
 	var me *client.MissingError
+	var lo *lockedOut
 	if op.conflict != "" {
 		for _, c := range []struct {
 			err   error
@@ -116,6 +132,9 @@ func (op operation) errorResponse(err error) Response {
 		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: op.forbidden(), StatusCode: 403}, nil)
 	case errors.Is(err, errInvalidCredentials):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: op.denied, StatusCode: 401}, nil)
+	case errors.As(err, &lo):
+		return jsonResponse(http.StatusTooManyRequests, errorBody{Error: "Too many failed attempts", StatusCode: 429},
+			map[string]string{"Retry-After": retryAfterSeconds(lo.retryAfter)})
 	case errors.As(err, &ve):
 		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, StatusCode: 400}, nil)
 	case errors.As(err, &se):

@@ -77,6 +77,14 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 		return o.fail(adminLoginOp, err)
 	}
 	user, password := f[0], f[1]
+	key := client.Attempter{Scope: "admin", Account: user, Source: sourceIP(req)}
+	attempts, err := h.Clients.Attempts(ctx, key)
+	if err != nil {
+		return o.fail(adminLoginOp, err)
+	}
+	if d := attempts.LockedFor(h.now()); d > 0 {
+		return o.fail(adminLoginOp, &lockedOut{retryAfter: d})
+	}
 	// The password is always checked against the configured hash, so a
 	// wrong username costs exactly the work (same hash, same parameters)
 	// of a wrong password. Usernames are compared as digests, in
@@ -84,6 +92,9 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	ok := h.Secrets.Verify(h.SignIn.AdminPasswordHash, password)
 	got, want := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(h.SignIn.AdminUsername))
 	ok = subtle.ConstantTimeCompare(got[:], want[:]) == 1 && h.SignIn.AdminUsername != "" && ok
+	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
+		return o.fail(adminLoginOp, err)
+	}
 	if !ok {
 		return o.fail(adminLoginOp, errInvalidCredentials)
 	}
@@ -101,7 +112,7 @@ func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Res
 	if err != nil {
 		return o.fail(clientLoginOp, err)
 	}
-	c, tok, err := h.signInClient(ctx, f[0], f[1])
+	c, tok, err := h.signInClient(ctx, f[0], f[1], sourceIP(req))
 	if err != nil {
 		return o.fail(clientLoginOp, err)
 	}
@@ -119,18 +130,38 @@ func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Res
 // takes tells which check failed. It returns a client token carrying the
 // client's tokensValidAfter stamp. A successful sign-in with a hash in an
 // older format (argon2id) rewrites it in the current one, once.
-func (h *Handler) signInClient(ctx context.Context, id, secret string) (client.Client, string, error) {
+//
+// The failed-attempt counter of the id and source address is read in the
+// same round trip as the client; a locked pair is refused before any hash
+// work. A failure counts (one more write), a success after failures clears
+// the count (one more write, skipped when there were none, so the common
+// success is one round trip).
+func (h *Handler) signInClient(ctx context.Context, id, secret, source string) (client.Client, string, error) {
 	var c client.Client
 	var hash string
-	if client.ValidID(id) { // no client can have another id: nothing to read
-		var err error
-		c, hash, err = h.Clients.Credentials(ctx, id)
-		if err != nil && !errors.Is(err, client.ErrNotFound) {
-			return client.Client{}, "", err
+	var attempts client.Attempts
+	var err error
+	key := client.Attempter{Scope: "client", Account: id, Source: source}
+	if client.ValidID(id) {
+		c, hash, attempts, err = h.Clients.CredentialsAndAttempts(ctx, id, key)
+		if errors.Is(err, client.ErrNotFound) {
+			err = nil
 		}
+	} else { // no client can have this id: only the counter to read
+		attempts, err = h.Clients.Attempts(ctx, key)
+	}
+	if err != nil {
+		return client.Client{}, "", err
+	}
+	if d := attempts.LockedFor(h.now()); d > 0 {
+		return client.Client{}, "", &lockedOut{retryAfter: d}
 	}
 	ok := h.Secrets.Verify(hash, secret) // hash "" means the dummy hash
-	if !ok || hash == "" || c.Status != client.StatusActive {
+	ok = ok && hash != "" && c.Status == client.StatusActive
+	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
+		return client.Client{}, "", err
+	}
+	if !ok {
 		return client.Client{}, "", errInvalidCredentials
 	}
 	if !h.Secrets.Current(hash) {
@@ -142,6 +173,24 @@ func (h *Handler) signInClient(ctx context.Context, id, secret string) (client.C
 	}
 	return c, tok, nil
 }
+
+// settleAttempts records the outcome of a sign-in attempt in its counter:
+// a failure counts (the answer stays 401: the attempt that reaches the
+// limit is refused like the others, the next one is locked out); a success
+// clears a count there was. Only a store failure is an error.
+func (h *Handler) settleAttempts(ctx context.Context, key client.Attempter, attempts client.Attempts, ok bool) error {
+	switch {
+	case !ok:
+		_, err := h.Clients.RecordFailure(ctx, key, client.LockoutWindow)
+		return err
+	case attempts.Failures > 0:
+		return h.Clients.ClearAttempts(ctx, key)
+	}
+	return nil
+}
+
+// sourceIP is the caller's address as API Gateway saw it.
+func sourceIP(req *Request) string { return req.RequestContext.HTTP.SourceIP }
 
 // upgradeSecretHash rewrites a verified older hash in the current format,
 // conditionally on the old one still being stored (a secret reset in

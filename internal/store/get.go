@@ -29,6 +29,11 @@ func (s *Store) Credentials(ctx context.Context, id string) (client.Client, stri
 	if err != nil {
 		return client.Client{}, "", err
 	}
+	return credentials(item)
+}
+
+// credentials is a client item's client and secret hash.
+func credentials(item map[string]types.AttributeValue) (client.Client, string, error) {
 	c, err := fromItem(item)
 	if err != nil {
 		return client.Client{}, "", err

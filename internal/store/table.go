@@ -9,12 +9,23 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 )
 
 // TableAPI is what CreateTable needs of the DynamoDB client.
 type TableAPI interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
+	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+}
+
+// TimeToLive is the table's TTL setting: items with TTLAttribute (the
+// sign-in attempt counters) are deleted once that time has passed.
+// CreateTable cannot carry it (DynamoDB sets TTL with its own call), so it
+// is declared here beside Schema, and template.yaml's
+// TimeToLiveSpecification is held to it by a test.
+func TimeToLive() *types.TimeToLiveSpecification {
+	return &types.TimeToLiveSpecification{AttributeName: aws.String(TTLAttribute), Enabled: aws.Bool(true)}
 }
 
 // Schema is the table as the code reads it: keys, attribute types, list
@@ -47,12 +58,25 @@ func CreateTable(ctx context.Context, db TableAPI, table string) error {
 	}
 	// Emulators create tables at once (and do not all report a status);
 	// DynamoDB says CREATING, and only then is there something to wait for.
-	if err != nil || out.TableDescription == nil || out.TableDescription.TableStatus != types.TableStatusCreating {
+	if err != nil {
 		return nil
 	}
-	w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond })
-	if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 30*time.Second); err != nil {
-		return fmt.Errorf("store: wait for table: %w", err)
+	if out.TableDescription != nil && out.TableDescription.TableStatus == types.TableStatusCreating {
+		w := dynamodb.NewTableExistsWaiter(db, func(o *dynamodb.TableExistsWaiterOptions) { o.MinDelay = 50 * time.Millisecond })
+		if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 30*time.Second); err != nil {
+			return fmt.Errorf("store: wait for table: %w", err)
+		}
+	}
+	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: &table, TimeToLiveSpecification: TimeToLive()})
+	if _, unanswered := errors.AsType[*smithy.DeserializationError](err); unanswered {
+		// The embedded minidyn does not implement UpdateTimeToLive and
+		// answers in plain text, which DynamoDB and moto never do. Nothing
+		// is lost: the code treats a lapsed counter as absent whether or
+		// not the table has deleted it yet.
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: enable time to live: %w", err)
 	}
 	return nil
 }

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"io"
+	"net"
 	"net/http"
 	"regexp"
 	"strings"
@@ -73,6 +74,13 @@ func toEvent(r *http.Request, routeKey string) (api.Request, error) {
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
 	now := time.Now()
+	// API Gateway's sourceIp is the address alone; RemoteAddr carries the
+	// connection's port too, which would make every connection a new
+	// source for the sign-in lockout.
+	source, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		source = r.RemoteAddr
+	}
 	return events.APIGatewayV2HTTPRequest{
 		Version: "2.0", RouteKey: routeKey, RawPath: r.URL.Path, RawQueryString: r.URL.RawQuery,
 		Headers: headers, QueryStringParameters: query, Body: string(body),
@@ -80,7 +88,7 @@ func toEvent(r *http.Request, routeKey string) (api.Request, error) {
 			RouteKey: routeKey, Stage: "$default", RequestID: hex.EncodeToString(id),
 			Time: now.UTC().Format("02/Jan/2006:15:04:05 -0700"), TimeEpoch: now.UnixMilli(),
 			HTTP: events.APIGatewayV2HTTPRequestContextHTTPDescription{
-				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: r.RemoteAddr, UserAgent: r.UserAgent(),
+				Method: r.Method, Path: r.URL.Path, Protocol: r.Proto, SourceIP: source, UserAgent: r.UserAgent(),
 			},
 		},
 	}, nil
