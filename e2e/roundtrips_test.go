@@ -85,7 +85,7 @@ func TestRoundTrips(t *testing.T) {
 		{"suspend Jane (plain update)", http.MethodPut, testkit.JanePath, `{"status":"Suspended"}`, admin, 200, []string{"UpdateItem"}},
 		{"client sign-in refused: suspended client", http.MethodPost, clientLogin, creds(testkit.JaneID, janeSecret), "", 401, []string{"BatchGetItem", "UpdateItem"}},
 		// John failed above: this success also clears his failure count.
-		{"OAuth token", http.MethodPost, tokenURL, grant(testkit.JohnID, johnSecret), "", 200, []string{"BatchGetItem", "DeleteItem"}},
+		{"OAuth token", http.MethodPost, tokenURL, grant(testkit.JohnID, johnSecret), "", 200, []string{"BatchGetItem", "UpdateItem"}},
 		{"OAuth token refused: wrong secret", http.MethodPost, tokenURL, grant(testkit.JohnID, "wrong-secret"), "", 401, []string{"BatchGetItem", "UpdateItem"}},
 		{"OAuth token refused: suspended client", http.MethodPost, tokenURL, grant(testkit.JaneID, janeSecret), "", 401, []string{"BatchGetItem", "UpdateItem"}},
 		{"OAuth token refused: unsupported grant", http.MethodPost, tokenURL, "grant_type=password&client_id=" + testkit.JohnID + "&client_secret=x", "", 400, nil},

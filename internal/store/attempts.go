@@ -172,10 +172,22 @@ func (s *Store) RecordFailure(ctx context.Context, who client.Attempter, window 
 	return s.attemptsOf(out.Attributes)
 }
 
-// ClearAttempts deletes who's counter: a successful sign-in ends a run of
-// failures.
+// ClearAttempts ends who's run of failures: the count goes back to zero and
+// the item is left to the TTL. An UpdateItem rather than a DeleteItem, so
+// that no function links one more SDK operation for it (the bootstrap size
+// budget).
 func (s *Store) ClearAttempts(ctx context.Context, who client.Attempter) error {
-	if _, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &s.table, Key: attemptItemKey(attemptKey(who))}); err != nil {
+	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+		TableName: &s.table, Key: attemptItemKey(attemptKey(who)),
+		UpdateExpression:          aws.String("SET #f = :zero"),
+		ConditionExpression:       aws.String("attribute_exists(#f)"),
+		ExpressionAttributeNames:  map[string]string{"#f": "failures"},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":zero": &types.AttributeValueMemberN{Value: "0"}},
+	})
+	if _, gone := errors.AsType[*types.ConditionalCheckFailedException](err); gone {
+		return nil // deleted by the TTL meanwhile: nothing to clear
+	}
+	if err != nil {
 		return classify(fmt.Errorf("store: clear attempts: %w", err))
 	}
 	return nil
