@@ -6,6 +6,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/net/idna"
+	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
 
@@ -47,31 +48,11 @@ func localKey(local string) string {
 	return norm.NFC.String(foldCase(norm.NFKC.String(local)))
 }
 
-// foldCase folds letter case for comparison, after NFKC: Unicode full
-// case folding (CaseFolding.txt) as far as addresses need it, built from
-// the standard library's tables instead of golang.org/x/text/cases, whose language tables alone
-// would push three bootstraps over issue 16's 10 MiB budget: each rune
-// becomes the lower case of its upper case, which joins every simple
-// folding orbit (ſ, s and S; ς, σ and Σ; K, k and the Kelvin sign), and
-// the one expansion of full folding that NFKC leaves for Latin, ß and ẞ
-// to ss. It is
-// coarser than Unicode's folding in two knowing ways, both of which only
-// join look-alikes: the Turkish dotless ı and dotted İ fold to i, and
-// Greek letters with iota subscript keep it as the subscript (ᾳ) rather
-// than expanding it (αι).
-func foldCase(s string) string {
-	var b strings.Builder
-	b.Grow(len(s))
-	for _, r := range s {
-		switch r {
-		case 'ß', 'ẞ':
-			b.WriteString("ss")
-		default:
-			b.WriteRune(unicode.ToLower(unicode.ToUpper(r)))
-		}
-	}
-	return b.String()
-}
+// foldCase is Unicode full case folding (CaseFolding.txt, status C and
+// F: ß and ss, ſ and s, ς and σ, the Kelvin sign and k fold equal), the
+// language-independent folding golang.org/x/text/cases implements. A Caser
+// keeps state, so each call takes its own.
+func foldCase(s string) string { return cases.Fold().String(s) }
 
 // domainProfile maps and checks domains as a resolver does (UTS #46
 // non-transitional lookup, STD3 rules, hyphen and joiner checks, the

@@ -52,6 +52,9 @@ func TestEmailKeyKeepsDistinctMailboxesApart(t *testing.T) {
 		{"dots matter", "kasia.x@example.com", "kasiax@example.com"},
 		{"plus tags are other addresses", "kasia@example.com", "kasia+a@example.com"},
 		{"eszett is not ss in the domain (IDNA 2008)", "a@fa\u00df.de", "a@fass.de"},
+		// Full folding keeps the Turkish dotless i apart from i (it has no
+		// folding), as a lower-of-upper folding would not.
+		{"dotless i is not i", "ali@example.com", "al\u0131@example.com"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ka, errA := client.EmailKey(tc.a)
@@ -180,6 +183,9 @@ func TestEmailKeyFoldsFullCase(t *testing.T) {
 		{"strasse@example.com", "stra\u00dfe@example.com"},
 		{"strasse@example.com", "STRA\u1e9eE@example.com"},
 		{"kelvin@example.com", "\u212aelvin@example.com"},
+		// Full folding expands the iota subscript (CaseFolding.txt, status F),
+		// which a lower-of-upper folding built from simple mappings misses.
+		{"\u03b1\u03b9@example.com", "\u1fb3@example.com"},
 	} {
 		ka, errA := client.EmailKey(tc.a)
 		kb, errB := client.EmailKey(tc.b)
