@@ -29,7 +29,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
-	"github.com/aws/aws-sdk-go-v2/service/secretsmanager"
 
 	"github.com/outbound-caller/admin-api/internal/app"
 	"github.com/outbound-caller/admin-api/internal/client"
@@ -173,7 +172,7 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
 	if cfg.JWTSecretARN != "" {
-		s, err := secretsdoc.Load(ctx, secretsmanager.NewFromConfig(awsCfg), cfg.JWTSecretARN)
+		s, err := secretsdoc.Load(ctx, secretsdoc.NewClient(awsCfg, env), cfg.JWTSecretARN)
 		if err != nil {
 			return nil, err
 		}

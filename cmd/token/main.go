@@ -9,10 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/outbound-caller/admin-api/internal/auth"
@@ -96,15 +94,5 @@ func deployed(id string) (config.Secrets, error) {
 	if err != nil {
 		return config.Secrets{}, err
 	}
-	return secretsdoc.Load(ctx, secretsdoc.Client{Config: cfg, Endpoint: endpoint(cfg)}, id)
-}
-
-// endpoint is the Secrets Manager endpoint override the SDK's standard
-// variables give: AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL
-// (which LoadDefaultConfig has read into BaseEndpoint); "" is AWS.
-func endpoint(cfg aws.Config) string {
-	if v := os.Getenv("AWS_ENDPOINT_URL_SECRETS_MANAGER"); v != "" && !strings.EqualFold(os.Getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return v
-	}
-	return aws.ToString(cfg.BaseEndpoint)
+	return secretsdoc.Load(ctx, secretsdoc.NewClient(cfg, os.Getenv), id)
 }

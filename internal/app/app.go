@@ -111,7 +111,7 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		return nil, err
 	}
 	if cfg.JWTSecretARN != "" {
-		sm := secretsdoc.Client{Config: awsCfg, Endpoint: aws.ToString(endpointURL(getenv, "SECRETS_MANAGER"))}
+		sm := secretsdoc.NewClient(awsCfg, getenv)
 		s, err := secretsdoc.Load(ctx, sm, cfg.JWTSecretARN)
 		if err != nil {
 			return nil, err

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -28,6 +29,22 @@ type Client struct {
 	// Endpoint overrides https://secretsmanager.<region>.amazonaws.com
 	// (AWS_ENDPOINT_URL_SECRETS_MANAGER, a local emulator).
 	Endpoint string
+}
+
+// NewClient is a Client on cfg at the endpoint the SDK's standard
+// variables name: AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL,
+// else cfg.BaseEndpoint; none (AWS) when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
+// is true. getenv is os.Getenv outside tests.
+func NewClient(cfg aws.Config, getenv func(string) string) Client {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return Client{Config: cfg}
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"} {
+		if v := getenv(k); v != "" {
+			return Client{Config: cfg, Endpoint: v}
+		}
+	}
+	return Client{Config: cfg, Endpoint: aws.ToString(cfg.BaseEndpoint)}
 }
 
 // maxSecretResponse bounds what is read of an answer: a secret value is at
