@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
@@ -121,7 +120,9 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		}
 	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		o.BaseEndpoint = endpointURL(getenv, "DYNAMODB")
+		if e := appconfig.EndpointURL(getenv, "DYNAMODB"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
 		// Local emulators (minidyn, moto) send no valid X-Amz-Crc32; only
 		// there is the response checksum left unchecked.
 		o.DisableValidateResponseChecksum = cfg.Local
@@ -139,7 +140,7 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 // cold start; none of them exists on Lambda, and leaving them out makes
 // each bootstrap about 2 MiB smaller and its start faster (issue 16). Local
 // tools keep the full default chain (cmd/token, internal/dev/localdb).
-// Endpoint overrides are applied per client (endpointURL).
+// Endpoint overrides are applied per client (config.EndpointURL).
 func lambdaAWS(getenv func(string) string) (aws.Config, error) {
 	region := getenv("AWS_REGION")
 	if region == "" {
@@ -156,24 +157,6 @@ func lambdaAWS(getenv func(string) string) (aws.Config, error) {
 		Region:      region,
 		Credentials: credentials.NewStaticCredentialsProvider(id, secret, getenv("AWS_SESSION_TOKEN")),
 	}, nil
-}
-
-// endpointURL is the endpoint override for one service as the SDK's
-// standard variables give it: AWS_ENDPOINT_URL_<SERVICE> (e.g.
-// AWS_ENDPOINT_URL_DYNAMODB), else AWS_ENDPOINT_URL, and none when
-// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. nil means the service's
-// regional endpoint. `make invoke` and the emulator tests point DynamoDB at
-// a local store this way.
-func endpointURL(getenv func(string) string, service string) *string {
-	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
-		return nil
-	}
-	for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
-		if v := getenv(k); v != "" {
-			return aws.String(v)
-		}
-	}
-	return nil
 }
 
 // tokens builds the verifiers and the issuers. Admin tokens are verified

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"time"
 
 	"github.com/outbound-caller/admin-api/internal/passhash"
@@ -255,4 +256,22 @@ func CheckSecret(secret string, local bool) error {
 // says APP_ENV=local explicitly.
 func isLocal(getenv func(string) string) bool {
 	return getenv("APP_ENV") == "local" || getenv("AWS_SAM_LOCAL") == "true" || getenv("AWS_LAMBDA_FUNCTION_NAME") == ""
+}
+
+// EndpointURL is the endpoint override for one service as the SDK's
+// standard variables give it: AWS_ENDPOINT_URL_<SERVICE> (e.g.
+// AWS_ENDPOINT_URL_DYNAMODB), else AWS_ENDPOINT_URL, and none when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true. "" means the service's
+// regional endpoint. `make invoke` and the emulator tests point DynamoDB at
+// a local store this way.
+func EndpointURL(getenv func(string) string, service string) string {
+	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
+		return ""
+	}
+	for _, k := range []string{"AWS_ENDPOINT_URL_" + service, "AWS_ENDPOINT_URL"} {
+		if v := getenv(k); v != "" {
+			return v
+		}
+	}
+	return ""
 }

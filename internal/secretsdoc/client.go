@@ -15,6 +15,8 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
+
+	"github.com/outbound-caller/admin-api/internal/config"
 )
 
 // Client reads secret values from AWS Secrets Manager with one signed
@@ -32,17 +34,16 @@ type Client struct {
 }
 
 // NewClient is a Client on cfg at the endpoint the SDK's standard
-// variables name: AWS_ENDPOINT_URL_SECRETS_MANAGER, else AWS_ENDPOINT_URL,
-// else cfg.BaseEndpoint; none (AWS) when AWS_IGNORE_CONFIGURED_ENDPOINT_URLS
-// is true. getenv is os.Getenv outside tests.
+// variables name (config.EndpointURL for SECRETS_MANAGER), else
+// cfg.BaseEndpoint (which the SDK also leaves unset when
+// AWS_IGNORE_CONFIGURED_ENDPOINT_URLS is true). getenv is os.Getenv
+// outside tests.
 func NewClient(cfg aws.Config, getenv func(string) string) Client {
+	if e := config.EndpointURL(getenv, "SECRETS_MANAGER"); e != "" {
+		return Client{Config: cfg, Endpoint: e}
+	}
 	if strings.EqualFold(getenv("AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"), "true") {
 		return Client{Config: cfg}
-	}
-	for _, k := range []string{"AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL"} {
-		if v := getenv(k); v != "" {
-			return Client{Config: cfg, Endpoint: v}
-		}
 	}
 	return Client{Config: cfg, Endpoint: aws.ToString(cfg.BaseEndpoint)}
 }
