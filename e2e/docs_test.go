@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/dev/localdb"
 	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/dev/testkit"
 )
 
 // The docs' runnable blocks. A fenced block whose info string is
@@ -228,12 +228,7 @@ func startMakeRun(t *testing.T, root, bin, name string, extra ...string) string 
 // server listens, or what went wrong.
 func startServer(t *testing.T, root, bin, name string, extra []string) (string, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	port := testkit.FreePort(t)
 
 	cmd := exec.Command(bin)
 	cmd.Dir = root

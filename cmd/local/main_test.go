@@ -24,12 +24,7 @@ import (
 // base URL and what it printed, once it listens.
 func startLocal(t *testing.T) (string, string) {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	port := testkit.FreePort(t)
 	env := map[string]string{"PORT": port, "TABLE_NAME": "local-test"}
 	ctx, cancel := context.WithCancel(context.Background())
 	out := &testenv.SyncBuffer{}
@@ -191,12 +186,7 @@ func TestInterruptStopsCleanly(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	l.Close()
+	port := testkit.FreePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+port, "AWS_ENDPOINT_URL_DYNAMODB=", "ADMIN_JWT_SECRET=", "ADMIN_JWKS_URL=")
 	out := &testenv.SyncBuffer{}
