@@ -8,7 +8,7 @@ BUILD_DIR := build
 # Lambda: provided.al2023 on Graviton; no cgo, no RPC shim, reproducible paths.
 # validator_novalidatefn keeps the linker from retaining every exported
 # method of every linked type (validator's reflect.MethodByName): 4 MiB of
-# each bootstrap. The tags are also rie.LambdaTags (internal/dev/rie), which
+# each bootstrap. The tags are also rie.LambdaTags (internal/rie), which
 # the emulator tests, cmd/coldstart and the size test build with; a test
 # holds the two equal.
 LAMBDA_TAGS  := lambda.norpc,validator_novalidatefn
@@ -141,7 +141,7 @@ bench:
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./internal/client:FuzzDecodeUpdate ./internal/auth:FuzzAuthorize ./internal/auth:FuzzBearerToken ./internal/auth:FuzzParseClaims ./internal/api:FuzzClientID ./internal/cursor:FuzzCursorDecode ./internal/api:FuzzListQuery
+FUZZ_TARGETS := ./pkg/client:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/auth:FuzzParseClaims ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \

@@ -12,9 +12,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"gopkg.in/yaml.v3"
 
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/console"
-	"github.com/outbound-caller/admin-api/internal/store"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/console"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 // template is the part of template.yaml these tests read. CloudFormation's

@@ -10,10 +10,10 @@ import (
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/sampleevents"
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/sampleevents"
+	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/config"
 )
 
 // TestSampleEvents runs every file in events/ through the handler its

@@ -14,10 +14,10 @@ import (
 	"github.com/aws/smithy-go"
 	"github.com/truora/minidyn/server"
 
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/api"
 )
 
 // Faults are injected two ways, neither a fake DynamoDB: minidyn's own

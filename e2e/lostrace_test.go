@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
 // TestLockMoveRetriesLostRaces: when another writer lands between the

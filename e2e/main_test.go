@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
 // TestMain audits the output of the whole system suite: see testkit.AuditedMain.

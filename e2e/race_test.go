@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/client"
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
 // The race suite drives random operations from 32 goroutines through the

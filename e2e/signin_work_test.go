@@ -14,18 +14,18 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/client"
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
-	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
 )
 
 // TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists: every client
 // sign-in verifies exactly one secret, against the stored hash or the
 // dummy one, and every refusal reads the same. With
-// TestVerifyDoesTheSameWorkForUnknownAccounts (internal/passhash: a dummy
+// TestVerifyDoesTheSameWorkForUnknownAccounts (pkg/passhash: a dummy
 // verification costs what a real one does) the time of a refusal does not
 // tell whether the client exists, is suspended, or had a wrong secret.
 func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {

@@ -25,12 +25,12 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwk"
 	"github.com/lestrrat-go/jwx/v2/jws"
 
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/auth"
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/config"
 )
 
 // The token attack suites run every case against every route of

@@ -17,7 +17,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/dev/loadtest"
+	"github.com/outbound-caller/admin-api/internal/loadtest"
 )
 
 func main() {

@@ -36,10 +36,10 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
-	"github.com/outbound-caller/admin-api/internal/dev/rie"
-	"github.com/outbound-caller/admin-api/internal/passhash"
-	"github.com/outbound-caller/admin-api/internal/store"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/internal/rie"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 const (

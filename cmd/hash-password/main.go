@@ -11,7 +11,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
 )
 
 func main() {

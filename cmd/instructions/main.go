@@ -1,5 +1,5 @@
 // Command instructions counts the instructions each handler benchmark of
-// internal/api executes per request against its bare SDK pair, with
+// pkg/api executes per request against its bare SDK pair, with
 // valgrind's callgrind: on a shared, noisy machine wall-clock ratios wander
 // (1.2x to 2.8x for the same code), instruction counts do not.
 //
@@ -97,7 +97,7 @@ func run(ctx context.Context, n1, n2, jobs int) (Report, error) {
 	defer os.RemoveAll(dir)
 	bin := filepath.Join(dir, "api.test")
 	// No cgo: callgrind then sees a static Go binary only.
-	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./internal/api")
+	build := exec.CommandContext(ctx, "go", "test", "-c", "-o", bin, "./pkg/api")
 	build.Env = append(os.Environ(), "CGO_ENABLED=0")
 	if b, err := build.CombinedOutput(); err != nil {
 		return r, fmt.Errorf("go test -c: %w\n%s", err, b)
@@ -161,7 +161,7 @@ func run(ctx context.Context, n1, n2, jobs int) (Report, error) {
 func callgrind(ctx context.Context, bin, out, gogc, bench string, n int) (float64, error) {
 	cmd := exec.CommandContext(ctx, "valgrind", "--tool=callgrind", "--callgrind-out-file="+out,
 		bin, "-test.run=^$", "-test.bench=^Benchmark"+bench+"$", "-test.benchtime="+strconv.Itoa(n)+"x")
-	cmd.Dir = "internal/api"
+	cmd.Dir = "pkg/api"
 	cmd.Env = append(os.Environ(), "GODEBUG=asyncpreemptoff=1", "GOGC="+gogc, "GOMAXPROCS=1")
 	if b, err := cmd.CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("valgrind: %w\n%s", err, tail(b))

@@ -20,11 +20,11 @@ import (
 	"path/filepath"
 	"slices"
 
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
-	"github.com/outbound-caller/admin-api/internal/dev/rie"
-	"github.com/outbound-caller/admin-api/internal/dev/sampleevents"
-	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/internal/rie"
+	"github.com/outbound-caller/admin-api/internal/sampleevents"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
 )
 
 func main() {

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
+	"github.com/outbound-caller/admin-api/internal/testenv"
 )
 
 // TestRunPrintsTheFunctionsResponse runs `make invoke`'s program end to end:

@@ -1,4 +1,4 @@
-// Command loadgen runs internal/dev/loadtest: a fixed mix of requests at fixed
+// Command loadgen runs internal/loadtest: a fixed mix of requests at fixed
 // concurrency for a fixed time, against the API it starts in-process as
 // `make run` does (embedded store, or -endpoint such as moto) or against
 // -url; it prints the Report as JSON.
@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/dev/loadtest"
+	"github.com/outbound-caller/admin-api/internal/loadtest"
 )
 
 func main() {

@@ -18,13 +18,13 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/internal/app"
-	"github.com/outbound-caller/admin-api/internal/auth"
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/console"
-	"github.com/outbound-caller/admin-api/internal/dev/gateway"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
-	"github.com/outbound-caller/admin-api/internal/passhash"
+	"github.com/outbound-caller/admin-api/internal/gateway"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/pkg/app"
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/console"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
 )
 
 func main() {
@@ -192,7 +192,7 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	return nil
 }
 
-// mountConsole serves the admin console (internal/console) beside the API,
+// mountConsole serves the admin console (pkg/console) beside the API,
 // on the same origin, as the deployed stack does.
 func mountConsole(mux *http.ServeMux) error {
 	site, err := console.New()

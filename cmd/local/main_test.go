@@ -16,8 +16,8 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/internal/dev/testenv"
-	"github.com/outbound-caller/admin-api/internal/dev/testkit"
+	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
 // startLocal starts the local server as `make run` does and returns its

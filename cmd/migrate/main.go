@@ -30,13 +30,13 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
-	"github.com/outbound-caller/admin-api/internal/app"
-	"github.com/outbound-caller/admin-api/internal/client"
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/migrate"
-	"github.com/outbound-caller/admin-api/internal/passhash"
-	"github.com/outbound-caller/admin-api/internal/secretsdoc"
-	"github.com/outbound-caller/admin-api/internal/store"
+	"github.com/outbound-caller/admin-api/pkg/app"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/migrate"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
+	"github.com/outbound-caller/admin-api/pkg/secretsdoc"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 func main() {

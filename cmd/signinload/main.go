@@ -28,8 +28,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/config"
-	"github.com/outbound-caller/admin-api/internal/dev/localdb"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/pkg/config"
 )
 
 func main() {

@@ -2,8 +2,8 @@
 package main
 
 import (
-	"github.com/outbound-caller/admin-api/internal/api"
-	"github.com/outbound-caller/admin-api/internal/app"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/app"
 )
 
 func main() {

@@ -2,7 +2,7 @@
 // /console/{proxy+}: the admin console's static files, on the API's origin.
 package main
 
-import "github.com/outbound-caller/admin-api/internal/console"
+import "github.com/outbound-caller/admin-api/pkg/console"
 
 func main() {
 	console.Start()

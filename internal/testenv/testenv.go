@@ -1,0 +1,318 @@
+// Package testenv assembles the whole API for tests: the real handlers
+// behind a loopback HTTP server, the real SDK, and a DynamoDB-compatible
+// store: embedded minidyn by default, or the emulator at
+// TEST_DYNAMODB_ENDPOINT (moto in `make test-moto`). Each Env gets its own
+// table, so tests may share one emulator.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	awsmw "github.com/aws/aws-sdk-go-v2/aws/middleware"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go/middleware"
+	"github.com/truora/minidyn/server"
+
+	"github.com/outbound-caller/admin-api/internal/apispec"
+	"github.com/outbound-caller/admin-api/internal/gateway"
+	"github.com/outbound-caller/admin-api/internal/localdb"
+	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/app"
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
+	"github.com/outbound-caller/admin-api/pkg/store"
+)
+
+// Secret is the HS256 secret test tokens are signed with.
+const Secret = "test-secret-0123456789abcdef0123456789abcdef"
+
+// FastHashing is a cheap argon2id cost for tests: same code, less memory.
+func FastHashing() passhash.Params { return passhash.Params{Memory: 64, Time: 1, Threads: 1} }
+
+// adminPasswordHash hashes config.DevAdminPassword, the admin password of
+// every Env (username config.DevAdminUsername).
+func adminPasswordHash() (string, error) {
+	h, err := passhash.NewHasher(FastHashing())
+	if err != nil {
+		return "", err
+	}
+	return h.Hash(config.DevAdminPassword)
+}
+
+// Env is a running API with its store.
+type Env struct {
+	URL      string // base URL of the API
+	DB       *dynamodb.Client
+	Table    string
+	Handler  *api.Handler
+	Store    *store.Store
+	Issuer   auth.Issuer
+	Embedded *server.Server // nil when running against an external emulator
+	Logs     *SyncBuffer    // everything the handler logged
+	Bodies   *SyncBuffer    // every response body Do read, one per line
+
+	spec  *apispec.Validator
+	mu    sync.Mutex
+	calls []string
+	fault Fault
+}
+
+// Fault intercepts one attempt of a DynamoDB operation at the transport
+// edge of the handler's SDK client (after the SDK's retry loop, so the SDK
+// retries what a Fault returns as it would a real response). send performs
+// the real request; a Fault may skip it (the request never reaches the
+// store), call it and then fail (the response is lost), or block.
+type Fault func(ctx context.Context, op string, send func() error) error
+
+// LogDirEnv names a directory where every Env writes its handler logs and
+// response bodies when its test ends, so that a TestMain can check all the
+// output of a suite (see pkg/api's TestMain).
+const LogDirEnv = "TESTENV_LOG_DIR"
+
+// Option adjusts the configuration before the handler is built.
+type Option func(*config.Config)
+
+// New starts an Env; everything stops when tb ends.
+func New(tb testing.TB, opts ...Option) *Env {
+	tb.Helper()
+	ctx := context.Background()
+	e := &Env{Logs: &SyncBuffer{}, Bodies: &SyncBuffer{}}
+	if dir := os.Getenv(LogDirEnv); dir != "" {
+		tb.Cleanup(func() { e.dump(tb, dir) })
+	}
+	endpoint := os.Getenv("TEST_DYNAMODB_ENDPOINT")
+	if endpoint == "" {
+		emb := localdb.Start()
+		tb.Cleanup(emb.Close)
+		endpoint, e.Embedded = emb.URL, emb.Server
+	}
+	db, err := localdb.Client(ctx, endpoint, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, e.countCalls, e.injectFaults)
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.DB = db
+	id := make([]byte, 6)
+	_, _ = rand.Read(id)
+	e.Table = "test-" + hex.EncodeToString(id)
+	if err := store.CreateTable(ctx, db, e.Table); err != nil {
+		tb.Fatal(err)
+	}
+	adminHash, err := adminPasswordHash()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cfg := config.Config{
+		TableName: e.Table, JWTSecret: Secret, Skew: 30 * time.Second,
+		AdminUsername: config.DevAdminUsername, AdminPasswordHash: adminHash,
+		AdminTokenTTL: time.Hour, ClientTokenTTL: 24 * time.Hour,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(e.Logs, -4), FastHashing())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Handler = h
+	e.Store = store.New(db, e.Table, nil)
+	e.Issuer = auth.Issuer{Secret: []byte(Secret), Issuer: cfg.Issuer, Audience: cfg.Audience}
+	srv := httptest.NewServer(gateway.New(h))
+	tb.Cleanup(srv.Close)
+	e.URL = srv.URL
+	if e.spec, err = apispec.NewValidator(ctx, srv.URL); err != nil {
+		tb.Fatal(err)
+	}
+	return e
+}
+
+// countCalls records the name of every DynamoDB operation the SDK sends.
+func (e *Env) countCalls(stack *middleware.Stack) error {
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("testenv.count",
+		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
+			e.mu.Lock()
+			e.calls = append(e.calls, awsmw.GetOperationName(ctx))
+			e.mu.Unlock()
+			return next.HandleInitialize(ctx, in)
+		}), middleware.After)
+}
+
+// injectFaults runs every attempt through the current Fault, if any.
+func (e *Env) injectFaults(stack *middleware.Stack) error {
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("testenv.fault",
+		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (out middleware.FinalizeOutput, md middleware.Metadata, err error) {
+			e.mu.Lock()
+			f := e.fault
+			e.mu.Unlock()
+			if f == nil {
+				return next.HandleFinalize(ctx, in)
+			}
+			err = f(ctx, awsmw.GetOperationName(ctx), func() error {
+				out, md, err = next.HandleFinalize(ctx, in)
+				return err
+			})
+			return out, md, err
+		}), middleware.After)
+}
+
+// SetFault installs f for the handler's DynamoDB calls; nil removes it.
+func (e *Env) SetFault(f Fault) {
+	e.mu.Lock()
+	e.fault = f
+	e.mu.Unlock()
+}
+
+func (e *Env) dump(tb testing.TB, dir string) {
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	base := filepath.Join(dir, hex.EncodeToString(id))
+	for suffix, buf := range map[string]*SyncBuffer{".log": e.Logs, ".bodies": e.Bodies} {
+		if err := os.WriteFile(base+suffix, []byte(buf.String()), 0o600); err != nil {
+			tb.Errorf("testenv: keep output: %v", err)
+		}
+	}
+}
+
+// Calls returns the DynamoDB operations sent since the last call, and resets.
+func (e *Env) Calls() []string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c := e.calls
+	e.calls = nil
+	return c
+}
+
+// AdminToken signs a valid admin token.
+func (e *Env) AdminToken(tb testing.TB) string {
+	tb.Helper()
+	tok, err := e.Issuer.Sign("admin-tester", auth.RoleAdmin, time.Hour)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return tok
+}
+
+// Result is an HTTP response read whole.
+type Result struct {
+	Status int
+	Header http.Header
+	Body   string
+}
+
+// JSON decodes the body into a generic map.
+func (r Result) JSON(tb testing.TB) map[string]any {
+	tb.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(r.Body), &m); err != nil {
+		tb.Fatalf("body is not a JSON object: %q", r.Body)
+	}
+	return m
+}
+
+// Do sends a request and checks the response against openapi.yaml, so
+// that no test can observe a response the contract does not describe.
+// headers alternate name, value.
+func (e *Env) Do(tb testing.TB, method, path, body string, headers ...string) Result {
+	tb.Helper()
+	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	e.Bodies.Write(append(b, '\n'))
+	if err := e.spec.CheckResponse(req.Context(), req, resp.StatusCode, resp.Header, b); err != nil {
+		tb.Errorf("response not in the contract: %v", err)
+	}
+	return Result{Status: resp.StatusCode, Header: resp.Header, Body: string(b)}
+}
+
+// Snapshot returns every item of the table as sorted JSON lines; tests
+// compare snapshots to prove a request changed nothing.
+func (e *Env) Snapshot(tb testing.TB) []string {
+	tb.Helper()
+	var out []string
+	p := dynamodb.NewScanPaginator(e.DB, &dynamodb.ScanInput{TableName: &e.Table, ConsistentRead: new(true)})
+	for p.HasMorePages() {
+		page, err := p.NextPage(context.Background())
+		if err != nil {
+			tb.Fatal(err)
+		}
+		for _, it := range page.Items {
+			var m map[string]any
+			if err := attributevalue.UnmarshalMap(it, &m); err != nil {
+				tb.Fatal(err)
+			}
+			b, _ := json.Marshal(m)
+			out = append(out, string(b))
+		}
+	}
+	slices.Sort(out)
+	e.Calls() // a snapshot is the test's I/O, not the handler's
+	return out
+}
+
+// Item reads one item by key as a generic map (nil when absent).
+func (e *Env) Item(tb testing.TB, key string) map[string]any {
+	tb.Helper()
+	out, err := e.DB.GetItem(context.Background(), &dynamodb.GetItemInput{
+		TableName: &e.Table, ConsistentRead: new(true),
+		Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: key}},
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	e.Calls()
+	if len(out.Item) == 0 {
+		return nil
+	}
+	var m map[string]any
+	if err := attributevalue.UnmarshalMap(out.Item, &m); err != nil {
+		tb.Fatal(err)
+	}
+	return m
+}
+
+// SyncBuffer is a bytes.Buffer safe for concurrent writers.
+type SyncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *SyncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// String returns what was written so far.
+func (b *SyncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

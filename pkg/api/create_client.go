@@ -1,0 +1,47 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
+)
+
+type createResponse struct {
+	Message string     `json:"message"`
+	Client  clientView `json:"client"`
+}
+
+// createClient serves POST /admin/clients: one TransactWriteItems writes
+// the client and its email and Twilio number locks.
+func (h *Handler) createClient(ctx context.Context, req *Request, o *outcome) Response {
+	body, err := jsonBody(req)
+	if err != nil {
+		return o.fail(createOp, err)
+	}
+	cr, err := h.Rules.DecodeCreate(body)
+	if err != nil {
+		return o.fail(createOp, err)
+	}
+	if cr.ClientID == "" {
+		cr.ClientID = client.NewID()
+	}
+	if cr.Secret == "" {
+		cr.Secret = passhash.Generate()
+	}
+	o.clientID = cr.ClientID
+	hash, err := h.Secrets.Hash(cr.Secret)
+	if err != nil {
+		return o.fail(createOp, err)
+	}
+	c := cr.Client(h.now(), o.sub)
+	if err := h.Clients.Create(ctx, c, hash); err != nil {
+		return o.fail(createOp, err)
+	}
+	h.audit(ctx, req, o, append(cr.Fields.FieldNames(), "clientId", "clientSecret"))
+	v := viewOf(c)
+	v.UpdatedBy, v.ClientSecret = "", cr.Secret
+	return jsonResponse(http.StatusCreated, createResponse{Message: "Client created successfully", Client: v},
+		map[string]string{"ETag": etag(c.Version), "Cache-Control": "no-store"})
+}

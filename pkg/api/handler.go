@@ -1,0 +1,133 @@
+package api
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/cursor"
+	"github.com/outbound-caller/admin-api/pkg/passhash"
+)
+
+// Clients is what the handlers need from the store.
+type Clients interface {
+	Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error)
+	Create(ctx context.Context, c client.Client, secretHash string) error
+	Get(ctx context.Context, id string) (client.Client, error)
+	List(ctx context.Context, q client.ListQuery) (client.Page, error)
+	Delete(ctx context.Context, id string, w client.Write) error
+	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
+	// CredentialsAndAttempts reads a client, its secret hash and who's
+	// failed sign-in counter in one read (client.ErrNotFound comes with the
+	// counter).
+	CredentialsAndAttempts(ctx context.Context, id string, who client.Attempter) (client.Client, string, client.Attempts, error)
+	// Attempts reads who's failed sign-in counter.
+	Attempts(ctx context.Context, who client.Attempter) (client.Attempts, error)
+	// RecordFailure counts a failed sign-in of who; the count lapses window
+	// later.
+	RecordFailure(ctx context.Context, who client.Attempter, window time.Duration) (client.Attempts, error)
+	// ClearAttempts ends a run of failed sign-ins of who.
+	ClearAttempts(ctx context.Context, who client.Attempter) error
+	// UpgradeSecretHash replaces a client's secret hash oldHash with newHash, if
+	// oldHash is still the stored one.
+	UpgradeSecretHash(ctx context.Context, id, oldHash, newHash string) error
+}
+
+// Hasher hashes client secrets and verifies them and the admin password;
+// *passhash.SecretHasher is the implementation.
+type Hasher interface {
+	Hash(s string) (string, error)
+	Verify(hash, s string) bool
+	// Current reports whether hash is in the format Hash writes; a verified
+	// hash that is not is rewritten at sign-in.
+	Current(hash string) bool
+}
+
+var _ Hasher = (*passhash.SecretHasher)(nil)
+
+// Authorizer checks the Authorization header for a role.
+type Authorizer interface {
+	Authorize(header, role string) (auth.Claims, error)
+}
+
+// Handler serves the routes. Build it once per process; it is safe for
+// concurrent use.
+type Handler struct {
+	Auth    Authorizer
+	Rules   *client.Rules
+	Clients Clients
+	// Secrets hashes and verifies client secrets and admin passwords.
+	Secrets Hasher
+	// Cursors signs and checks the list route's nextCursor.
+	Cursors *cursor.Codec
+	// SignIn configures the sign-in routes.
+	SignIn SignIn
+	Log    *slog.Logger
+	// Now is the clock used for latency; nil means time.Now.
+	Now func() time.Time
+	// DeadlineMargin is kept free before the Lambda deadline so that the
+	// handler answers (503) instead of being killed.
+	DeadlineMargin time.Duration
+}
+
+// outcome carries what one request log line reports besides the response.
+type outcome struct {
+	// claims are the verified token's, set by the router on routes that
+	// require a role.
+	claims   auth.Claims
+	clientID string
+	sub      string
+	err      error
+}
+
+// serve runs fn with a deadline short of the invocation's and writes the
+// single log line of the request.
+func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Context, *outcome) Response) (Response, error) {
+	now := h.Now
+	if now == nil {
+		now = time.Now
+	}
+	start := now()
+	if dl, ok := ctx.Deadline(); ok && h.DeadlineMargin > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl.Add(-h.DeadlineMargin))
+		defer cancel()
+	}
+	var o outcome
+	resp := fn(ctx, &o)
+	attrs := []slog.Attr{
+		slog.String("requestId", req.RequestContext.RequestID),
+		slog.String("route", req.RouteKey),
+		slog.Int("status", resp.StatusCode),
+		slog.Float64("latencyMs", float64(now().Sub(start).Microseconds())/1000),
+	}
+	if o.clientID != "" {
+		attrs = append(attrs, slog.String("clientId", o.clientID))
+	}
+	if o.sub != "" {
+		attrs = append(attrs, slog.String("sub", o.sub))
+	}
+	level := slog.LevelInfo
+	if resp.StatusCode >= 500 && o.err != nil {
+		// Store errors name operations and tables, never request values.
+		level = slog.LevelError
+		attrs = append(attrs, slog.String("error", o.err.Error()))
+	}
+	h.Log.LogAttrs(ctx, level, "request", attrs...)
+	return resp, nil
+}
+
+// fail records err for the log and renders it for the caller.
+func (o *outcome) fail(op operation, err error) Response {
+	o.err = err
+	return op.errorResponse(err)
+}
+
+func (h *Handler) now() time.Time {
+	if h.Now != nil {
+		return h.Now()
+	}
+	return time.Now()
+}

@@ -1,0 +1,93 @@
+package api
+
+import (
+	"encoding/base64"
+	"fmt"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// Request is the event a route handler receives.
+type Request = events.APIGatewayV2HTTPRequest
+
+// header returns a request header. API Gateway lower-cases names in payload
+// 2.0; the lookup tolerates other spellings from hand-written events.
+func header(req *Request, name string) string {
+	if v, ok := req.Headers[name]; ok {
+		return v
+	}
+	for k, v := range req.Headers {
+		if strings.EqualFold(k, name) {
+			return v
+		}
+	}
+	return ""
+}
+
+// jsonBody returns the request body, refusing a declared media type other
+// than JSON (415) and bodies over client.MaxBodyBytes (413).
+func jsonBody(req *Request) ([]byte, error) {
+	if ct := header(req, "content-type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !(strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))) {
+			return nil, &statusError{status: http.StatusUnsupportedMediaType, details: "Content-Type must be application/json"}
+		}
+	}
+	return rawBody(req)
+}
+
+// rawBody returns the request body, decoded from base64 when API Gateway
+// encoded it, refusing bodies over client.MaxBodyBytes (413).
+func rawBody(req *Request) ([]byte, error) {
+	tooLarge := &statusError{status: http.StatusRequestEntityTooLarge, details: fmt.Sprintf("Request body must not exceed %d bytes", client.MaxBodyBytes)}
+	if !req.IsBase64Encoded {
+		if len(req.Body) > client.MaxBodyBytes {
+			return nil, tooLarge
+		}
+		return []byte(req.Body), nil
+	}
+	if base64.StdEncoding.DecodedLen(len(req.Body)) > client.MaxBodyBytes+2 {
+		return nil, tooLarge
+	}
+	b, err := base64.StdEncoding.DecodeString(req.Body)
+	if err != nil {
+		return nil, &client.ValidationError{Message: "Request body must be valid JSON"}
+	}
+	if len(b) > client.MaxBodyBytes {
+		return nil, tooLarge
+	}
+	return b, nil
+}
+
+// ifMatch reads an If-Match header into the version a write requires (0:
+// none). Accepted: "n" as the ETag shows it, a bare n, and "*" (any
+// current version, which an update requires anyway). A weak tag W/"n"
+// never matches under If-Match's strong comparison (RFC 9110 §13.1.1), nor
+// does "0" (versions start at 1): both are 412 without I/O. Anything else,
+// including lists of tags, is a 400.
+func ifMatch(v string) (int64, error) {
+	v = strings.TrimSpace(v)
+	if v == "" || v == "*" {
+		return 0, nil
+	}
+	if strings.HasPrefix(v, "W/") {
+		return 0, client.ErrPreconditionFailed
+	}
+	if len(v) >= 2 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	switch {
+	case err != nil || n < 0 || strings.HasPrefix(v, "+"):
+		return 0, &client.ValidationError{Field: "If-Match", Message: `If-Match must be an ETag such as "3"`}
+	case n == 0:
+		return 0, client.ErrPreconditionFailed
+	}
+	return n, nil
+}

@@ -1,0 +1,157 @@
+// Package api is the API Gateway edge: it reads HTTP API (payload 2.0)
+// events, runs the route handlers, and writes every response, mapping
+// domain errors to the contract's status codes and JSON bodies.
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/aws/aws-lambda-go/events"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// Response is what a route handler produces.
+type Response = events.APIGatewayV2HTTPResponse
+
+// errorBody is the contract's error shape. Field order matches the seed.
+type errorBody struct {
+	Error   string `json:"error"`
+	Message string `json:"message,omitempty"`
+	Details string `json:"details,omitempty"`
+	// RequiredFields lists what a request left out (create).
+	RequiredFields []string `json:"requiredFields,omitempty"`
+	StatusCode     int      `json:"statusCode"`
+}
+
+// jsonResponse encodes v. Encoding our own types cannot fail; if it ever
+// does, the caller still gets a well-formed 500.
+func jsonResponse(status int, v any, headers map[string]string) Response {
+	b, err := json.Marshal(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal error","statusCode":500}`)
+	}
+	h := map[string]string{"Content-Type": "application/json"}
+	for k, val := range headers {
+		h[k] = val
+	}
+	return Response{StatusCode: status, Headers: h, Body: string(b)}
+}
+
+// operation names the error strings of one route: "Invalid update data"
+// for rejected input, "Failed to update client" for refused writes.
+type operation struct {
+	invalid string
+	failed  string
+	// missing heads a 400 listing absent required fields.
+	missing string
+	// conflict, when set, heads every 409 and its details name the field
+	// that is taken (the create route's shape).
+	conflict string
+	// role is the token role the route requires; it words the 403.
+	role string
+	// denied is the 401 error of a refused sign-in.
+	denied string
+}
+
+var (
+	updateOp = operation{invalid: "Invalid update data", failed: "Failed to update client"}
+	createOp = operation{
+		invalid: "Failed to create client", failed: "Failed to create client",
+		missing: "Missing required client information", conflict: "Client already exists with this ID or email",
+	}
+	getOp    = operation{invalid: "Invalid request", failed: "Failed to fetch client"}
+	listOp   = operation{invalid: "Invalid query parameters", failed: "Failed to fetch clients"}
+	deleteOp = operation{invalid: "Invalid request", failed: "Failed to delete client"}
+	resetOp  = operation{invalid: "Invalid request", failed: "Failed to reset client secret"}
+)
+
+// statusError is an HTTP-level refusal that is not a domain error (body too
+// large, wrong media type).
+type statusError struct {
+	status  int
+	details string
+}
+
+func (e *statusError) Error() string { return e.details }
+
+// errInvalidCredentials is a refused sign-in: one answer for every reason.
+var errInvalidCredentials = errors.New("invalid credentials")
+
+// lockedOut refuses a sign-in attempt for an account and source address
+// after too many failures (client.MaxFailedAttempts), for retryAfter.
+type lockedOut struct{ retryAfter time.Duration }
+
+func (e *lockedOut) Error() string { return "too many failed attempts" }
+
+// retryAfterSeconds is a Retry-After value (RFC 9110 §10.2.3): whole
+// seconds, rounded up so that a client waiting that long finds the lock
+// gone.
+func retryAfterSeconds(d time.Duration) string {
+	return strconv.FormatInt(int64((d+time.Second-1)/time.Second), 10)
+}
+
+// forbidden words the 403 for the role a route requires.
+func (op operation) forbidden() string {
+	if op.role == auth.RoleClient {
+		return "Client access required"
+	}
+	return "Admin access required"
+}
+
+// errorResponse is the one place a failure becomes a status and a body.
+// Unknown errors become a 500 that says nothing about their cause.
+func (op operation) errorResponse(err error) Response {
+	var ve *client.ValidationError
+	var se *statusError
+	var me *client.MissingError
+	var lo *lockedOut
+	if op.conflict != "" {
+		for _, c := range []struct {
+			err   error
+			field string
+		}{{client.ErrIDTaken, "clientId"}, {client.ErrEmailTaken, "email"}, {client.ErrPhoneTaken, "twilioPhoneNumber"}} {
+			if errors.Is(err, c.err) {
+				return jsonResponse(http.StatusConflict, errorBody{Error: op.conflict, Details: c.field, StatusCode: 409}, nil)
+			}
+		}
+	}
+	switch {
+	case errors.As(err, &me):
+		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.missing, RequiredFields: me.Fields, StatusCode: 400}, nil)
+	case errors.Is(err, auth.ErrMissingToken):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401}, nil)
+	case errors.Is(err, auth.ErrInvalidToken), errors.Is(err, client.ErrSessionRevoked):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401}, nil)
+	case errors.Is(err, auth.ErrForbidden):
+		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: op.forbidden(), StatusCode: 403}, nil)
+	case errors.Is(err, errInvalidCredentials):
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: op.denied, StatusCode: 401}, nil)
+	case errors.As(err, &lo):
+		return jsonResponse(http.StatusTooManyRequests, errorBody{Error: "Too many failed attempts", StatusCode: 429},
+			map[string]string{"Retry-After": retryAfterSeconds(lo.retryAfter)})
+	case errors.As(err, &ve):
+		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, StatusCode: 400}, nil)
+	case errors.As(err, &se):
+		return jsonResponse(se.status, errorBody{Error: op.invalid, Details: se.details, StatusCode: se.status}, nil)
+	case errors.Is(err, client.ErrNotFound):
+		return jsonResponse(http.StatusNotFound, errorBody{Error: "Client not found", StatusCode: 404}, nil)
+	case errors.Is(err, client.ErrEmailTaken):
+		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Email is already in use by another client", StatusCode: 409}, nil)
+	case errors.Is(err, client.ErrPhoneTaken):
+		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Twilio phone number is already assigned to another client", StatusCode: 409}, nil)
+	case errors.Is(err, client.ErrPreconditionFailed):
+		return jsonResponse(http.StatusPreconditionFailed, errorBody{Error: "Precondition Failed", Message: "Client was modified by another request", StatusCode: 412}, nil)
+	case errors.Is(err, client.ErrUnavailable), errors.Is(err, client.ErrConflict):
+		return jsonResponse(http.StatusServiceUnavailable,
+			errorBody{Error: op.failed, Details: "Service temporarily unavailable, retry shortly", StatusCode: 503},
+			map[string]string{"Retry-After": "1"})
+	default:
+		return jsonResponse(http.StatusInternalServerError, errorBody{Error: op.failed, Details: "Internal error", StatusCode: 500}, nil)
+	}
+}

@@ -1,0 +1,118 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// HandlerFunc is the signature of a route handler, as lambda.Start takes it.
+type HandlerFunc func(context.Context, Request) (Response, error)
+
+// Route binds a handler to an HTTP API route key such as
+// "PUT /admin/clients/{clientId}". The route table below is the one list
+// of routes: the functions, the local server, the OpenAPI check and the
+// template check all read it.
+type Route struct {
+	Method string
+	Path   string
+	// Role is the token role the route requires (auth.RoleAdmin,
+	// auth.RoleClient), or "" for a public route such as sign-in. The
+	// router checks it before the route's handler runs.
+	Role string
+	// Function is the route's folder in functions/ (its Lambda).
+	Function string
+	op       operation
+	handle   func(h *Handler, ctx context.Context, req *Request, o *outcome) Response
+}
+
+// Key is the route key API Gateway puts in events.
+func (r Route) Key() string { return r.Method + " " + r.Path }
+
+// The routes, one per Lambda function.
+var (
+	UpdateClient = Route{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+		Function: "update-client", op: updateOp, handle: (*Handler).updateClient}
+	CreateClient = Route{Method: http.MethodPost, Path: "/admin/clients", Role: auth.RoleAdmin,
+		Function: "create-client", op: createOp, handle: (*Handler).createClient}
+	ListClients = Route{Method: http.MethodGet, Path: "/admin/clients", Role: auth.RoleAdmin,
+		Function: "list-clients", op: listOp, handle: (*Handler).listClients}
+	GetClient = Route{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+		Function: "get-client", op: getOp, handle: (*Handler).getClient}
+	DeleteClient = Route{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+		Function: "delete-client", op: deleteOp, handle: (*Handler).deleteClient}
+	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin,
+		Function: "reset-secret", op: resetOp, handle: (*Handler).resetSecret}
+	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login",
+		Function: "admin-login", op: adminLoginOp, handle: (*Handler).adminLogin}
+	ClientLogin = Route{Method: http.MethodPost, Path: "/auth/login",
+		Function: "client-login", op: clientLoginOp, handle: (*Handler).clientLogin}
+	OAuthToken = Route{Method: http.MethodPost, Path: "/auth/token",
+		Function: "oauth-token", handle: (*Handler).oauthToken}
+	GetOwnClient = Route{Method: http.MethodGet, Path: "/secure/client", Role: auth.RoleClient,
+		Function: "get-own-client", op: ownReadOp, handle: (*Handler).getOwnClient}
+	UpdateOwnClient = Route{Method: http.MethodPut, Path: "/secure/client", Role: auth.RoleClient,
+		Function: "update-own-client", op: ownUpdateOp, handle: (*Handler).updateOwnClient}
+)
+
+// Routes lists every route the service serves.
+func Routes() []Route {
+	return []Route{UpdateClient, CreateClient, ListClients, GetClient, DeleteClient, ResetSecret,
+		AdminLogin, ClientLogin, OAuthToken, GetOwnClient, UpdateOwnClient}
+}
+
+// Serve returns the Lambda handler of route r: the router. It checks the
+// role the route declares (and a path clientId's shape) before the route's
+// handler runs, so that no handler checks roles itself, and hands the
+// verified claims in through the outcome.
+func (h *Handler) Serve(r Route) HandlerFunc {
+	return func(ctx context.Context, req Request) (Response, error) {
+		return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
+			if err := h.authorize(r, &req, o); err != nil {
+				return o.fail(r.op, err)
+			}
+			return r.handle(h, ctx, &req, o)
+		})
+	}
+}
+
+// authorize checks the token for r's role and records who called. An
+// admin route with a path clientId that could not exist is ErrNotFound,
+// without a lookup. A client token must name its client and carry the
+// session stamp it was issued under; one without (made before stamps
+// existed, or by hand) is invalid.
+func (h *Handler) authorize(r Route, req *Request, o *outcome) error {
+	switch r.Role {
+	case "":
+		return nil
+	case auth.RoleClient:
+		c, err := h.Auth.Authorize(header(req, "authorization"), auth.RoleClient)
+		o.sub = c.Subject
+		if err != nil {
+			return err
+		}
+		if !client.ValidID(c.ClientID) || c.Subject != c.ClientID || c.Session == "" {
+			return auth.ErrInvalidToken
+		}
+		o.claims, o.clientID = c, c.ClientID
+		return nil
+	default:
+		c, err := h.Auth.Authorize(header(req, "authorization"), r.Role)
+		o.sub = c.Subject
+		if err != nil {
+			return err
+		}
+		o.claims = c
+		if strings.Contains(r.Path, "{clientId}") {
+			id := req.PathParameters["clientId"]
+			if !client.ValidID(id) {
+				return client.ErrNotFound
+			}
+			o.clientID = id
+		}
+		return nil
+	}
+}

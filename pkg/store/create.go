@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// Create writes a new client with its secret hash and its lock items in one
+// transaction. It fails with ErrIDTaken, ErrEmailTaken or ErrPhoneTaken.
+func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) error {
+	r := toRecord(c)
+	r.SecretHash = secretHash
+	key, err := client.EmailKey(c.Meta.Email)
+	if err != nil {
+		return err
+	}
+	r.EmailKey = key
+	item, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		return fmt.Errorf("store: encode client: %w", err)
+	}
+	absent := aws.String("attribute_not_exists(pk)")
+	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: absent}}}
+	taken := []error{client.ErrIDTaken}
+	for _, q := range uniques() {
+		if v := q.current(&c); v != "" {
+			key, err := q.key(v)
+			if err != nil {
+				return err
+			}
+			items = append(items, types.TransactWriteItem{Put: &types.Put{
+				TableName: &s.table, Item: lockItem(key, c.ClientID), ConditionExpression: absent,
+			}})
+			taken = append(taken, q.taken)
+		}
+	}
+	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+	if err == nil {
+		return nil
+	}
+	failed := cancelled(err)
+	for i, t := range taken {
+		if failed.conditionFailed(i) {
+			return t
+		}
+	}
+	return classify(fmt.Errorf("store: create client: %w", err))
+}

@@ -1,0 +1,83 @@
+// Package store keeps clients in one DynamoDB table. It is the only package
+// that knows DynamoDB: the item layout, the key prefixes, the expressions and
+// the uniqueness locks, and it translates DynamoDB's refusals into the
+// errors of package client.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/smithy-go"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
+)
+
+// maxAttempts bounds the read-modify-write loop of a lock-moving update
+// that keeps losing races to other writers of the same client.
+const maxAttempts = 4
+
+// API is the part of the DynamoDB client the store uses. *dynamodb.Client
+// satisfies it.
+type API interface {
+	GetItem(context.Context, *dynamodb.GetItemInput, ...func(*dynamodb.Options)) (*dynamodb.GetItemOutput, error)
+	UpdateItem(context.Context, *dynamodb.UpdateItemInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateItemOutput, error)
+	TransactWriteItems(context.Context, *dynamodb.TransactWriteItemsInput, ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
+	Query(context.Context, *dynamodb.QueryInput, ...func(*dynamodb.Options)) (*dynamodb.QueryOutput, error)
+	// BatchGetItem reads a client and its sign-in attempt counter in one
+	// round trip (attempts.go).
+	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+}
+
+var _ API = (*dynamodb.Client)(nil)
+
+// Store reads and writes clients.
+type Store struct {
+	db    API
+	table string
+	now   func() time.Time
+}
+
+// New returns a Store on table. now is the clock (time.Now when nil).
+func New(db API, table string, now func() time.Time) *Store {
+	if now == nil {
+		now = time.Now
+	}
+	return &Store{db: db, table: table, now: now}
+}
+
+func backoff(ctx context.Context, attempt int) error {
+	d := time.Duration(rand.IntN(5*attempt)+1) * time.Millisecond
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// classify marks throttling and deadline errors as client.ErrUnavailable so
+// the API can answer 503 with Retry-After; other errors pass unchanged.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var apiErr smithy.APIError
+	if errors.Is(err, context.DeadlineExceeded) || errors.As(err, &apiErr) && throttleCodes[apiErr.ErrorCode()] {
+		return fmt.Errorf("%w: %w", client.ErrUnavailable, err)
+	}
+	return err
+}
+
+var throttleCodes = map[string]bool{
+	"ProvisionedThroughputExceededException": true,
+	"ThrottlingException":                    true,
+	"RequestLimitExceeded":                   true,
+	"LimitExceededException":                 true,
+}
