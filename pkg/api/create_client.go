@@ -20,7 +20,10 @@ func (h *Handler) createClient(ctx context.Context, req *Request, o *outcome) Re
 	if err != nil {
 		return o.fail(createOp, err)
 	}
-	cr, err := h.Rules.DecodeCreate(body)
+	cr, err := decodeCreate(body)
+	if err == nil {
+		err = h.Rules.CheckCreate(&cr)
+	}
 	if err != nil {
 		return o.fail(createOp, err)
 	}

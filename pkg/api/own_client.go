@@ -42,7 +42,10 @@ func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome)
 	if err != nil {
 		return o.fail(ownUpdateOp, err)
 	}
-	u, err := h.Rules.DecodeOwnUpdate(body)
+	u, err := decodeUpdate(body, true)
+	if err == nil {
+		err = h.Rules.CheckOwnUpdate(u)
+	}
 	if err != nil {
 		return o.fail(ownUpdateOp, err)
 	}

@@ -30,8 +30,11 @@ func header(req *Request, name string) string {
 	return ""
 }
 
+// maxBodyBytes is the largest request body the API reads.
+const maxBodyBytes = 64 << 10
+
 // jsonBody returns the request body, refusing a declared media type other
-// than JSON (415) and bodies over client.MaxBodyBytes (413).
+// than JSON (415) and bodies over maxBodyBytes (413).
 func jsonBody(req *Request) ([]byte, error) {
 	if ct := header(req, "content-type"); ct != "" {
 		mt, _, err := mime.ParseMediaType(ct)
@@ -43,23 +46,23 @@ func jsonBody(req *Request) ([]byte, error) {
 }
 
 // rawBody returns the request body, decoded from base64 when API Gateway
-// encoded it, refusing bodies over client.MaxBodyBytes (413).
+// encoded it, refusing bodies over maxBodyBytes (413).
 func rawBody(req *Request) ([]byte, error) {
-	tooLarge := &statusError{status: http.StatusRequestEntityTooLarge, details: fmt.Sprintf("Request body must not exceed %d bytes", client.MaxBodyBytes)}
+	tooLarge := &statusError{status: http.StatusRequestEntityTooLarge, details: fmt.Sprintf("Request body must not exceed %d bytes", maxBodyBytes)}
 	if !req.IsBase64Encoded {
-		if len(req.Body) > client.MaxBodyBytes {
+		if len(req.Body) > maxBodyBytes {
 			return nil, tooLarge
 		}
 		return []byte(req.Body), nil
 	}
-	if base64.StdEncoding.DecodedLen(len(req.Body)) > client.MaxBodyBytes+2 {
+	if base64.StdEncoding.DecodedLen(len(req.Body)) > maxBodyBytes+2 {
 		return nil, tooLarge
 	}
 	b, err := base64.StdEncoding.DecodeString(req.Body)
 	if err != nil {
 		return nil, &client.ValidationError{Message: "Request body must be valid JSON"}
 	}
-	if len(b) > client.MaxBodyBytes {
+	if len(b) > maxBodyBytes {
 		return nil, tooLarge
 	}
 	return b, nil

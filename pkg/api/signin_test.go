@@ -143,7 +143,7 @@ func TestClientLogin(t *testing.T) {
 	verifies := testkit.CountVerifies(e.Handler)
 	inactive, suspended := client.StatusInactive, client.StatusSuspended
 	for id, st := range map[string]*client.Status{testkit.JaneID: &inactive} {
-		if _, err := e.Store.Update(t.Context(), id, client.Update{Status: st}, client.Write{By: "t"}); err != nil {
+		if _, err := e.Store.Update(t.Context(), id, client.UpdateOf(map[string]string{"status": string(*st)}), client.Write{By: "t"}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -343,7 +343,7 @@ func TestOAuthToken(t *testing.T) {
 	}
 	t.Run("inactive client", func(t *testing.T) {
 		inactive := client.StatusInactive
-		if _, err := e.Store.Update(t.Context(), testkit.JaneID, client.Update{Status: &inactive}, client.Write{By: "t"}); err != nil {
+		if _, err := e.Store.Update(t.Context(), testkit.JaneID, client.UpdateOf(map[string]string{"status": string(inactive)}), client.Write{By: "t"}); err != nil {
 			t.Fatal(err)
 		}
 		r := oauth(t, e, grant, testkit.JaneID+":"+url.QueryEscape(localdb.DemoSecrets()[testkit.JaneID]))

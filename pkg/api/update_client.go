@@ -26,7 +26,10 @@ func (h *Handler) updateClient(ctx context.Context, req *Request, o *outcome) Re
 	if err != nil {
 		return o.fail(updateOp, err)
 	}
-	u, err := h.Rules.DecodeUpdate(body)
+	u, err := decodeUpdate(body, false)
+	if err == nil {
+		err = h.Rules.CheckUpdate(u)
+	}
 	if err != nil {
 		return o.fail(updateOp, err)
 	}

@@ -1,32 +1,76 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
 	"strconv"
 
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// clientView is a client as the API shows it. The secret appears only in
-// the create response; its hash and the token stamp never.
+// clientView is a client as the API shows it: clientId, then the table's
+// fields in declaration order (clientMeta as one object where its fields
+// are declared; a removable field only when set), then the stamps. The
+// secret appears only in the create response; its hash and the token
+// stamp never.
 type clientView struct {
-	ClientID          string        `json:"clientId"`
-	Status            client.Status `json:"status"`
-	AgentID           string        `json:"agentId"`
-	TwilioPhoneNumber string        `json:"twilioPhoneNumber"`
-	CalID             string        `json:"calId,omitempty"`
-	ClientMeta        client.Meta   `json:"clientMeta"`
-	CreatedAt         string        `json:"createdAt"`
-	UpdatedAt         string        `json:"updatedAt"`
-	UpdatedBy         string        `json:"updatedBy,omitempty"`
-	ClientSecret      string        `json:"clientSecret,omitempty"`
+	c            client.Client
+	UpdatedBy    string // "" leaves updatedBy out
+	ClientSecret string // "" leaves clientSecret out
 }
 
 func viewOf(c client.Client) clientView {
-	return clientView{
-		ClientID: c.ClientID, Status: c.Status, AgentID: c.AgentID, TwilioPhoneNumber: c.TwilioPhoneNumber,
-		CalID: c.CalID, ClientMeta: c.Meta, CreatedAt: client.FormatTime(c.CreatedAt), UpdatedAt: client.FormatTime(c.UpdatedAt),
-		UpdatedBy: c.UpdatedBy,
+	return clientView{c: c, UpdatedBy: c.UpdatedBy}
+}
+
+// MarshalJSON writes the view in the contract's key order.
+func (v clientView) MarshalJSON() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString(`{"clientId":`)
+	str(&b, v.c.ClientID)
+	sep, inMeta := true, false // sep: a member precedes, the next needs a comma
+	for _, f := range client.Fields() {
+		if f.Meta != inMeta {
+			if f.Meta {
+				b.WriteString(`,"` + client.MetaKey + `":{`)
+			} else {
+				b.WriteByte('}')
+			}
+			sep, inMeta = !f.Meta, f.Meta
+		}
+		val := f.Get(&v.c)
+		if val == "" && f.Removable {
+			continue
+		}
+		if sep {
+			b.WriteByte(',')
+		}
+		str(&b, f.Name)
+		b.WriteByte(':')
+		str(&b, val)
+		sep = true
 	}
+	if inMeta {
+		b.WriteByte('}')
+	}
+	b.WriteString(`,"createdAt":`)
+	str(&b, client.FormatTime(v.c.CreatedAt))
+	b.WriteString(`,"updatedAt":`)
+	str(&b, client.FormatTime(v.c.UpdatedAt))
+	for _, opt := range [...]struct{ name, val string }{{"updatedBy", v.UpdatedBy}, {"clientSecret", v.ClientSecret}} {
+		if opt.val != "" {
+			b.WriteString(`,"` + opt.name + `":`)
+			str(&b, opt.val)
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+// str writes s as a JSON string, escaped as encoding/json escapes it.
+func str(b *bytes.Buffer, s string) {
+	q, _ := json.Marshal(s) // a string always encodes
+	b.Write(q)
 }
 
 // etag is a client version as the ETag header shows it.

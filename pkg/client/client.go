@@ -18,26 +18,44 @@ const (
 	StatusSuspended Status = "Suspended"
 )
 
-// Meta is a client's contact and business information.
+// The field table. Each client field is one line below: its Go field, and
+// in its tags everything the rest of the system derives from it (fields.go
+// reads the tags once, at start-up):
+//
+//	field:"<JSON name>,<options>"
+//	  required   required on create
+//	  removable  null (or "") on update removes it; a view leaves it out when unset
+//	  admin      only an admin changes it; client: the client too, on its own profile
+//	  listed     the list indexes project it (template.yaml, store.ListedAttributes)
+//	  searched   list search matches it (stored folded as search<Name>)
+//	  attr=<a>   its stored attribute, when not its JSON name
+//	rule:"<go-playground/validator tags>"  the rule its value must pass
+//
+// Declaration order is the order fields are decoded, validated, shown and
+// written in. A new field is one line here, one in openapi.yaml, one in
+// template.yaml's projections if listed, one in the console's fields.js: a
+// test (drift_test.go) names whichever disagrees.
+
+// Meta is a client's contact and business information (clientMeta).
 type Meta struct {
-	FullName     string `json:"fullName"`
-	Email        string `json:"email"`
-	Phone        string `json:"phone,omitempty"`
-	BusinessName string `json:"businessName,omitempty"`
-	City         string `json:"city,omitempty"`
-	JobTitle     string `json:"jobTitle,omitempty"`
-	Notes        string `json:"notes,omitempty"`
+	FullName     string `field:"fullName,required,client,listed,searched" rule:"min=1,max=200"`
+	Email        string `field:"email,required,admin,listed,searched" rule:"max=254,email"`
+	Phone        string `field:"phone,required,removable,client,listed" rule:"e164"`
+	BusinessName string `field:"businessName,removable,client,listed,searched" rule:"max=200"`
+	City         string `field:"city,removable,client,listed" rule:"max=100"`
+	JobTitle     string `field:"jobTitle,removable,client,listed" rule:"max=100"`
+	Notes        string `field:"notes,removable,client,listed" rule:"max=2000"`
 }
 
 // Client is a customer of the calling service as the admin API shows it.
 // The secret hash is deliberately absent: it never leaves the store.
 type Client struct {
 	ClientID          string
-	Status            Status
-	AgentID           string
-	TwilioPhoneNumber string
-	CalID             string // GoHighLevel calendar id, optional ("" when unset)
-	Meta              Meta
+	Status            Status `field:"status,admin,listed" rule:"oneof=Active Inactive Suspended"`
+	AgentID           string `field:"agentId,required,admin,listed" rule:"agentid"`
+	TwilioPhoneNumber string `field:"twilioPhoneNumber,required,admin,listed" rule:"e164"`
+	CalID             string `field:"calId,removable,admin,listed" rule:"agentid"` // GoHighLevel calendar id
+	Meta              Meta   `field:"clientMeta"`
 	CreatedAt         time.Time
 	UpdatedAt         time.Time
 	UpdatedBy         string // the admin's "sub" of the last write
@@ -103,30 +121,10 @@ func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 // Apply returns c changed by u, stamped with at and by, one version later.
 // The store uses it where DynamoDB does not hand back the new item.
 func (c Client) Apply(u Update, at time.Time, by string) Client {
-	if u.Status != nil {
-		c.Status = *u.Status
+	for _, ch := range u.Changes() {
+		ch.Field.Set(&c, ch.Value) // "" unsets a removed field
 	}
-	if u.AgentID != nil {
-		c.AgentID = *u.AgentID
-	}
-	if u.TwilioPhoneNumber != nil {
-		c.TwilioPhoneNumber = *u.TwilioPhoneNumber
-	}
-	if u.CalID != nil {
-		c.CalID = *u.CalID // "" removes it
-	}
-	m := &c.Meta
-	set := map[string]*string{
-		"fullName": &m.FullName, "email": &m.Email, "phone": &m.Phone, "businessName": &m.BusinessName,
-		"city": &m.City, "jobTitle": &m.JobTitle, "notes": &m.Notes,
-	}
-	for _, f := range u.Meta.Values() {
-		*set[f.Name] = f.Value
-	}
-	for _, name := range u.Meta.Remove {
-		*set[name] = ""
-	}
-	if u.Status != nil && *u.Status != StatusActive {
+	if st, ok := u.Status(); ok && st != StatusActive {
 		c.TokensValidAfter = at
 	}
 	c.UpdatedAt, c.UpdatedBy, c.Version = at, by, c.Version+1

@@ -44,7 +44,7 @@ func TestClient_Apply(t *testing.T) {
 		},
 		{
 			name:   "top-level fields set, others left",
-			update: client.Update{Status: ptr(client.StatusSuspended), AgentID: ptr("agent_new"), TwilioPhoneNumber: ptr("+14155550100")},
+			update: client.UpdateOf(map[string]string{"status": string(client.StatusSuspended), "agentId": "agent_new", "twilioPhoneNumber": "+14155550100"}),
 			want: func(c *client.Client) {
 				c.Status, c.AgentID, c.TwilioPhoneNumber = client.StatusSuspended, "agent_new", "+14155550100"
 				c.TokensValidAfter = at
@@ -52,26 +52,23 @@ func TestClient_Apply(t *testing.T) {
 		},
 		{
 			name:   "status Inactive revokes tokens",
-			update: client.Update{Status: ptr(client.StatusInactive)},
+			update: client.UpdateOf(map[string]string{"status": string(client.StatusInactive)}),
 			want:   func(c *client.Client) { c.Status, c.TokensValidAfter = client.StatusInactive, at },
 		},
 		{
 			name:   "status Active keeps tokens",
-			update: client.Update{Status: ptr(client.StatusActive)},
+			update: client.UpdateOf(map[string]string{"status": string(client.StatusActive)}),
 			want:   func(*client.Client) {},
 		},
 		{
 			name:   "reactivation keeps the revocation stamp",
 			start:  func(c *client.Client) { c.Status = client.StatusSuspended },
-			update: client.Update{Status: ptr(client.StatusActive), AgentID: ptr("agent_new")},
+			update: client.UpdateOf(map[string]string{"status": string(client.StatusActive), "agentId": "agent_new"}),
 			want:   func(c *client.Client) { c.Status, c.AgentID = client.StatusActive, "agent_new" },
 		},
 		{
-			name: "every meta field set",
-			update: client.Update{Meta: client.MetaUpdate{
-				FullName: ptr("New Name"), Email: ptr("new@example.com"), Phone: ptr("+12125559999"),
-				BusinessName: ptr("New Co"), City: ptr("Chicago"), JobTitle: ptr("CTO"), Notes: ptr("new notes"),
-			}},
+			name:   "every meta field set",
+			update: client.UpdateOf(map[string]string{"clientMeta.fullName": "New Name", "clientMeta.email": "new@example.com", "clientMeta.phone": "+12125559999", "clientMeta.businessName": "New Co", "clientMeta.city": "Chicago", "clientMeta.jobTitle": "CTO", "clientMeta.notes": "new notes"}),
 			want: func(c *client.Client) {
 				c.Meta = client.Meta{
 					FullName: "New Name", Email: "new@example.com", Phone: "+12125559999", BusinessName: "New Co",
@@ -81,24 +78,24 @@ func TestClient_Apply(t *testing.T) {
 		},
 		{
 			name:   "one meta field set, the rest left",
-			update: client.Update{Meta: client.MetaUpdate{City: ptr("Denver")}},
+			update: client.UpdateOf(map[string]string{"clientMeta.city": "Denver"}),
 			want:   func(c *client.Client) { c.Meta.City = "Denver" },
 		},
 		{
 			name:   "removed fields cleared, the rest left",
-			update: client.Update{Meta: client.MetaUpdate{Remove: []string{"phone", "notes"}}},
+			update: client.UpdateOf(map[string]string{"clientMeta.phone": "", "clientMeta.notes": ""}),
 			want:   func(c *client.Client) { c.Meta.Phone, c.Meta.Notes = "", "" },
 		},
 		{
 			name:   "every optional field removed",
-			update: client.Update{Meta: client.MetaUpdate{Remove: []string{"phone", "businessName", "city", "jobTitle", "notes"}}},
+			update: client.UpdateOf(map[string]string{"clientMeta.phone": "", "clientMeta.businessName": "", "clientMeta.city": "", "clientMeta.jobTitle": "", "clientMeta.notes": ""}),
 			want: func(c *client.Client) {
 				c.Meta = client.Meta{FullName: c.Meta.FullName, Email: c.Meta.Email}
 			},
 		},
 		{
 			name:   "set and remove together",
-			update: client.Update{Status: ptr(client.StatusInactive), Meta: client.MetaUpdate{Email: ptr("e@x.io"), Remove: []string{"jobTitle"}}},
+			update: client.UpdateOf(map[string]string{"status": string(client.StatusInactive), "clientMeta.email": "e@x.io", "clientMeta.jobTitle": ""}),
 			want: func(c *client.Client) {
 				c.Status, c.Meta.Email, c.Meta.JobTitle = client.StatusInactive, "e@x.io", ""
 				c.TokensValidAfter = at

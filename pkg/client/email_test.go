@@ -116,9 +116,9 @@ func TestEmailRuleRefuses(t *testing.T) {
 			if k, err := client.EmailKey(tc.email); err == nil {
 				t.Errorf("EmailKey(%q) = %q, want a refusal", tc.email, k)
 			}
-			if _, err := client.NewRules().DecodeUpdate([]byte(`{"clientMeta":{"email":` + jsonString(tc.email) + `}}`)); err == nil ||
+			if err := client.NewRules().CheckUpdate(client.UpdateOf(map[string]string{"clientMeta.email": tc.email})); err == nil ||
 				err.Error() != "Email format is invalid" {
-				t.Errorf("DecodeUpdate: %v, want Email format is invalid", err)
+				t.Errorf("CheckUpdate: %v, want Email format is invalid", err)
 			}
 		})
 	}

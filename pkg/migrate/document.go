@@ -1,7 +1,6 @@
 package migrate
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -29,84 +28,46 @@ type Refusal struct {
 	HeldBy   string `json:"heldBy,omitempty"`
 }
 
-// modelled are the original's top-level fields this service keeps (or,
-// for _id, __v, createdAt and updatedAt, reads); every other field is
-// dropped and counted by name.
-var modelled = map[string]bool{
-	"_id": true, "__v": true, "clientId": true, "clientSecret": true, "calId": true, "status": true,
-	"agentId": true, "twilioPhoneNumber": true, "clientMeta": true, "createdAt": true, "updatedAt": true,
+// read are the original's top-level fields this service reads besides
+// the client fields of the table (client.Fields, clientMeta among them):
+// every other field is dropped and counted by name.
+var read = map[string]bool{
+	"_id": true, "__v": true, "clientId": true, "clientSecret": true, "createdAt": true, "updatedAt": true,
 }
 
-var metaFields = []string{"fullName", "email", "phone", "businessName", "city", "jobTitle", "notes"}
+// topField is the table's top-level field the original names key, if any:
+// the original's documents use the API's JSON names.
+func topField(key string) (*client.Field, bool) {
+	f, ok := client.FieldAt(key)
+	return f, ok && !f.Meta
+}
 
 // Actor is the updatedBy of every client the migration writes: how a
 // re-run tells a client it wrote and nobody changed since.
 const Actor = "migration"
 
 // convert turns a document into a candidate by way of the create route's
-// rules: the modelled fields become a POST /admin/clients body, decoded
-// and validated by rules.DecodeCreate exactly as a request would be. The
-// secret is left out of that body: the original's secrets are shorter
-// than the 32 characters this service asks of new ones, and a client must
-// keep the secret it has.
+// rules: the document's client fields become a client.Create, checked by
+// rules.CheckCreate exactly as a created client is. Nulls are read as the
+// create route reads them (a null removable field is absent; any other
+// null is refused, naming the field). The secret is left out of the
+// Create: the original's secrets are shorter than the 32 characters this
+// service asks of new ones, and a client must keep the secret it has.
 func convert(rules *client.Rules, d Document) (candidate, *Refusal) {
 	c := candidate{where: d.Where}
-	body := map[string]any{}
+	var cr client.Create
+	nulls := map[*client.Field]bool{} // named null where null removes nothing
+	put := func(f *client.Field, v any) {
+		s, _ := v.(string)
+		nulls[f] = v == nil && f.NullError() != nil
+		cr.Fields.Set(f, s) // nil, like "", removes a removable field
+	}
 	id, _ := lookup(d.Doc, "clientId")
 	idText, _ := id.(string)
 	refuse := func(field, reason string) (candidate, *Refusal) {
 		return c, &Refusal{ClientID: idText, Field: field, Reason: d.Where + ": " + reason}
 	}
-	if id == nil {
-		return refuse("clientId", "the document has no clientId")
-	}
-	for _, e := range d.Doc {
-		switch {
-		case !modelled[e.Key]:
-			c.dropped = append(c.dropped, e.Key)
-		case e.Key == "clientMeta":
-			meta, ok := e.Value.(bson.D)
-			if !ok {
-				if e.Value == nil {
-					continue // DecodeCreate names the missing fields
-				}
-				return refuse("clientMeta", "clientMeta must be a document")
-			}
-			out := map[string]any{}
-			for _, m := range meta {
-				if !isMetaField(m.Key) {
-					c.dropped = append(c.dropped, "clientMeta."+m.Key)
-					continue
-				}
-				v, ok := text(m.Value)
-				if !ok {
-					return refuse("clientMeta."+m.Key, "clientMeta."+m.Key+" must be a string")
-				}
-				out[m.Key] = v
-			}
-			body["clientMeta"] = out
-		case e.Key == "clientId", e.Key == "calId", e.Key == "status", e.Key == "agentId", e.Key == "twilioPhoneNumber":
-			v, ok := text(e.Value)
-			if !ok {
-				return refuse(e.Key, e.Key+" must be a string")
-			}
-			body[e.Key] = v
-		case e.Key == "clientSecret":
-			v, ok := text(e.Value)
-			if !ok {
-				return refuse("clientSecret", "clientSecret must be a string")
-			}
-			if s, _ := v.(string); s != "" {
-				c.secret = s
-			}
-		}
-	}
-	raw, err := json.Marshal(body)
-	if err != nil {
-		return refuse("", "cannot encode the document: "+err.Error())
-	}
-	cr, err := rules.DecodeCreate(raw)
-	if err != nil {
+	refuseErr := func(err error) (candidate, *Refusal) {
 		var ve *client.ValidationError
 		var me *client.MissingError
 		switch {
@@ -118,6 +79,73 @@ func convert(rules *client.Rules, d Document) (candidate, *Refusal) {
 			return refuse("", err.Error())
 		}
 	}
+	if id == nil {
+		return refuse("clientId", "the document has no clientId")
+	}
+	checkID := false
+	for _, e := range d.Doc {
+		top, isField := topField(e.Key)
+		switch {
+		case e.Key == client.MetaKey:
+			meta, ok := e.Value.(bson.D)
+			if !ok {
+				if e.Value == nil {
+					continue // CheckCreate names the missing fields
+				}
+				return refuse(client.MetaKey, client.MetaKey+" must be a document")
+			}
+			for _, m := range meta {
+				f, ok := client.FieldAt(client.MetaKey + "." + m.Key)
+				if !ok {
+					c.dropped = append(c.dropped, client.MetaKey+"."+m.Key)
+					continue
+				}
+				v, ok := text(m.Value)
+				if !ok {
+					return refuse(f.Path, f.Path+" must be a string")
+				}
+				put(f, v)
+			}
+		case isField:
+			v, ok := text(e.Value)
+			if !ok {
+				return refuse(e.Key, e.Key+" must be a string")
+			}
+			put(top, v)
+		case e.Key == "clientId":
+			v, ok := text(e.Value)
+			if !ok {
+				return refuse("clientId", "clientId must be a string")
+			}
+			s, _ := v.(string)
+			cr.ClientID, checkID = strings.TrimSpace(s), v != nil // trimmed, as the create route trims it
+		case e.Key == "clientSecret":
+			v, ok := text(e.Value)
+			if !ok {
+				return refuse("clientSecret", "clientSecret must be a string")
+			}
+			if s, _ := v.(string); s != "" {
+				c.secret = s
+			}
+		case !read[e.Key]:
+			c.dropped = append(c.dropped, e.Key)
+		}
+	}
+	// The create route's order: the id, the nulls (in table order), then
+	// CheckCreate's required fields and rules.
+	if checkID {
+		if err := client.CheckID(cr.ClientID); err != nil {
+			return refuseErr(err)
+		}
+	}
+	for _, f := range client.Fields() {
+		if nulls[f] {
+			return refuseErr(f.NullError())
+		}
+	}
+	if err := rules.CheckCreate(&cr); err != nil {
+		return refuseErr(err)
+	}
 	created, updated, r := times(d)
 	if r != nil {
 		return refuse(r.Field, r.Reason)
@@ -125,15 +153,6 @@ func convert(rules *client.Rules, d Document) (candidate, *Refusal) {
 	c.client = cr.Client(created, Actor)
 	c.client.UpdatedAt = updated
 	return c, nil
-}
-
-func isMetaField(name string) bool {
-	for _, f := range metaFields {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // text accepts a string or null (nil), the only types the service's
@@ -198,7 +217,10 @@ func date(d bson.D, key string) (time.Time, bool, error) {
 // same reports whether stored holds what c would write, field by field
 // (the secret aside: the original changes updatedAt when it changes one).
 func same(stored, c client.Client) bool {
-	return stored.ClientID == c.ClientID && stored.Status == c.Status && stored.AgentID == c.AgentID &&
-		stored.TwilioPhoneNumber == c.TwilioPhoneNumber && stored.CalID == c.CalID && stored.Meta == c.Meta &&
-		stored.CreatedAt.Equal(c.CreatedAt) && stored.UpdatedAt.Equal(c.UpdatedAt)
+	for _, f := range client.Fields() {
+		if f.Get(&stored) != f.Get(&c) {
+			return false
+		}
+	}
+	return stored.ClientID == c.ClientID && stored.CreatedAt.Equal(c.CreatedAt) && stored.UpdatedAt.Equal(c.UpdatedAt)
 }

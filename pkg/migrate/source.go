@@ -1,8 +1,9 @@
 // Package migrate moves the original service's clients (its MongoDB
 // "clients" collection, or a mongoexport file of it) into this service's
 // table. Every client goes through the rules of POST /admin/clients
-// (client.Rules.DecodeCreate) and is written by store.Create: one
-// transaction with its email and Twilio number locks, whole or not at all.
+// (client.Rules.CheckCreate, on the fields the document names) and is
+// written by store.Create: one transaction with its email and Twilio
+// number locks, whole or not at all.
 package migrate
 
 import (

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -22,9 +21,9 @@ func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) 
 		return err
 	}
 	r.EmailKey = key
-	item, err := attributevalue.MarshalMap(r)
+	item, err := r.item()
 	if err != nil {
-		return fmt.Errorf("store: encode client: %w", err)
+		return err
 	}
 	absent := aws.String("attribute_not_exists(pk)")
 	items := []types.TransactWriteItem{{Put: &types.Put{TableName: &s.table, Item: item, ConditionExpression: absent}}}

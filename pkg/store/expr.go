@@ -56,46 +56,37 @@ func (e *expr) update() string {
 	return b.String()
 }
 
-// updateExpr translates u into SET/REMOVE clauses on the fields present,
-// stamps updatedAt/updatedBy and bumps the version. clientMeta fields are
-// set one by one so that the fields not named survive.
+// updateExpr translates u into SET/REMOVE clauses on the fields it names
+// (client.Update.Changes, each at its stored attribute), stamps
+// updatedAt/updatedBy and bumps the version. clientMeta fields are set one
+// by one so that the fields not named survive.
 func updateExpr(u client.Update, at, by string) *expr {
 	e := &expr{
 		names:  map[string]string{"#version": "version"},
 		values: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
 	}
-	if u.Status != nil {
-		e.setValue(e.name("status"), string(*u.Status))
-		if *u.Status != client.StatusActive {
+	meta := "#" + client.MetaKey
+	for _, c := range u.Changes() {
+		path := e.name(c.Field.Attr)
+		if c.Field.Meta {
+			e.names[meta] = client.MetaKey
+			path = meta + "." + path
+		}
+		switch {
+		case c.Removes() && c.Field.Meta:
+			e.remove = append(e.remove, path)
+		default:
+			// A removed top-level field is written "" (read back as unset)
+			// rather than REMOVEd: minidyn, the local and test store,
+			// ignores REMOVE of a top-level attribute.
+			e.setValue(path, c.Value)
+		}
+		if c.Field.Searched {
+			e.setValue(e.name(c.Field.SearchAttr()), fold(c.Value)) // kept present when removed: see record.item
+		}
+		if c.Field == client.StatusField && client.Status(c.Value) != client.StatusActive {
 			// Tokens issued before a suspension must not outlive it.
 			e.setValue(e.name("tokensValidAfter"), at)
-		}
-	}
-	if u.AgentID != nil {
-		e.setValue(e.name("agentId"), *u.AgentID)
-	}
-	if u.TwilioPhoneNumber != nil {
-		e.setValue(e.name("twilioPhoneNumber"), *u.TwilioPhoneNumber)
-	}
-	if u.CalID != nil {
-		// Removal writes "" (read back as unset) rather than REMOVE: minidyn,
-		// the local and test store, ignores REMOVE of a top-level attribute.
-		e.setValue(e.name("calId"), *u.CalID)
-	}
-	meta := "#clientMeta"
-	if values := u.Meta.Values(); len(values) > 0 || len(u.Meta.Remove) > 0 {
-		e.names[meta] = "clientMeta"
-		for _, f := range values {
-			e.setValue(meta+"."+e.name(f.Name), f.Value)
-			if attr, ok := searchAttr(f.Name); ok {
-				e.setValue(e.name(attr), fold(f.Value))
-			}
-		}
-		for _, name := range u.Meta.Remove {
-			e.remove = append(e.remove, meta+"."+e.name(name))
-			if attr, ok := searchAttr(name); ok {
-				e.setValue(e.name(attr), "") // kept present: see listing
-			}
 		}
 	}
 	e.setValue(e.name("updatedAt"), at)

@@ -18,49 +18,27 @@ const (
 	phonePrefix  = "PHONE#" // uniqueness lock: PHONE#<E.164 Twilio number> → owner clientId
 )
 
-// record is a client item as stored.
+// record is a client item as stored: the attributes below, and the table's
+// fields (client.Fields) under their stored attribute names, top-level or
+// inside the clientMeta map. A removable field that is unset is absent.
 type record struct {
-	PK                string `dynamodbav:"pk"`
-	ClientID          string `dynamodbav:"clientId"`
-	Status            string `dynamodbav:"status"`
-	AgentID           string `dynamodbav:"agentId"`
-	TwilioPhoneNumber string `dynamodbav:"twilioPhoneNumber"`
+	PK       string `dynamodbav:"pk"`
+	ClientID string `dynamodbav:"clientId"`
 	// EmailKey is client.EmailKey of the email, the key of its lock, so
 	// that an update's condition can say "the lock stays" (update.go).
 	// Items written before it have none.
-	EmailKey         string     `dynamodbav:"emailKey,omitempty"`
-	CalID            string     `dynamodbav:"calId,omitempty"`
-	Meta             metaRecord `dynamodbav:"clientMeta"`
-	CreatedAt        string     `dynamodbav:"createdAt"`
-	UpdatedAt        string     `dynamodbav:"updatedAt"`
-	UpdatedBy        string     `dynamodbav:"updatedBy,omitempty"`
-	Version          int64      `dynamodbav:"version"`
-	TokensValidAfter string     `dynamodbav:"tokensValidAfter,omitempty"`
-	SecretHash       string     `dynamodbav:"secretHash,omitempty"` // argon2id; read only by sign-in
-	listing
-}
-
-// listing holds the attributes only the list indexes read (see list.go).
-// The search copies are written even when empty: a filter's contains() on
-// an absent attribute is false in DynamoDB but an error in minidyn.
-type listing struct {
-	GSI1PK             string `dynamodbav:"gsi1pk,omitempty"`
-	GSI1SK             string `dynamodbav:"gsi1sk,omitempty"`
-	SearchFullName     string `dynamodbav:"searchFullName"`
-	SearchEmail        string `dynamodbav:"searchEmail"`
-	SearchBusinessName string `dynamodbav:"searchBusinessName"`
-}
-
-// metaRecord is clientMeta as stored: named like the API, optional fields
-// absent rather than empty.
-type metaRecord struct {
-	FullName     string `dynamodbav:"fullName"`
-	Email        string `dynamodbav:"email"`
-	Phone        string `dynamodbav:"phone,omitempty"`
-	BusinessName string `dynamodbav:"businessName,omitempty"`
-	City         string `dynamodbav:"city,omitempty"`
-	JobTitle     string `dynamodbav:"jobTitle,omitempty"`
-	Notes        string `dynamodbav:"notes,omitempty"`
+	EmailKey         string `dynamodbav:"emailKey,omitempty"`
+	CreatedAt        string `dynamodbav:"createdAt"`
+	UpdatedAt        string `dynamodbav:"updatedAt"`
+	UpdatedBy        string `dynamodbav:"updatedBy,omitempty"`
+	Version          int64  `dynamodbav:"version"`
+	TokensValidAfter string `dynamodbav:"tokensValidAfter,omitempty"`
+	SecretHash       string `dynamodbav:"secretHash,omitempty"` // passhash's; read only by sign-in
+	GSI1PK           string `dynamodbav:"gsi1pk,omitempty"`     // the list indexes' keys (list.go)
+	GSI1SK           string `dynamodbav:"gsi1sk,omitempty"`
+	// fields holds the values of the table's fields (the rest of it is
+	// unset), read by decodeRecord and written by item.
+	fields client.Client
 }
 
 func clientKey(id string) map[string]types.AttributeValue {
@@ -69,15 +47,39 @@ func clientKey(id string) map[string]types.AttributeValue {
 
 func toRecord(c client.Client) record {
 	return record{
-		PK: clientPrefix + c.ClientID, ClientID: c.ClientID, Status: string(c.Status), AgentID: c.AgentID,
-		TwilioPhoneNumber: c.TwilioPhoneNumber, CalID: c.CalID, Meta: metaRecord(c.Meta), CreatedAt: client.FormatTime(c.CreatedAt),
+		PK: clientPrefix + c.ClientID, ClientID: c.ClientID, CreatedAt: client.FormatTime(c.CreatedAt),
 		UpdatedAt: client.FormatTime(c.UpdatedAt), UpdatedBy: c.UpdatedBy, Version: c.Version,
 		TokensValidAfter: client.FormatTime(c.TokensValidAfter),
-		listing: listing{
-			GSI1PK: allClients, GSI1SK: sortKey(client.FormatTime(c.CreatedAt), c.ClientID),
-			SearchFullName: fold(c.Meta.FullName), SearchEmail: fold(c.Meta.Email), SearchBusinessName: fold(c.Meta.BusinessName),
-		},
+		GSI1PK:           allClients, GSI1SK: sortKey(client.FormatTime(c.CreatedAt), c.ClientID),
+		fields: c,
 	}
+}
+
+// item is r as DynamoDB stores it. The search copies are written even
+// when empty: a filter's contains() on an absent attribute is false in
+// DynamoDB but an error in minidyn.
+func (r *record) item() (map[string]types.AttributeValue, error) {
+	item, err := attributevalue.MarshalMap(r)
+	if err != nil {
+		return nil, fmt.Errorf("store: encode client: %w", err)
+	}
+	meta := map[string]types.AttributeValue{}
+	for _, f := range client.Fields() {
+		v := f.Get(&r.fields)
+		if f.Searched {
+			item[f.SearchAttr()] = &types.AttributeValueMemberS{Value: fold(v)}
+		}
+		if v == "" && f.Removable {
+			continue
+		}
+		if f.Meta {
+			meta[f.Attr] = &types.AttributeValueMemberS{Value: v}
+		} else {
+			item[f.Attr] = &types.AttributeValueMemberS{Value: v}
+		}
+	}
+	item[client.MetaKey] = &types.AttributeValueMemberM{Value: meta}
+	return item, nil
 }
 
 func fromItem(item map[string]types.AttributeValue) (client.Client, error) {
@@ -93,6 +95,28 @@ func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
 		return record{}, fmt.Errorf("store: decode client: %w", err)
 	}
+	var meta map[string]types.AttributeValue
+	switch m := item[client.MetaKey].(type) {
+	case nil, *types.AttributeValueMemberNULL:
+	case *types.AttributeValueMemberM:
+		meta = m.Value
+	default:
+		return record{}, fmt.Errorf("store: decode client %s: %s is not a map", r.ClientID, client.MetaKey)
+	}
+	for _, f := range client.Fields() {
+		in := item
+		if f.Meta {
+			in = meta
+		}
+		switch v := in[f.Attr].(type) {
+		case nil, *types.AttributeValueMemberNULL:
+		case *types.AttributeValueMemberS:
+			f.Set(&r.fields, v.Value)
+		default:
+			// The error names only the attribute: logs carry the error.
+			return record{}, fmt.Errorf("store: decode client %s: %s is not a string", r.ClientID, f.AttrPath())
+		}
+	}
 	return r, nil
 }
 
@@ -100,11 +124,8 @@ func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 // error: a zero time shown as a client's, or compared as its session
 // stamp, would be a wrong answer, not a missing one.
 func (r *record) client() (client.Client, error) {
-	c := client.Client{
-		ClientID: r.ClientID, Status: client.Status(r.Status), AgentID: r.AgentID,
-		TwilioPhoneNumber: r.TwilioPhoneNumber, CalID: r.CalID, Meta: client.Meta(r.Meta),
-		UpdatedBy: r.UpdatedBy, Version: r.Version,
-	}
+	c := r.fields
+	c.ClientID, c.UpdatedBy, c.Version = r.ClientID, r.UpdatedBy, r.Version
 	for _, f := range []struct {
 		name     string
 		stored   string

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -27,32 +28,28 @@ const (
 )
 
 // ListedAttributes are the non-key attributes index projects: what a
-// listing shows and searches. status is a key of IndexStatus, and DynamoDB
-// refuses key attributes among the projected ones.
+// listing shows and searches — the client's id and stamps, the table's
+// Listed fields (clientMeta as one attribute) and the search copies.
+// status is a key of IndexStatus, and DynamoDB refuses key attributes
+// among the projected ones.
 func ListedAttributes(index string) []string {
-	attrs := []string{
-		"clientId", "agentId", "twilioPhoneNumber", "calId", "clientMeta", "createdAt", "updatedAt", "updatedBy",
-		"searchFullName", "searchEmail", "searchBusinessName",
+	attrs := []string{"clientId"}
+	var search []string
+	for _, f := range client.Fields() {
+		if f.Searched {
+			search = append(search, f.SearchAttr())
+		}
+		switch {
+		case !f.Listed:
+		case f.Meta:
+			if !slices.Contains(attrs, client.MetaKey) {
+				attrs = append(attrs, client.MetaKey)
+			}
+		case f != client.StatusField || index != IndexStatus:
+			attrs = append(attrs, f.Attr)
+		}
 	}
-	if index == IndexAll {
-		attrs = append(attrs, "status")
-	}
-	return attrs
-}
-
-// Search matches inside folded copies (client.Fold) of three clientMeta
-// fields, kept by Create and by every update that changes them: DynamoDB's
-// contains() compares bytes.
-func searchAttr(metaField string) (string, bool) {
-	switch metaField {
-	case "fullName":
-		return "searchFullName", true
-	case "email":
-		return "searchEmail", true
-	case "businessName":
-		return "searchBusinessName", true
-	}
-	return "", false
+	return append(append(attrs, "createdAt", "updatedAt", "updatedBy"), search...)
 }
 
 // fold is the folding of searchable text and of search terms: the one
@@ -142,10 +139,12 @@ func (s *Store) listQuery(q client.ListQuery) *dynamodb.QueryInput {
 	if q.Search != "" {
 		in.ExpressionAttributeValues[":q"] = &types.AttributeValueMemberS{Value: fold(q.Search)}
 		var ors []string
-		for _, f := range []string{"fullName", "email", "businessName"} {
-			attr, _ := searchAttr(f)
-			in.ExpressionAttributeNames["#"+attr] = attr
-			ors = append(ors, "contains(#"+attr+", :q)")
+		for _, f := range client.Fields() {
+			if f.Searched {
+				attr := f.SearchAttr()
+				in.ExpressionAttributeNames["#"+attr] = attr
+				ors = append(ors, "contains(#"+attr+", :q)")
+			}
 		}
 		in.FilterExpression = aws.String(strings.Join(ors, " OR "))
 	}

@@ -26,29 +26,37 @@ type unique struct {
 	names  []string
 	// canon is the canonical form two values share when they are one
 	// (client.EmailKey for emails), or an error when the value is refused.
-	canon   func(string) (string, error)
-	current func(*client.Client) string
-	wanted  func(*client.Update) *string
-	taken   error
+	canon func(string) (string, error)
+	field *client.Field
+	taken error
 }
 
 func uniques() [2]unique {
 	return [2]unique{
 		{
 			prefix: emailPrefix, path: "#clientMeta.#email", names: []string{"clientMeta", "email"},
-			canon:   client.EmailKey,
-			current: func(c *client.Client) string { return c.Meta.Email },
-			wanted:  func(u *client.Update) *string { return u.Meta.Email },
-			taken:   client.ErrEmailTaken,
+			canon: client.EmailKey,
+			field: client.EmailField,
+			taken: client.ErrEmailTaken,
 		},
 		{
 			prefix: phonePrefix, path: "#twilioPhoneNumber", names: []string{"twilioPhoneNumber"},
-			canon:   func(s string) (string, error) { return s, nil }, // E.164 has one spelling
-			current: func(c *client.Client) string { return c.TwilioPhoneNumber },
-			wanted:  func(u *client.Update) *string { return u.TwilioPhoneNumber },
-			taken:   client.ErrPhoneTaken,
+			canon: func(s string) (string, error) { return s, nil }, // E.164 has one spelling
+			field: client.TwilioPhoneNumberField,
+			taken: client.ErrPhoneTaken,
 		},
 	}
+}
+
+// current is the value c holds.
+func (q unique) current(c *client.Client) string { return q.field.Get(c) }
+
+// wanted is the value u writes, or nil when u leaves it.
+func (q unique) wanted(u *client.Update) *string {
+	if v, ok := u.Value(q.field); ok {
+		return &v
+	}
+	return nil
 }
 
 // key is the lock key of a value about to be written: a value the rule

@@ -35,21 +35,21 @@ func TestUpdateConditions(t *testing.T) {
 		w    func(cur client.Client) client.Write
 		want error
 	}{
-		{"matching version", client.Update{Meta: client.MetaUpdate{City: &city}},
+		{"matching version", client.UpdateOf(map[string]string{"clientMeta.city": city}),
 			func(c client.Client) client.Write { return client.Write{By: "a", IfVersion: c.Version} }, nil},
-		{"stale version", client.Update{Meta: client.MetaUpdate{City: &city}},
+		{"stale version", client.UpdateOf(map[string]string{"clientMeta.city": city}),
 			func(c client.Client) client.Write { return client.Write{By: "a", IfVersion: c.Version + 1} }, client.ErrPreconditionFailed},
-		{"stale version, lock move", client.Update{TwilioPhoneNumber: &twilio},
+		{"stale version, lock move", client.UpdateOf(map[string]string{"twilioPhoneNumber": twilio}),
 			func(c client.Client) client.Write { return client.Write{By: "a", IfVersion: c.Version + 5} }, client.ErrPreconditionFailed},
-		{"current session", client.Update{Meta: client.MetaUpdate{City: &city}},
+		{"current session", client.UpdateOf(map[string]string{"clientMeta.city": city}),
 			func(c client.Client) client.Write {
 				return client.Write{By: c.ClientID, Session: client.FormatTime(c.TokensValidAfter)}
 			}, nil},
-		{"revoked session", client.Update{Meta: client.MetaUpdate{City: &city}},
+		{"revoked session", client.UpdateOf(map[string]string{"clientMeta.city": city}),
 			func(c client.Client) client.Write {
 				return client.Write{By: c.ClientID, Session: "2000-01-01T00:00:00.000Z"}
 			}, client.ErrSessionRevoked},
-		{"suspension then write with old session", client.Update{Status: &inactive},
+		{"suspension then write with old session", client.UpdateOf(map[string]string{"status": string(inactive)}),
 			func(c client.Client) client.Write { return client.Write{By: "a"} }, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -77,14 +77,14 @@ func TestSuspensionRevokesTokens(t *testing.T) {
 	cur, _ := e.Store.Get(t.Context(), john)
 	session := client.FormatTime(cur.TokensValidAfter)
 	inactive, active := client.StatusInactive, client.StatusActive
-	if _, err := e.Store.Update(t.Context(), john, client.Update{Status: &inactive}, client.Write{By: "a"}); err != nil {
+	if _, err := e.Store.Update(t.Context(), john, client.UpdateOf(map[string]string{"status": string(inactive)}), client.Write{By: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.Store.Update(t.Context(), john, client.Update{Status: &active}, client.Write{By: "a"}); err != nil {
+	if _, err := e.Store.Update(t.Context(), john, client.UpdateOf(map[string]string{"status": string(active)}), client.Write{By: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	city := "Lyon"
-	_, err := e.Store.Update(t.Context(), john, client.Update{Meta: client.MetaUpdate{City: &city}}, client.Write{By: john, Session: session})
+	_, err := e.Store.Update(t.Context(), john, client.UpdateOf(map[string]string{"clientMeta.city": city}), client.Write{By: john, Session: session})
 	if !errors.Is(err, client.ErrSessionRevoked) {
 		t.Errorf("a session from before the suspension still writes: %v", err)
 	}
@@ -94,21 +94,21 @@ func TestTwilioNumberIsUnique(t *testing.T) {
 	e := seeded(t)
 	janes := "+18005556789"
 	before := e.Snapshot(t)
-	if _, err := e.Store.Update(t.Context(), john, client.Update{TwilioPhoneNumber: &janes}, client.Write{By: "a"}); !errors.Is(err, client.ErrPhoneTaken) {
+	if _, err := e.Store.Update(t.Context(), john, client.UpdateOf(map[string]string{"twilioPhoneNumber": janes}), client.Write{By: "a"}); !errors.Is(err, client.ErrPhoneTaken) {
 		t.Fatalf("err = %v, want ErrPhoneTaken", err)
 	}
 	if after := e.Snapshot(t); len(after) != len(before) {
 		t.Fatal("refused change altered the table")
 	}
 	fresh := "+15550001111"
-	if _, err := e.Store.Update(t.Context(), john, client.Update{TwilioPhoneNumber: &fresh}, client.Write{By: "a"}); err != nil {
+	if _, err := e.Store.Update(t.Context(), john, client.UpdateOf(map[string]string{"twilioPhoneNumber": fresh}), client.Write{By: "a"}); err != nil {
 		t.Fatal(err)
 	}
 	if e.Item(t, "PHONE#+18005551234") != nil || e.Item(t, "PHONE#"+fresh)["clientId"] != john {
 		t.Error("the number lock did not move")
 	}
 	old := "+18005551234"
-	if _, err := e.Store.Update(t.Context(), jane, client.Update{TwilioPhoneNumber: &old}, client.Write{By: "a"}); err != nil {
+	if _, err := e.Store.Update(t.Context(), jane, client.UpdateOf(map[string]string{"twilioPhoneNumber": old}), client.Write{By: "a"}); err != nil {
 		t.Errorf("freed number not reusable: %v", err)
 	}
 }

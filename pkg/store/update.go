@@ -30,8 +30,8 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 	// The new lock keys are computed before any I/O: a value the rule
 	// refuses never reaches the table.
 	var wantEmailKey string
-	if u.Meta.Email != nil {
-		k, err := client.EmailKey(*u.Meta.Email)
+	if email, ok := u.Value(client.EmailField); ok {
+		k, err := client.EmailKey(email)
 		if err != nil {
 			return client.Client{}, err
 		}
@@ -85,8 +85,10 @@ var (
 // counts as moving its email lock: its key is unknown until read, and the
 // lock-moving path writes it.
 func movesLock(cur record, u client.Update, wantEmailKey string) bool {
-	return u.Meta.Email != nil && (cur.EmailKey == "" || cur.EmailKey != wantEmailKey) ||
-		u.TwilioPhoneNumber != nil && cur.TwilioPhoneNumber != *u.TwilioPhoneNumber
+	_, email := u.Value(client.EmailField)
+	number, phone := u.Value(client.TwilioPhoneNumberField)
+	return email && (cur.EmailKey == "" || cur.EmailKey != wantEmailKey) ||
+		phone && cur.fields.TwilioPhoneNumber != number
 }
 
 // updateInPlace is one conditional UpdateItem. When the condition fails
@@ -101,11 +103,11 @@ func (s *Store) updateInPlace(ctx context.Context, id string, u client.Update, w
 		cond += " AND " + e.name("status") + " = " + e.value(&types.AttributeValueMemberS{Value: string(client.StatusActive)}) +
 			" AND " + e.equals(e.name("tokensValidAfter"), session)
 	}
-	if u.Meta.Email != nil {
+	if _, ok := u.Value(client.EmailField); ok {
 		cond += " AND " + e.name("emailKey") + " = " + e.value(&types.AttributeValueMemberS{Value: wantEmailKey})
 	}
-	if u.TwilioPhoneNumber != nil {
-		cond += " AND " + e.name("twilioPhoneNumber") + " = " + e.value(&types.AttributeValueMemberS{Value: *u.TwilioPhoneNumber})
+	if number, ok := u.Value(client.TwilioPhoneNumberField); ok {
+		cond += " AND " + e.name("twilioPhoneNumber") + " = " + e.value(&types.AttributeValueMemberS{Value: number})
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: clientKey(id),
@@ -168,8 +170,9 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 	e := updateExpr(u, client.FormatTime(now), w.By)
 	// The version pins everything we read, the lock values included.
 	cond := "#version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(cur.Version, 10)})
+	_, emailChanges := u.Value(client.EmailField)
 	switch {
-	case u.Meta.Email != nil:
+	case emailChanges:
 		e.setValue(e.name("emailKey"), wantEmailKey)
 	case r.EmailKey == "":
 		// An item from before emailKey learns its key on this write, so

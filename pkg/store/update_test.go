@@ -35,7 +35,7 @@ func setStored(t *testing.T, e *testenv.Env, id, attr, value string) {
 // answered an empty client and no error and changed nothing.
 func TestSessionWriteComparesInstants(t *testing.T) {
 	city := "Lyon"
-	u := client.Update{Meta: client.MetaUpdate{City: &city}}
+	u := client.UpdateOf(map[string]string{"clientMeta.city": city})
 	for _, tc := range []struct {
 		name, stored, session string
 		want                  error

@@ -1,9 +1,9 @@
-package client_test
+package api
 
 import (
 	"encoding/json"
 	"errors"
-	"reflect"
+	"slices"
 	"testing"
 
 	"github.com/outbound-caller/admin-api/pkg/client"
@@ -34,7 +34,7 @@ func FuzzDecodeUpdate(f *testing.F) {
 	}
 	rules := client.NewRules()
 	f.Fuzz(func(t *testing.T, body []byte) {
-		u, err := rules.DecodeUpdate(body)
+		u, err := decodeAndCheck(rules, body, false)
 		if err != nil {
 			if _, ok := errors.AsType[*client.ValidationError](err); !ok {
 				t.Fatalf("error %T %v is not a ValidationError", err, err)
@@ -51,38 +51,35 @@ func FuzzDecodeUpdate(f *testing.F) {
 		if err != nil {
 			t.Fatalf("re-encode: %v", err)
 		}
-		u2, err := rules.DecodeUpdate(again)
+		u2, err := decodeAndCheck(rules, again, false)
 		if err != nil {
 			t.Fatalf("re-encoded body %s refused: %v", again, err)
 		}
-		if !reflect.DeepEqual(u, u2) {
+		if !slices.Equal(u.Changes(), u2.Changes()) {
 			t.Fatalf("round trip changed the update:\n%#v\n%#v\nvia %s", u, u2, again)
 		}
 	})
 }
 
-// encodeUpdate writes u as a request body: the fields it sets, and a null
-// for each clientMeta field it removes (Remove is not a JSON field of its
-// own), so that the body decodes to the same Update.
+// encodeUpdate writes u as a request body: each field it names at its
+// JSON path, a removal as null, so that the body decodes to the same
+// Update.
 func encodeUpdate(u client.Update) ([]byte, error) {
-	b, err := json.Marshal(u)
-	if err != nil {
-		return nil, err
-	}
-	var body map[string]any
-	if err := json.Unmarshal(b, &body); err != nil {
-		return nil, err
-	}
+	body := map[string]any{}
 	meta := map[string]any{}
-	for _, f := range u.Meta.Values() {
-		meta[f.Name] = f.Value
+	for _, c := range u.Changes() {
+		var v any = c.Value
+		if c.Removes() {
+			v = nil
+		}
+		if c.Field.Meta {
+			meta[c.Field.Name] = v
+		} else {
+			body[c.Field.Name] = v
+		}
 	}
-	for _, name := range u.Meta.Remove {
-		meta[name] = nil
-	}
-	delete(body, "clientMeta")
 	if len(meta) > 0 {
-		body["clientMeta"] = meta
+		body[client.MetaKey] = meta
 	}
 	return json.Marshal(body)
 }

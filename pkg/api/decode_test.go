@@ -1,16 +1,15 @@
-package client_test
+package api
 
 import (
 	"encoding/json"
 	"errors"
-	"reflect"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
-
-func ptr[T any](v T) *T { return &v }
 
 // body marshals v to JSON; the tests build bodies from maps so that long or
 // multi-byte values are escaped correctly.
@@ -35,36 +34,36 @@ func email254() string {
 
 func TestDecodeUpdate_SeedExampleDecodesToExactValues(t *testing.T) {
 	const seed = `{"status":"Active","agentId":"updated_agent_id","twilioPhoneNumber":"+18005559876","clientMeta":{"fullName":"John Smith","email":"john.smith@example.com","phone":"+12125551234","businessName":"Acme Corporation","city":"Chicago","jobTitle":"CTO","notes":"Updated account information"}}`
-	got, err := client.NewRules().DecodeUpdate([]byte(seed))
+	got, err := decodeAndCheck(client.NewRules(), []byte(seed), false)
 	if err != nil {
 		t.Fatalf("DecodeUpdate(seed) error = %v", err)
 	}
-	want := client.Update{
-		Status:            ptr(client.StatusActive),
-		AgentID:           ptr("updated_agent_id"),
-		TwilioPhoneNumber: ptr("+18005559876"),
-		Meta: client.MetaUpdate{
-			FullName:     ptr("John Smith"),
-			Email:        ptr("john.smith@example.com"),
-			Phone:        ptr("+12125551234"),
-			BusinessName: ptr("Acme Corporation"),
-			City:         ptr("Chicago"),
-			JobTitle:     ptr("CTO"),
-			Notes:        ptr("Updated account information"),
-		},
-	}
-	if !reflect.DeepEqual(got, want) {
+	want := client.UpdateOf(map[string]string{"status": string(client.StatusActive), "agentId": "updated_agent_id", "twilioPhoneNumber": "+18005559876", "clientMeta.fullName": "John Smith", "clientMeta.email": "john.smith@example.com", "clientMeta.phone": "+12125551234", "clientMeta.businessName": "Acme Corporation", "clientMeta.city": "Chicago", "clientMeta.jobTitle": "CTO", "clientMeta.notes": "Updated account information"})
+	if !slices.Equal(got.Changes(), want.Changes()) {
 		t.Errorf("DecodeUpdate(seed) =\n%+v\nwant\n%+v", dump(got), dump(want))
 	}
 }
 
-// dump renders an Update with its pointers followed, for failure messages.
+// dump renders an Update for failure messages.
 func dump(u client.Update) string {
-	b, _ := json.Marshal(struct {
-		client.Update
-		Remove []string
-	}{u, u.Meta.Remove})
-	return string(b)
+	var b strings.Builder
+	for _, c := range u.Changes() {
+		fmt.Fprintf(&b, "%s=%q ", c.Field.Path, c.Value)
+	}
+	return b.String()
+}
+
+// decodeAndCheck is what the update routes do with a body: decode it, then
+// check it by the domain's rules.
+func decodeAndCheck(rules *client.Rules, body []byte, byClient bool) (client.Update, error) {
+	u, err := decodeUpdate(body, byClient)
+	if err != nil {
+		return u, err
+	}
+	if byClient {
+		return u, rules.CheckOwnUpdate(u)
+	}
+	return u, rules.CheckUpdate(u)
 }
 
 func TestDecodeUpdate_AcceptedBodies(t *testing.T) {
@@ -80,104 +79,101 @@ func TestDecodeUpdate_AcceptedBodies(t *testing.T) {
 				"status": "  Suspended\t", "agentId": " agent_1 ", "twilioPhoneNumber": "\n+14155550100 ",
 				"clientMeta": map[string]any{"fullName": "  Jane Doe ", "email": " jane@example.com ", "city": " Paris  "},
 			}),
-			want: client.Update{
-				Status: ptr(client.StatusSuspended), AgentID: ptr("agent_1"), TwilioPhoneNumber: ptr("+14155550100"),
-				Meta: client.MetaUpdate{FullName: ptr("Jane Doe"), Email: ptr("jane@example.com"), City: ptr("Paris")},
-			},
+			want: client.UpdateOf(map[string]string{"status": string(client.StatusSuspended), "agentId": "agent_1", "twilioPhoneNumber": "+14155550100", "clientMeta.fullName": "Jane Doe", "clientMeta.email": "jane@example.com", "clientMeta.city": "Paris"}),
 		},
 		{
 			name: "clientId is ignored",
 			body: []byte(`{"clientId":"someone_else","status":"Inactive"}`),
-			want: client.Update{Status: ptr(client.StatusInactive)},
+			want: client.UpdateOf(map[string]string{"status": string(client.StatusInactive)}),
 		},
 		{
 			name: "null optional clientMeta fields are removed",
 			body: []byte(`{"clientMeta":{"phone":null,"businessName":null,"city":null,"jobTitle":null,"notes":null}}`),
-			want: client.Update{Meta: client.MetaUpdate{Remove: []string{"phone", "businessName", "city", "jobTitle", "notes"}}},
+			want: client.UpdateOf(map[string]string{"clientMeta.phone": "", "clientMeta.businessName": "", "clientMeta.city": "", "clientMeta.jobTitle": "", "clientMeta.notes": ""}),
 		},
 		{
 			name: "empty optional clientMeta fields are removed",
 			body: []byte(`{"clientMeta":{"phone":"","businessName":"","city":"","jobTitle":"","notes":""}}`),
-			want: client.Update{Meta: client.MetaUpdate{Remove: []string{"phone", "businessName", "city", "jobTitle", "notes"}}},
+			want: client.UpdateOf(map[string]string{"clientMeta.phone": "", "clientMeta.businessName": "", "clientMeta.city": "", "clientMeta.jobTitle": "", "clientMeta.notes": ""}),
 		},
 		{
 			name: "whitespace-only optional field is removed",
 			body: []byte(`{"clientMeta":{"notes":"   "}}`),
-			want: client.Update{Meta: client.MetaUpdate{Remove: []string{"notes"}}},
+			want: client.UpdateOf(map[string]string{"clientMeta.notes": ""}),
 		},
 		{
 			name: "removal and set in one body",
 			body: []byte(`{"clientMeta":{"city":"Rome","phone":null}}`),
-			want: client.Update{Meta: client.MetaUpdate{City: ptr("Rome"), Remove: []string{"phone"}}},
+			want: client.UpdateOf(map[string]string{"clientMeta.city": "Rome", "clientMeta.phone": ""}),
 		},
 		{
 			name: "agentId of 128 characters",
 			body: body(t, map[string]any{"agentId": strings.Repeat("a", 128)}),
-			want: client.Update{AgentID: ptr(strings.Repeat("a", 128))},
+			want: client.UpdateOf(map[string]string{"agentId": strings.Repeat("a", 128)}),
 		},
 		{
 			name: "agentId of 1 character",
 			body: []byte(`{"agentId":"x"}`),
-			want: client.Update{AgentID: ptr("x")},
+			want: client.UpdateOf(map[string]string{"agentId": "x"}),
 		},
 		{
 			name: "fullName of 200 characters",
 			body: body(t, meta(map[string]any{"fullName": strings.Repeat("f", 200)})),
-			want: client.Update{Meta: client.MetaUpdate{FullName: ptr(strings.Repeat("f", 200))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.fullName": strings.Repeat("f", 200)}),
 		},
 		{
 			name: "fullName of 200 multi-byte runes",
 			body: body(t, meta(map[string]any{"fullName": strings.Repeat("é", 200)})),
-			want: client.Update{Meta: client.MetaUpdate{FullName: ptr(strings.Repeat("é", 200))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.fullName": strings.Repeat("é", 200)}),
 		},
 		{
 			name: "businessName of 200 four-byte runes",
 			body: body(t, meta(map[string]any{"businessName": strings.Repeat("😀", 200)})),
-			want: client.Update{Meta: client.MetaUpdate{BusinessName: ptr(strings.Repeat("😀", 200))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.businessName": strings.Repeat("😀", 200)}),
 		},
 		{
 			name: "city of 100 characters",
 			body: body(t, meta(map[string]any{"city": strings.Repeat("c", 100)})),
-			want: client.Update{Meta: client.MetaUpdate{City: ptr(strings.Repeat("c", 100))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.city": strings.Repeat("c", 100)}),
 		},
 		{
 			name: "jobTitle of 100 multi-byte runes",
 			body: body(t, meta(map[string]any{"jobTitle": strings.Repeat("ü", 100)})),
-			want: client.Update{Meta: client.MetaUpdate{JobTitle: ptr(strings.Repeat("ü", 100))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.jobTitle": strings.Repeat("ü", 100)}),
 		},
 		{
 			name: "notes of 2000 characters",
 			body: body(t, meta(map[string]any{"notes": strings.Repeat("n", 2000)})),
-			want: client.Update{Meta: client.MetaUpdate{Notes: ptr(strings.Repeat("n", 2000))}},
+			want: client.UpdateOf(map[string]string{"clientMeta.notes": strings.Repeat("n", 2000)}),
 		},
 		{
 			name: "E.164 with 2 digits",
 			body: []byte(`{"twilioPhoneNumber":"+12","clientMeta":{"phone":"+12"}}`),
-			want: client.Update{TwilioPhoneNumber: ptr("+12"), Meta: client.MetaUpdate{Phone: ptr("+12")}},
+			want: client.UpdateOf(map[string]string{"twilioPhoneNumber": "+12", "clientMeta.phone": "+12"}),
 		},
 		{
 			name: "E.164 with 15 digits",
 			body: []byte(`{"twilioPhoneNumber":"+123456789012345","clientMeta":{"phone":"+123456789012345"}}`),
-			want: client.Update{TwilioPhoneNumber: ptr("+123456789012345"), Meta: client.MetaUpdate{Phone: ptr("+123456789012345")}},
+			want: client.UpdateOf(map[string]string{"twilioPhoneNumber": "+123456789012345", "clientMeta.phone": "+123456789012345"}),
 		},
 		{
 			name: "email of 254 characters",
 			body: body(t, meta(map[string]any{"email": email254()})),
-			want: client.Update{Meta: client.MetaUpdate{Email: ptr(email254())}},
+			want: client.UpdateOf(map[string]string{"clientMeta.email": email254()}),
 		},
 		{
 			name: "leading and trailing whitespace around the body",
 			body: []byte(" \n {\"status\":\"Active\"} \n"),
-			want: client.Update{Status: ptr(client.StatusActive)},
+			want: client.UpdateOf(map[string]string{"status": string(client.StatusActive)}),
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := rules.DecodeUpdate(tt.body)
+			got, err := decodeAndCheck(rules, tt.body, false)
 			if err != nil {
 				t.Fatalf("DecodeUpdate(%.80s) error = %v", tt.body, err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !slices.Equal(got.Changes(), tt.want.Changes()) {
 				t.Errorf("DecodeUpdate(%.80s) =\n%s\nwant\n%s", tt.body, dump(got), dump(tt.want))
 			}
 		})
@@ -256,7 +252,7 @@ func TestDecodeUpdate_RefusedBodies(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := rules.DecodeUpdate(tt.body)
+			_, err := decodeAndCheck(rules, tt.body, false)
 			var ve *client.ValidationError
 			if !errors.As(err, &ve) {
 				t.Fatalf("DecodeUpdate(%.80s) error = %v (%T), want *client.ValidationError", tt.body, err, err)
@@ -272,60 +268,83 @@ func TestDecodeUpdate_RefusedBodies(t *testing.T) {
 	}
 }
 
-func TestUpdate_IsEmpty(t *testing.T) {
-	tests := []struct {
-		name string
-		u    client.Update
-		want bool
+func ptr[T any](v T) *T { return &v }
+
+func TestCalIDDecodes(t *testing.T) {
+	rules := client.NewRules()
+	calID, _ := client.FieldAt("calId")
+	const required = `"agentId":"a","twilioPhoneNumber":"+14155550101","clientMeta":{"fullName":"F","email":"f@example.com","phone":"+14155550100"}`
+	for _, tc := range []struct {
+		name, body string
+		create     bool
+		want       *string // the decoded CalID; nil when absent
 	}{
-		{"zero update", client.Update{}, true},
-		{"empty Remove slice", client.Update{Meta: client.MetaUpdate{Remove: []string{}}}, true},
-		{"status set", client.Update{Status: ptr(client.StatusActive)}, false},
-		{"agentId set", client.Update{AgentID: ptr("a")}, false},
-		{"twilioPhoneNumber set", client.Update{TwilioPhoneNumber: ptr("+12")}, false},
-		{"meta value set", client.Update{Meta: client.MetaUpdate{Notes: ptr("n")}}, false},
-		{"meta value set to empty string", client.Update{Meta: client.MetaUpdate{FullName: ptr("")}}, false},
-		{"meta removal only", client.Update{Meta: client.MetaUpdate{Remove: []string{"city"}}}, false},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.u.IsEmpty(); got != tt.want {
-				t.Errorf("IsEmpty() = %v, want %v", got, tt.want)
+		{"create with calId", `{"calId":"e0JBV5PARC9sbebxcYnY",` + required + `}`, true, ptr("e0JBV5PARC9sbebxcYnY")},
+		{"create with null calId: absent", `{"calId":null,` + required + `}`, true, nil},
+		{"create without calId", `{` + required + `}`, true, nil},
+		{"update sets it", `{"calId":"cal-1_X"}`, false, ptr("cal-1_X")},
+		{"update with null removes it", `{"calId":null}`, false, ptr("")},
+		{"update with empty string removes it", `{"calId":""}`, false, ptr("")},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var u client.Update
+			var err error
+			if tc.create {
+				var c client.Create
+				if c, err = decodeCreate([]byte(tc.body)); err == nil {
+					err = rules.CheckCreate(&c)
+				}
+				u = c.Fields
+			} else {
+				u, err = decodeAndCheck(rules, []byte(tc.body), false)
+			}
+			if err != nil {
+				t.Fatalf("decode: %v", err)
+			}
+			got, named := u.Value(calID)
+			if named != (tc.want != nil) || named && got != *tc.want {
+				t.Errorf("calId = %v, want %v", dump(u), tc.want)
 			}
 		})
 	}
 }
 
-func TestMetaUpdate_ValuesInFixedOrder(t *testing.T) {
-	tests := []struct {
-		name string
-		m    client.MetaUpdate
-		want []client.Field
+func TestCalIDRefused(t *testing.T) {
+	rules := client.NewRules()
+	for _, tc := range []struct {
+		name, body string
+		own        bool
+		message    string
 	}{
-		{"nothing set", client.MetaUpdate{Remove: []string{"city"}}, nil},
-		{
-			name: "all set",
-			m: client.MetaUpdate{
-				Notes: ptr("7"), JobTitle: ptr("6"), City: ptr("5"), BusinessName: ptr("4"),
-				Phone: ptr("3"), Email: ptr("2"), FullName: ptr("1"),
-			},
-			want: []client.Field{
-				{Name: "fullName", Value: "1"}, {Name: "email", Value: "2"}, {Name: "phone", Value: "3"},
-				{Name: "businessName", Value: "4"}, {Name: "city", Value: "5"}, {Name: "jobTitle", Value: "6"},
-				{Name: "notes", Value: "7"},
-			},
-		},
-		{
-			name: "subset keeps relative order",
-			m:    client.MetaUpdate{Notes: ptr("n"), Email: ptr("e@x.io"), City: ptr("")},
-			want: []client.Field{{Name: "email", Value: "e@x.io"}, {Name: "city", Value: ""}, {Name: "notes", Value: "n"}},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := tt.m.Values(); !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("Values() = %+v, want %+v", got, tt.want)
+		{"too long", `{"calId":"x` + strings.Repeat("c", 128) + `"}`, false, "calId must be 1-128 characters of letters, digits, '_' or '-'"},
+		{"punctuation", `{"calId":"cal.1"}`, false, "calId must be 1-128 characters of letters, digits, '_' or '-'"},
+		{"not a string", `{"calId":true}`, false, "calId must be a string"},
+		{"by the client", `{"calId":"cal"}`, true, "calId cannot be changed by the client; an admin changes it"},
+		{"removed by the client", `{"calId":null}`, true, "calId cannot be changed by the client; an admin changes it"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := decodeAndCheck(rules, []byte(tc.body), tc.own)
+			ve, ok := err.(*client.ValidationError)
+			if !ok || ve.Field != "calId" || ve.Message != tc.message {
+				t.Errorf("error = %#v, want calId: %q", err, tc.message)
 			}
 		})
+	}
+}
+
+// TestCreateAndUpdateShareRules: the same field value gets the same
+// verdict and message from both routes' decoding and checks.
+func TestCreateAndUpdateShareRules(t *testing.T) {
+	r := client.NewRules()
+	const required = `"clientMeta":{"fullName":"A B","email":"a@example.com","phone":"+14155550100"},"agentId":"a1","twilioPhoneNumber":"+14155550101"`
+	for _, field := range []string{`"status":"paused"`, `"agentId":"a b"`, `"twilioPhoneNumber":"0123"`} {
+		_, errU := decodeAndCheck(r, []byte(`{`+field+`}`), false)
+		c, errC := decodeCreate([]byte(`{` + required + `,` + field + `}`))
+		if errC == nil {
+			errC = r.CheckCreate(&c)
+		}
+		if errU == nil || errC == nil || errU.Error() != errC.Error() {
+			t.Errorf("%s: update %v, create %v", field, errU, errC)
+		}
 	}
 }
