@@ -18,14 +18,14 @@ type createResponse struct {
 func (h *Handler) createClient(ctx context.Context, req *Request, o *outcome) Response {
 	body, err := jsonBody(req)
 	if err != nil {
-		return o.fail(createOp, err)
+		return o.fail(err)
 	}
 	cr, err := decodeCreate(body)
 	if err == nil {
 		err = h.Rules.CheckCreate(&cr)
 	}
 	if err != nil {
-		return o.fail(createOp, err)
+		return o.fail(err)
 	}
 	if cr.ClientID == "" {
 		cr.ClientID = client.NewID()
@@ -36,11 +36,11 @@ func (h *Handler) createClient(ctx context.Context, req *Request, o *outcome) Re
 	o.clientID = cr.ClientID
 	hash, err := h.Secrets.Hash(cr.Secret)
 	if err != nil {
-		return o.fail(createOp, err)
+		return o.fail(err)
 	}
 	c := cr.Client(h.now(), o.sub)
 	if err := h.Clients.Create(ctx, c, hash); err != nil {
-		return o.fail(createOp, err)
+		return o.fail(err)
 	}
 	h.audit(ctx, req, o, append(cr.Fields.FieldNames(), "clientId", "clientSecret"))
 	v := viewOf(c)

@@ -19,10 +19,10 @@ func (h *Handler) deleteClient(ctx context.Context, req *Request, o *outcome) Re
 	id := o.clientID
 	version, err := ifMatch(header(req, "if-match"))
 	if err != nil {
-		return o.fail(deleteOp, err)
+		return o.fail(err)
 	}
 	if err := h.Clients.Delete(ctx, id, client.Write{By: o.sub, IfVersion: version}); err != nil {
-		return o.fail(deleteOp, err)
+		return o.fail(err)
 	}
 	h.audit(ctx, req, o, nil)
 	return jsonResponse(http.StatusOK, messageResponse{Message: "Client deleted successfully"}, nil)

@@ -10,7 +10,7 @@ func (h *Handler) getClient(ctx context.Context, req *Request, o *outcome) Respo
 	id := o.clientID
 	c, err := h.Clients.Get(ctx, id)
 	if err != nil {
-		return o.fail(getOp, err)
+		return o.fail(err)
 	}
 	return jsonResponse(http.StatusOK, viewOf(c), map[string]string{"ETag": etag(c.Version)})
 }

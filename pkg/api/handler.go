@@ -80,6 +80,8 @@ type outcome struct {
 	clientID string
 	sub      string
 	err      error
+	// op is the route's error wording (its entry in the route table).
+	op operation
 }
 
 // serve runs fn with a deadline short of the invocation's and writes the
@@ -119,10 +121,11 @@ func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Conte
 	return resp, nil
 }
 
-// fail records err for the log and renders it for the caller.
-func (o *outcome) fail(op operation, err error) Response {
+// fail records err for the log and renders it for the caller in the
+// route's wording.
+func (o *outcome) fail(err error) Response {
 	o.err = err
-	return op.errorResponse(err)
+	return o.op.errorResponse(err)
 }
 
 func (h *Handler) now() time.Time {

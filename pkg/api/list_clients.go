@@ -89,11 +89,11 @@ func (h *Handler) listQuery(params map[string]string) (client.ListQuery, error) 
 func (h *Handler) listClients(ctx context.Context, req *Request, o *outcome) Response {
 	q, err := h.listQuery(req.QueryStringParameters)
 	if err != nil {
-		return o.fail(listOp, err)
+		return o.fail(err)
 	}
 	page, err := h.Clients.List(ctx, q)
 	if err != nil {
-		return o.fail(listOp, err)
+		return o.fail(err)
 	}
 	r := listResponse{Total: page.Total, Count: len(page.Clients), Clients: make([]clientView, 0, len(page.Clients))}
 	for _, c := range page.Clients {

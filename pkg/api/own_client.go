@@ -5,13 +5,7 @@ import (
 	"errors"
 	"net/http"
 
-	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
-)
-
-var (
-	ownReadOp   = operation{invalid: "Invalid request", failed: "Failed to get client", role: auth.RoleClient}
-	ownUpdateOp = operation{invalid: "Invalid update data", failed: "Failed to update client", role: auth.RoleClient}
 )
 
 // getOwnClient serves GET /secure/client: the signed-in client's own
@@ -20,13 +14,13 @@ func (h *Handler) getOwnClient(ctx context.Context, req *Request, o *outcome) Re
 	claims := o.claims
 	c, err := h.Clients.Get(ctx, claims.ClientID)
 	if errors.Is(err, client.ErrNotFound) {
-		return o.fail(ownReadOp, client.ErrSessionRevoked) // deleted: its tokens died with it
+		return o.fail(client.ErrSessionRevoked) // deleted: its tokens died with it
 	}
 	if err != nil {
-		return o.fail(ownReadOp, err)
+		return o.fail(err)
 	}
 	if !c.SessionCurrent(claims.Session) {
-		return o.fail(ownReadOp, client.ErrSessionRevoked)
+		return o.fail(client.ErrSessionRevoked)
 	}
 	return jsonResponse(http.StatusOK, viewOf(c), map[string]string{"ETag": etag(c.Version)})
 }
@@ -40,25 +34,25 @@ func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome)
 	claims := o.claims
 	body, err := jsonBody(req)
 	if err != nil {
-		return o.fail(ownUpdateOp, err)
+		return o.fail(err)
 	}
 	u, err := decodeUpdate(body, true)
 	if err == nil {
 		err = h.Rules.CheckOwnUpdate(u)
 	}
 	if err != nil {
-		return o.fail(ownUpdateOp, err)
+		return o.fail(err)
 	}
 	version, err := ifMatch(header(req, "if-match"))
 	if err != nil {
-		return o.fail(ownUpdateOp, err)
+		return o.fail(err)
 	}
 	c, err := h.Clients.Update(ctx, claims.ClientID, u, client.Write{By: claims.ClientID, Session: claims.Session, IfVersion: version})
 	if errors.Is(err, client.ErrNotFound) {
 		err = client.ErrSessionRevoked
 	}
 	if err != nil {
-		return o.fail(ownUpdateOp, err)
+		return o.fail(err)
 	}
 	return updated(c)
 }

@@ -23,15 +23,15 @@ func (h *Handler) resetSecret(ctx context.Context, req *Request, o *outcome) Res
 	id := o.clientID
 	version, err := ifMatch(header(req, "if-match"))
 	if err != nil {
-		return o.fail(resetOp, err)
+		return o.fail(err)
 	}
 	s := passhash.Generate()
 	hash, err := h.Secrets.Hash(s)
 	if err != nil {
-		return o.fail(resetOp, err)
+		return o.fail(err)
 	}
 	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub, IfVersion: version}); err != nil {
-		return o.fail(resetOp, err)
+		return o.fail(err)
 	}
 	h.audit(ctx, req, o, []string{"clientSecret"})
 	var r resetResponse

@@ -43,8 +43,9 @@ func jsonResponse(status int, v any, headers map[string]string) Response {
 	return Response{StatusCode: status, Headers: h, Body: string(b)}
 }
 
-// operation names the error strings of one route: "Invalid update data"
-// for rejected input, "Failed to update client" for refused writes.
+// operation is the error wording of one route, written once in its
+// entry of the route table (routes.go): "Invalid update data" for rejected
+// input, "Failed to update client" for refused writes.
 type operation struct {
 	invalid string
 	failed  string
@@ -53,23 +54,12 @@ type operation struct {
 	// conflict, when set, heads every 409 and its details name the field
 	// that is taken (the create route's shape).
 	conflict string
-	// role is the token role the route requires; it words the 403.
-	role string
 	// denied is the 401 error of a refused sign-in.
 	denied string
+	// role is the token role the route requires (its entry's Role, set by
+	// the router); it words the 403.
+	role string
 }
-
-var (
-	updateOp = operation{invalid: "Invalid update data", failed: "Failed to update client"}
-	createOp = operation{
-		invalid: "Failed to create client", failed: "Failed to create client",
-		missing: "Missing required client information", conflict: "Client already exists with this ID or email",
-	}
-	getOp    = operation{invalid: "Invalid request", failed: "Failed to fetch client"}
-	listOp   = operation{invalid: "Invalid query parameters", failed: "Failed to fetch clients"}
-	deleteOp = operation{invalid: "Invalid request", failed: "Failed to delete client"}
-	resetOp  = operation{invalid: "Invalid request", failed: "Failed to reset client secret"}
-)
 
 // statusError is an HTTP-level refusal that is not a domain error (body too
 // large, wrong media type).

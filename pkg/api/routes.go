@@ -25,8 +25,9 @@ type Route struct {
 	Role string
 	// Function is the route's folder in functions/ (its Lambda).
 	Function string
-	op       operation
-	handle   func(h *Handler, ctx context.Context, req *Request, o *outcome) Response
+	// op is the route's error wording, named here and nowhere else.
+	op     operation
+	handle func(h *Handler, ctx context.Context, req *Request, o *outcome) Response
 }
 
 // Key is the route key API Gateway puts in events.
@@ -35,27 +36,30 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 // The routes, one per Lambda function.
 var (
 	UpdateClient = Route{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
-		Function: "update-client", op: updateOp, handle: (*Handler).updateClient}
+		Function: "update-client", op: operation{invalid: "Invalid update data", failed: "Failed to update client"}, handle: (*Handler).updateClient}
 	CreateClient = Route{Method: http.MethodPost, Path: "/admin/clients", Role: auth.RoleAdmin,
-		Function: "create-client", op: createOp, handle: (*Handler).createClient}
+		Function: "create-client", op: operation{invalid: "Failed to create client", failed: "Failed to create client",
+			missing: "Missing required client information", conflict: "Client already exists with this ID or email"}, handle: (*Handler).createClient}
 	ListClients = Route{Method: http.MethodGet, Path: "/admin/clients", Role: auth.RoleAdmin,
-		Function: "list-clients", op: listOp, handle: (*Handler).listClients}
+		Function: "list-clients", op: operation{invalid: "Invalid query parameters", failed: "Failed to fetch clients"}, handle: (*Handler).listClients}
 	GetClient = Route{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
-		Function: "get-client", op: getOp, handle: (*Handler).getClient}
+		Function: "get-client", op: operation{invalid: "Invalid request", failed: "Failed to fetch client"}, handle: (*Handler).getClient}
 	DeleteClient = Route{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
-		Function: "delete-client", op: deleteOp, handle: (*Handler).deleteClient}
+		Function: "delete-client", op: operation{invalid: "Invalid request", failed: "Failed to delete client"}, handle: (*Handler).deleteClient}
 	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin,
-		Function: "reset-secret", op: resetOp, handle: (*Handler).resetSecret}
+		Function: "reset-secret", op: operation{invalid: "Invalid request", failed: "Failed to reset client secret"}, handle: (*Handler).resetSecret}
 	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login",
-		Function: "admin-login", op: adminLoginOp, handle: (*Handler).adminLogin}
+		Function: "admin-login", op: operation{invalid: "Invalid request", failed: "Login failed",
+			missing: "Missing required fields", denied: "Invalid credentials"}, handle: (*Handler).adminLogin}
 	ClientLogin = Route{Method: http.MethodPost, Path: "/auth/login",
-		Function: "client-login", op: clientLoginOp, handle: (*Handler).clientLogin}
+		Function: "client-login", op: operation{invalid: "Invalid request", failed: "Login failed",
+			missing: "Missing required fields", denied: "Invalid credentials or inactive client"}, handle: (*Handler).clientLogin}
 	OAuthToken = Route{Method: http.MethodPost, Path: "/auth/token",
 		Function: "oauth-token", handle: (*Handler).oauthToken}
 	GetOwnClient = Route{Method: http.MethodGet, Path: "/secure/client", Role: auth.RoleClient,
-		Function: "get-own-client", op: ownReadOp, handle: (*Handler).getOwnClient}
+		Function: "get-own-client", op: operation{invalid: "Invalid request", failed: "Failed to get client"}, handle: (*Handler).getOwnClient}
 	UpdateOwnClient = Route{Method: http.MethodPut, Path: "/secure/client", Role: auth.RoleClient,
-		Function: "update-own-client", op: ownUpdateOp, handle: (*Handler).updateOwnClient}
+		Function: "update-own-client", op: operation{invalid: "Invalid update data", failed: "Failed to update client"}, handle: (*Handler).updateOwnClient}
 )
 
 // Routes lists every route the service serves.
@@ -71,8 +75,10 @@ func Routes() []Route {
 func (h *Handler) Serve(r Route) HandlerFunc {
 	return func(ctx context.Context, req Request) (Response, error) {
 		return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
+			o.op = r.op
+			o.op.role = r.Role // the 403 names the role the route requires
 			if err := h.authorize(r, &req, o); err != nil {
-				return o.fail(r.op, err)
+				return o.fail(err)
 			}
 			return r.handle(h, ctx, &req, o)
 		})

@@ -27,13 +27,6 @@ type SignIn struct {
 	ClientTTL    time.Duration
 }
 
-var (
-	adminLoginOp = operation{invalid: "Invalid request", failed: "Login failed",
-		missing: "Missing required fields", denied: "Invalid credentials"}
-	clientLoginOp = operation{invalid: "Invalid request", failed: "Login failed",
-		missing: "Missing required fields", denied: "Invalid credentials or inactive client"}
-)
-
 // noStore keeps tokens out of caches (RFC 6749 §5.1).
 var noStore = map[string]string{"Cache-Control": "no-store", "Pragma": "no-cache"}
 
@@ -74,16 +67,16 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	}
 	f, err := requiredStrings(req, "username", "password")
 	if err != nil {
-		return o.fail(adminLoginOp, err)
+		return o.fail(err)
 	}
 	user, password := f[0], f[1]
 	key := client.Attempter{Scope: "admin", Account: user, Source: sourceIP(req)}
 	attempts, err := h.Clients.Attempts(ctx, key)
 	if err != nil {
-		return o.fail(adminLoginOp, err)
+		return o.fail(err)
 	}
 	if d := attempts.LockedFor(h.now()); d > 0 {
-		return o.fail(adminLoginOp, &lockedOut{retryAfter: d})
+		return o.fail(&lockedOut{retryAfter: d})
 	}
 	// The password is always checked against the configured hash, so a
 	// wrong username costs exactly the work (same hash, same parameters)
@@ -93,14 +86,14 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	got, want := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(h.SignIn.AdminUsername))
 	ok = subtle.ConstantTimeCompare(got[:], want[:]) == 1 && h.SignIn.AdminUsername != "" && ok
 	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
-		return o.fail(adminLoginOp, err)
+		return o.fail(err)
 	}
 	if !ok {
-		return o.fail(adminLoginOp, errInvalidCredentials)
+		return o.fail(errInvalidCredentials)
 	}
 	tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, h.SignIn.AdminTTL)
 	if err != nil {
-		return o.fail(adminLoginOp, err)
+		return o.fail(err)
 	}
 	o.sub = user
 	return jsonResponse(http.StatusOK, adminLoginResponse{Success: true, Token: tok, Admin: adminLogin{Username: user}}, noStore)
@@ -110,11 +103,11 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Response {
 	f, err := requiredStrings(req, "clientId", "clientSecret")
 	if err != nil {
-		return o.fail(clientLoginOp, err)
+		return o.fail(err)
 	}
 	c, tok, err := h.signInClient(ctx, f[0], f[1], sourceIP(req))
 	if err != nil {
-		return o.fail(clientLoginOp, err)
+		return o.fail(err)
 	}
 	o.clientID = c.ClientID
 	return jsonResponse(http.StatusOK, clientLoginResponse{Success: true, Token: tok, Client: clientLogin{

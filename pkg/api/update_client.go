@@ -24,22 +24,22 @@ func (h *Handler) updateClient(ctx context.Context, req *Request, o *outcome) Re
 	id := o.clientID
 	body, err := jsonBody(req)
 	if err != nil {
-		return o.fail(updateOp, err)
+		return o.fail(err)
 	}
 	u, err := decodeUpdate(body, false)
 	if err == nil {
 		err = h.Rules.CheckUpdate(u)
 	}
 	if err != nil {
-		return o.fail(updateOp, err)
+		return o.fail(err)
 	}
 	version, err := ifMatch(header(req, "if-match"))
 	if err != nil {
-		return o.fail(updateOp, err)
+		return o.fail(err)
 	}
 	c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version})
 	if err != nil {
-		return o.fail(updateOp, err)
+		return o.fail(err)
 	}
 	h.audit(ctx, req, o, u.FieldNames())
 	return updated(c)
