@@ -181,8 +181,8 @@ func TestCreateClientRejectsBadInput(t *testing.T) {
 		b, _ := json.Marshal(fields)
 		return `{"error":"Missing required client information","requiredFields":` + string(b) + `,"statusCode":400}`
 	}
-	invalid := func(details string) string {
-		return `{"error":"Failed to create client","details":"` + details + `","statusCode":400}`
+	invalid := func(field, details string) string {
+		return `{"error":"Failed to create client","details":"` + details + `",` + fieldKey(field) + `"statusCode":400}`
 	}
 	with := func(old, new string) string { return strings.Replace(minimalBody, old, new, 1) }
 	for _, tc := range []struct {
@@ -195,20 +195,20 @@ func TestCreateClientRejectsBadInput(t *testing.T) {
 		{"phone null", with(`"+14155550100"`, `null`), 400, missing("clientMeta.phone")},
 		{"agentId empty", with(`"agent_min"`, `""`), 400, missing("agentId")},
 		{"twilio and name missing", `{"clientMeta":{"email":"a@example.com","phone":"+14155550100"},"agentId":"a"}`, 400, missing("clientMeta.fullName", "twilioPhoneNumber")},
-		{"invalid email", with("min@example.com", "not-an-email"), 400, invalid("Email format is invalid")},
-		{"invalid twilio number", with("+14155550101", "555-0101"), 400, invalid("twilioPhoneNumber must be an E.164 phone number such as +12125551234")},
-		{"invalid status", with(`"agentId"`, `"status":"active","agentId"`), 400, invalid("status must be one of Active, Inactive, Suspended")},
-		{"agentId with spaces", with(`"agent_min"`, `"agent min"`), 400, invalid("agentId must be 1-128 characters of letters, digits, '_' or '-'")},
-		{"clientId too short", with(`{`, `{"clientId":"ab",`), 400, invalid("clientId must be 3-64 characters of letters, digits, '_' or '-'")},
-		{"clientId with a slash", with(`{`, `{"clientId":"a/b/c",`), 400, invalid("clientId must be 3-64 characters of letters, digits, '_' or '-'")},
-		{"clientId a number", with(`{`, `{"clientId":12345,`), 400, invalid("clientId must be a string")},
-		{"secret too short", with(`{`, `{"clientSecret":"short",`), 400, invalid("clientSecret must be 32 to 256 characters")},
-		{"secret not a string", with(`{`, `{"clientSecret":true,`), 400, invalid("clientSecret must be a string")},
-		{"unknown field", with(`{`, `{"role":"admin",`), 400, invalid("Unknown field: role")},
-		{"unknown clientMeta field", with(`"fullName"`, `"age":3,"fullName"`), 400, invalid("Unknown field: clientMeta.age")},
-		{"not JSON", `{"clientMeta":`, 400, invalid("Request body must be valid JSON")},
-		{"array", `[]`, 400, invalid("Request body must be a JSON object")},
-		{"notes too long", with(`"Min Imal"`, `"Min Imal","notes":"`+strings.Repeat("n", 2001)+`"`), 400, invalid("clientMeta.notes must be at most 2000 characters")},
+		{"invalid email", with("min@example.com", "not-an-email"), 400, invalid("clientMeta.email", "Email format is invalid")},
+		{"invalid twilio number", with("+14155550101", "555-0101"), 400, invalid("twilioPhoneNumber", "twilioPhoneNumber must be an E.164 phone number such as +12125551234")},
+		{"invalid status", with(`"agentId"`, `"status":"active","agentId"`), 400, invalid("status", "status must be one of Active, Inactive, Suspended")},
+		{"agentId with spaces", with(`"agent_min"`, `"agent min"`), 400, invalid("agentId", "agentId must be 1-128 characters of letters, digits, '_' or '-'")},
+		{"clientId too short", with(`{`, `{"clientId":"ab",`), 400, invalid("clientId", "clientId must be 3-64 characters of letters, digits, '_' or '-'")},
+		{"clientId with a slash", with(`{`, `{"clientId":"a/b/c",`), 400, invalid("clientId", "clientId must be 3-64 characters of letters, digits, '_' or '-'")},
+		{"clientId a number", with(`{`, `{"clientId":12345,`), 400, invalid("clientId", "clientId must be a string")},
+		{"secret too short", with(`{`, `{"clientSecret":"short",`), 400, invalid("clientSecret", "clientSecret must be 32 to 256 characters")},
+		{"secret not a string", with(`{`, `{"clientSecret":true,`), 400, invalid("clientSecret", "clientSecret must be a string")},
+		{"unknown field", with(`{`, `{"role":"admin",`), 400, invalid("role", "Unknown field: role")},
+		{"unknown clientMeta field", with(`"fullName"`, `"age":3,"fullName"`), 400, invalid("clientMeta.age", "Unknown field: clientMeta.age")},
+		{"not JSON", `{"clientMeta":`, 400, invalid("", "Request body must be valid JSON")},
+		{"array", `[]`, 400, invalid("", "Request body must be a JSON object")},
+		{"notes too long", with(`"Min Imal"`, `"Min Imal","notes":"`+strings.Repeat("n", 2001)+`"`), 400, invalid("clientMeta.notes", "clientMeta.notes must be at most 2000 characters")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			expectUnchanged(t, e, nil, func() {
@@ -231,13 +231,13 @@ func TestCreateClientRejectsBadInput(t *testing.T) {
 
 func TestCreateClientConflicts(t *testing.T) {
 	e := testkit.Seeded(t)
-	conflict := func(field string) string {
-		return `{"error":"Client already exists with this ID or email","details":"` + field + `","statusCode":409}`
+	conflict := func(name, field string) string {
+		return `{"error":"Client already exists with this ID or email","details":"` + name + `",` + fieldKey(field) + `"statusCode":409}`
 	}
 	for _, tc := range []struct{ name, body, want string }{
-		{"id taken", strings.Replace(minimalBody, `{`, `{"clientId":"client_12345abcde",`, 1), conflict("clientId")},
-		{"email taken, other case", strings.Replace(minimalBody, "min@example.com", "JOHN.Smith@example.com", 1), conflict("email")},
-		{"twilio number taken", strings.Replace(minimalBody, "+14155550101", "+18005556789", 1), conflict("twilioPhoneNumber")},
+		{"id taken", strings.Replace(minimalBody, `{`, `{"clientId":"client_12345abcde",`, 1), conflict("clientId", "clientId")},
+		{"email taken, other case", strings.Replace(minimalBody, "min@example.com", "JOHN.Smith@example.com", 1), conflict("email", "clientMeta.email")},
+		{"twilio number taken", strings.Replace(minimalBody, "+14155550101", "+18005556789", 1), conflict("twilioPhoneNumber", "twilioPhoneNumber")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			expectUnchanged(t, e, []string{"TransactWriteItems"}, func() {

@@ -126,8 +126,8 @@ func TestCalIDRefusals(t *testing.T) {
 	own := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 	e.Calls()
 	const shape = "calId must be 1-128 characters of letters, digits, '_' or '-'"
-	bad := func(op, details string) string {
-		return fmt.Sprintf(`{"error":%q,"details":%q,"statusCode":400}`, op, details)
+	bad := func(op, field, details string) string {
+		return fmt.Sprintf(`{"error":%q,"details":%q,%s"statusCode":400}`, op, details, fieldKey(field))
 	}
 	createWith := func(calID string) string {
 		return strings.Replace(minimalBody, `"agentId"`, `"calId":`+calID+`,"agentId"`, 1)
@@ -139,25 +139,25 @@ func TestCalIDRefusals(t *testing.T) {
 	}{
 		{"create: too long", func() testenv.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`"`+strings.Repeat("c", 129)+`"`))
-		}, bad("Failed to create client", shape)},
+		}, bad("Failed to create client", "calId", shape)},
 		{"create: a space inside", func() testenv.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`"cal id"`))
-		}, bad("Failed to create client", shape)},
+		}, bad("Failed to create client", "calId", shape)},
 		{"create: a number", func() testenv.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`42`))
-		}, bad("Failed to create client", "calId must be a string")},
+		}, bad("Failed to create client", "calId", "calId must be a string")},
 		{"update: a slash", func() testenv.Result {
 			return admin(t, e, http.MethodPut, "/admin/clients/"+originalID, `{"calId":"a/b"}`)
-		}, bad("Invalid update data", shape)},
+		}, bad("Invalid update data", "calId", shape)},
 		{"update: an object", func() testenv.Result {
 			return admin(t, e, http.MethodPut, "/admin/clients/"+originalID, `{"calId":{}}`)
-		}, bad("Invalid update data", "calId must be a string")},
+		}, bad("Invalid update data", "calId", "calId must be a string")},
 		{"client on its own record", func() testenv.Result {
 			return putOwn(t, e, own, `{"calId":"e0JBV5PARC9sbebxcYnY"}`)
-		}, bad("Invalid update data", "calId cannot be changed by the client; an admin changes it")},
+		}, bad("Invalid update data", "calId", "calId cannot be changed by the client; an admin changes it")},
 		{"client removing it", func() testenv.Result {
 			return putOwn(t, e, own, `{"calId":null,"clientMeta":{"city":"X"}}`)
-		}, bad("Invalid update data", "calId cannot be changed by the client; an admin changes it")},
+		}, bad("Invalid update data", "calId", "calId cannot be changed by the client; an admin changes it")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			expectUnchanged(t, e, nil, func() {

@@ -18,10 +18,10 @@ import (
 // leaves the table unchanged.
 func TestOneClientPerMailbox(t *testing.T) {
 	const held = "kasia.X@example.com"
-	const invalid = `{"error":"Invalid update data","details":"Email format is invalid","statusCode":400}`
-	const createInvalid = `{"error":"Failed to create client","details":"Email format is invalid","statusCode":400}`
-	const taken = `{"error":"Failed to update client","details":"Email is already in use by another client","statusCode":409}`
-	const createTaken = `{"error":"Client already exists with this ID or email","details":"email","statusCode":409}`
+	const invalid = `{"error":"Invalid update data","details":"Email format is invalid","field":"clientMeta.email","statusCode":400}`
+	const createInvalid = `{"error":"Failed to create client","details":"Email format is invalid","field":"clientMeta.email","statusCode":400}`
+	const taken = `{"error":"Failed to update client","details":"Email is already in use by another client","field":"clientMeta.email","statusCode":409}`
+	const createTaken = `{"error":"Client already exists with this ID or email","details":"email","field":"clientMeta.email","statusCode":409}`
 	e := testkit.Seeded(t)
 	holder := strings.NewReplacer("min@example.com", held).Replace(minimalBody)
 	if r := admin(t, e, http.MethodPost, "/admin/clients", holder); r.Status != 201 {

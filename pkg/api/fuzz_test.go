@@ -172,13 +172,16 @@ func FuzzListQuery(f *testing.F) {
 			}
 		case http.StatusBadRequest:
 			var b struct {
-				Error, Details string
-				StatusCode     int
+				Error, Details, Field string
+				StatusCode            int
 			}
 			dec := json.NewDecoder(strings.NewReader(resp.Body))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(&b); err != nil || b.Error != "Invalid query parameters" || b.Details == "" || b.StatusCode != 400 {
 				t.Fatalf("%v: 400 not in the contract's shape: %s", params, resp.Body)
+			}
+			if _, named := params[b.Field]; !named {
+				t.Fatalf("%v: the 400 names no parameter of the request: %s", params, resp.Body)
 			}
 			if len(calls) != 0 {
 				t.Fatalf("%v: a 400 reached DynamoDB: %v", params, calls)

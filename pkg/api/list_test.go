@@ -213,25 +213,25 @@ func TestListRejectsBadParameters(t *testing.T) {
 	forged := base64.RawURLEncoding.EncodeToString(forgedRaw) + "." + sig
 	flipped := []byte(cursor)
 	flipped[len(flipped)/3] ^= 1
-	bad := func(details string) string {
-		return `{"error":"Invalid query parameters","details":"` + details + `","statusCode":400}`
+	bad := func(field, details string) string {
+		return `{"error":"Invalid query parameters","details":"` + details + `",` + fieldKey(field) + `"statusCode":400}`
 	}
 	const badCursor = "cursor is invalid or belongs to another query"
 	for _, tc := range []struct{ name, query, want string }{
-		{"limit 0", "?limit=0", bad("limit must be an integer from 1 to 100")},
-		{"limit 101", "?limit=101", bad("limit must be an integer from 1 to 100")},
-		{"limit not a number", "?limit=ten", bad("limit must be an integer from 1 to 100")},
-		{"negative offset", "?offset=-1", bad("offset must be an integer of 0 or more")},
-		{"offset not a number", "?offset=1.5", bad("offset must be an integer of 0 or more")},
-		{"status lower case", "?status=active", bad("status must be one of Active, Inactive, Suspended")},
-		{"search too long", "?search=" + strings.Repeat("a", 201), bad("search must be at most 200 characters")},
-		{"unknown parameter", "?sort=name", bad("Unknown query parameter: sort")},
-		{"cursor and offset", "?offset=0&cursor=" + url.QueryEscape(cursor), bad("cursor and offset cannot be used together")},
-		{"altered cursor", "?cursor=" + url.QueryEscape(string(flipped)), bad(badCursor)},
-		{"forged cursor", "?cursor=" + url.QueryEscape(forged), bad(badCursor)},
-		{"cursor of another query", "?status=Active&cursor=" + url.QueryEscape(cursor), bad(badCursor)},
-		{"garbage cursor", "?cursor=%00%01", bad(badCursor)},
-		{"empty cursor", "?cursor=", bad(badCursor)},
+		{"limit 0", "?limit=0", bad("limit", "limit must be an integer from 1 to 100")},
+		{"limit 101", "?limit=101", bad("limit", "limit must be an integer from 1 to 100")},
+		{"limit not a number", "?limit=ten", bad("limit", "limit must be an integer from 1 to 100")},
+		{"negative offset", "?offset=-1", bad("offset", "offset must be an integer of 0 or more")},
+		{"offset not a number", "?offset=1.5", bad("offset", "offset must be an integer of 0 or more")},
+		{"status lower case", "?status=active", bad("status", "status must be one of Active, Inactive, Suspended")},
+		{"search too long", "?search=" + strings.Repeat("a", 201), bad("search", "search must be at most 200 characters")},
+		{"unknown parameter", "?sort=name", bad("sort", "Unknown query parameter: sort")},
+		{"cursor and offset", "?offset=0&cursor=" + url.QueryEscape(cursor), bad("cursor", "cursor and offset cannot be used together")},
+		{"altered cursor", "?cursor=" + url.QueryEscape(string(flipped)), bad("cursor", badCursor)},
+		{"forged cursor", "?cursor=" + url.QueryEscape(forged), bad("cursor", badCursor)},
+		{"cursor of another query", "?status=Active&cursor=" + url.QueryEscape(cursor), bad("cursor", badCursor)},
+		{"garbage cursor", "?cursor=%00%01", bad("cursor", badCursor)},
+		{"empty cursor", "?cursor=", bad("cursor", badCursor)},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			expectUnchanged(t, e, nil, func() {

@@ -88,7 +88,8 @@ func ifMatch(v string) (int64, error) {
 	n, err := strconv.ParseInt(v, 10, 64)
 	switch {
 	case err != nil || n < 0 || strings.HasPrefix(v, "+"):
-		return 0, &client.ValidationError{Field: "If-Match", Message: `If-Match must be an ETag such as "3"`}
+		// A header, not a field of the request's data: no Field.
+		return 0, &client.ValidationError{Message: `If-Match must be an ETag such as "3"`}
 	case n == 0:
 		return 0, client.ErrPreconditionFailed
 	}

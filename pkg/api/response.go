@@ -24,6 +24,11 @@ type errorBody struct {
 	Error   string `json:"error"`
 	Message string `json:"message,omitempty"`
 	Details string `json:"details,omitempty"`
+	// Field names the one request field the error is about: a body field
+	// by its JSON path ("clientMeta.email"), a query parameter by its
+	// name. Errors about the body as a whole, several fields or a header
+	// carry none.
+	Field string `json:"field,omitempty"`
 	// RequiredFields lists what a request left out (create).
 	RequiredFields []string `json:"requiredFields,omitempty"`
 	StatusCode     int      `json:"statusCode"`
@@ -94,6 +99,18 @@ func (op operation) forbidden() string {
 	return "Admin access required"
 }
 
+// conflicts are the 409s: what is taken, the field it is (field), the
+// create route's bare name for it (name), and the other routes' sentence
+// (details; a taken id happens only on create).
+var conflicts = []struct {
+	err                  error
+	field, name, details string
+}{
+	{client.ErrIDTaken, "clientId", "clientId", ""},
+	{client.ErrEmailTaken, client.EmailField.Path, "email", "Email is already in use by another client"},
+	{client.ErrPhoneTaken, client.TwilioPhoneNumberField.Path, "twilioPhoneNumber", "Twilio phone number is already assigned to another client"},
+}
+
 // errorResponse is the one place a failure becomes a status and a body.
 // Unknown errors become a 500 that says nothing about their cause.
 func (op operation) errorResponse(err error) Response {
@@ -101,14 +118,15 @@ func (op operation) errorResponse(err error) Response {
 	var se *statusError
 	var me *client.MissingError
 	var lo *lockedOut
-	if op.conflict != "" {
-		for _, c := range []struct {
-			err   error
-			field string
-		}{{client.ErrIDTaken, "clientId"}, {client.ErrEmailTaken, "email"}, {client.ErrPhoneTaken, "twilioPhoneNumber"}} {
-			if errors.Is(err, c.err) {
-				return jsonResponse(http.StatusConflict, errorBody{Error: op.conflict, Details: c.field, StatusCode: 409}, nil)
-			}
+	for _, c := range conflicts {
+		if !errors.Is(err, c.err) {
+			continue
+		}
+		if op.conflict != "" {
+			return jsonResponse(http.StatusConflict, errorBody{Error: op.conflict, Details: c.name, Field: c.field, StatusCode: 409}, nil)
+		}
+		if c.details != "" {
+			return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: c.details, Field: c.field, StatusCode: 409}, nil)
 		}
 	}
 	switch {
@@ -126,15 +144,11 @@ func (op operation) errorResponse(err error) Response {
 		return jsonResponse(http.StatusTooManyRequests, errorBody{Error: "Too many failed attempts", StatusCode: 429},
 			map[string]string{"Retry-After": retryAfterSeconds(lo.retryAfter)})
 	case errors.As(err, &ve):
-		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, StatusCode: 400}, nil)
+		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.invalid, Details: ve.Message, Field: ve.Field, StatusCode: 400}, nil)
 	case errors.As(err, &se):
 		return jsonResponse(se.status, errorBody{Error: op.invalid, Details: se.details, StatusCode: se.status}, nil)
 	case errors.Is(err, client.ErrNotFound):
 		return jsonResponse(http.StatusNotFound, errorBody{Error: "Client not found", StatusCode: 404}, nil)
-	case errors.Is(err, client.ErrEmailTaken):
-		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Email is already in use by another client", StatusCode: 409}, nil)
-	case errors.Is(err, client.ErrPhoneTaken):
-		return jsonResponse(http.StatusConflict, errorBody{Error: op.failed, Details: "Twilio phone number is already assigned to another client", StatusCode: 409}, nil)
 	case errors.Is(err, client.ErrPreconditionFailed):
 		return jsonResponse(http.StatusPreconditionFailed, errorBody{Error: "Precondition Failed", Message: "Client was modified by another request", StatusCode: 412}, nil)
 	case errors.Is(err, client.ErrUnavailable), errors.Is(err, client.ErrConflict):

@@ -77,8 +77,8 @@ func TestOwnClientRefusals(t *testing.T) {
 	otherSub := testkit.Signed(t, e.Issuer, testkit.JaneID, map[string]any{"role": auth.RoleClient, "clientId": testkit.JohnID, auth.SessionClaim: testkit.SeedSession()})
 	expired, _ := e.Issuer.SignClient(testkit.JohnID, seedStamp, -time.Hour)
 	admin := e.AdminToken(t)
-	invalid := func(details string) string {
-		return fmt.Sprintf(`{"error":"Invalid update data","details":%q,"statusCode":400}`, details)
+	invalid := func(field, details string) string {
+		return fmt.Sprintf(`{"error":"Invalid update data","details":%q,%s"statusCode":400}`, details, fieldKey(field))
 	}
 	for _, tc := range []struct {
 		name, method, token, body string
@@ -98,21 +98,21 @@ func TestOwnClientRefusals(t *testing.T) {
 		{"GET client gone", http.MethodGet, ghost, "", 401, invalidToken, []string{"GetItem"}},
 		{"PUT client gone", http.MethodPut, ghost, `{"clientMeta":{"city":"X"}}`, 401, invalidToken, []string{"UpdateItem"}},
 		{"PUT email", http.MethodPut, good, `{"clientMeta":{"email":"john@elsewhere.example"}}`, 400,
-			invalid("clientMeta.email cannot be changed by the client; an admin changes it"), nil},
-		{"PUT status", http.MethodPut, good, `{"status":"Active"}`, 400, invalid("status cannot be changed by the client; an admin changes it"), nil},
-		{"PUT invalid status", http.MethodPut, good, `{"status":"Bogus"}`, 400, invalid("status cannot be changed by the client; an admin changes it"), nil},
-		{"PUT agentId", http.MethodPut, good, `{"agentId":"mine"}`, 400, invalid("agentId cannot be changed by the client; an admin changes it"), nil},
+			invalid("clientMeta.email", "clientMeta.email cannot be changed by the client; an admin changes it"), nil},
+		{"PUT status", http.MethodPut, good, `{"status":"Active"}`, 400, invalid("status", "status cannot be changed by the client; an admin changes it"), nil},
+		{"PUT invalid status", http.MethodPut, good, `{"status":"Bogus"}`, 400, invalid("status", "status cannot be changed by the client; an admin changes it"), nil},
+		{"PUT agentId", http.MethodPut, good, `{"agentId":"mine"}`, 400, invalid("agentId", "agentId cannot be changed by the client; an admin changes it"), nil},
 		{"PUT twilioPhoneNumber", http.MethodPut, good, `{"twilioPhoneNumber":"+15550001234"}`, 400,
-			invalid("twilioPhoneNumber cannot be changed by the client; an admin changes it"), nil},
+			invalid("twilioPhoneNumber", "twilioPhoneNumber cannot be changed by the client; an admin changes it"), nil},
 		{"PUT allowed beside forbidden", http.MethodPut, good, `{"clientMeta":{"city":"X","email":"a@b.example"}}`, 400,
-			invalid("clientMeta.email cannot be changed by the client; an admin changes it"), nil},
+			invalid("clientMeta.email", "clientMeta.email cannot be changed by the client; an admin changes it"), nil},
 		{"PUT clientSecret", http.MethodPut, good, `{"clientSecret":"0123456789abcdef0123456789abcdef"}`, 400,
-			invalid("clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret"), nil},
-		{"PUT unknown field", http.MethodPut, good, `{"clientMeta":{"nickname":"J"}}`, 400, invalid("Unknown field: clientMeta.nickname"), nil},
+			invalid("clientSecret", "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret"), nil},
+		{"PUT unknown field", http.MethodPut, good, `{"clientMeta":{"nickname":"J"}}`, 400, invalid("clientMeta.nickname", "Unknown field: clientMeta.nickname"), nil},
 		{"PUT bad phone", http.MethodPut, good, `{"clientMeta":{"phone":"555"}}`, 400,
-			invalid("clientMeta.phone must be an E.164 phone number such as +12125551234"), nil},
-		{"PUT nothing", http.MethodPut, good, `{}`, 400, invalid("No updatable fields provided"), nil},
-		{"PUT not JSON", http.MethodPut, good, `{`, 400, invalid("Request body must be valid JSON"), nil},
+			invalid("clientMeta.phone", "clientMeta.phone must be an E.164 phone number such as +12125551234"), nil},
+		{"PUT nothing", http.MethodPut, good, `{}`, 400, invalid("", "No updatable fields provided"), nil},
+		{"PUT not JSON", http.MethodPut, good, `{`, 400, invalid("", "Request body must be valid JSON"), nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)

@@ -68,7 +68,7 @@ func TestAdminLogin(t *testing.T) {
 		{"empty body", jsonHeader, ``, 400, missing, nil},
 		{"not JSON", jsonHeader, `{"username":`, 400, `{"error":"Invalid request","details":"Request body must be a JSON object","statusCode":400}`, nil},
 		{"array", jsonHeader, `["admin"]`, 400, `{"error":"Invalid request","details":"Request body must be a JSON object","statusCode":400}`, nil},
-		{"number password", jsonHeader, `{"username":"admin","password":12345}`, 400, `{"error":"Invalid request","details":"password must be a string","statusCode":400}`, nil},
+		{"number password", jsonHeader, `{"username":"admin","password":12345}`, 400, `{"error":"Invalid request","details":"password must be a string","field":"password","statusCode":400}`, nil},
 		{"form body", "application/x-www-form-urlencoded", `username=admin&password=x`, 415, `{"error":"Invalid request","details":"Content-Type must be application/json","statusCode":415}`, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -182,7 +182,7 @@ func TestClientLogin(t *testing.T) {
 		{"missing secret", `{"clientId":"` + testkit.JohnID + `"}`, 400, missing, nil, nil},
 		{"missing id", `{"clientSecret":"x"}`, 400, missing, nil, nil},
 		{"empty body", ``, 400, missing, nil, nil},
-		{"number id", `{"clientId":1,"clientSecret":"x"}`, 400, `{"error":"Invalid request","details":"clientId must be a string","statusCode":400}`, nil, nil},
+		{"number id", `{"clientId":1,"clientSecret":"x"}`, 400, `{"error":"Invalid request","details":"clientId must be a string","field":"clientId","statusCode":400}`, nil, nil},
 		{"not JSON", `clientId=x`, 400, `{"error":"Invalid request","details":"Request body must be a JSON object","statusCode":400}`, nil, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -252,49 +252,49 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 	e := testkit.Seeded(t)
 	long := func(n int) string { return strings.Repeat("a", n) }
 	cases := []struct {
-		name, body, details string
+		name, body, field, details string
 	}{
-		{"not JSON", `{"status":`, "Request body must be valid JSON"},
-		{"array", `[{"status":"Active"}]`, "Request body must be a JSON object"},
-		{"string", `"Active"`, "Request body must be a JSON object"},
-		{"empty body", ``, "Request body must be valid JSON"},
-		{"nothing to update", `{}`, "No updatable fields provided"},
-		{"only clientId", `{"clientId":"client_other"}`, "No updatable fields provided"},
-		{"empty clientMeta", `{"clientMeta":{}}`, "No updatable fields provided"},
-		{"clientSecret", `{"clientSecret":"s3cret"}`, "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret"},
-		{"unknown top-level", `{"status":"Active","role":"admin"}`, "Unknown field: role"},
-		{"unknown meta", `{"clientMeta":{"fullName":"A","nickname":"B"}}`, "Unknown field: clientMeta.nickname"},
-		{"status case", `{"status":"active"}`, "status must be one of Active, Inactive, Suspended"},
-		{"status null", `{"status":null}`, "status cannot be null"},
-		{"status number", `{"status":1}`, "status must be a string"},
-		{"agentId chars", `{"agentId":"agent 1"}`, "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
-		{"agentId long", `{"agentId":"` + long(129) + `"}`, "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
-		{"agentId empty", `{"agentId":"  "}`, "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
-		{"twilio no plus", `{"twilioPhoneNumber":"18005559876"}`, "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
-		{"twilio leading zero", `{"twilioPhoneNumber":"+08005559876"}`, "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
-		{"twilio too long", `{"twilioPhoneNumber":"+1234567890123456"}`, "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
-		{"twilio null", `{"twilioPhoneNumber":null}`, "twilioPhoneNumber cannot be null"},
-		{"phone", `{"clientMeta":{"phone":"212-555-1234"}}`, "clientMeta.phone must be an E.164 phone number such as +12125551234"},
-		{"email", `{"clientMeta":{"email":"not-an-email"}}`, "Email format is invalid"},
-		{"email long", `{"clientMeta":{"email":"` + long(250) + `@example.com"}}`, "clientMeta.email must be at most 254 characters"},
-		{"email null", `{"clientMeta":{"email":null}}`, "clientMeta.email cannot be null"},
-		{"fullName null", `{"clientMeta":{"fullName":null}}`, "clientMeta.fullName cannot be null"},
-		{"fullName empty", `{"clientMeta":{"fullName":" "}}`, "clientMeta.fullName must not be empty"},
-		{"fullName long", `{"clientMeta":{"fullName":"` + long(201) + `"}}`, "clientMeta.fullName must be at most 200 characters"},
-		{"businessName long", `{"clientMeta":{"businessName":"` + long(201) + `"}}`, "clientMeta.businessName must be at most 200 characters"},
-		{"city long", `{"clientMeta":{"city":"` + long(101) + `"}}`, "clientMeta.city must be at most 100 characters"},
-		{"jobTitle long", `{"clientMeta":{"jobTitle":"` + long(101) + `"}}`, "clientMeta.jobTitle must be at most 100 characters"},
-		{"notes long", `{"clientMeta":{"notes":"` + long(2001) + `"}}`, "clientMeta.notes must be at most 2000 characters"},
-		{"notes number", `{"clientMeta":{"notes":42}}`, "clientMeta.notes must be a string"},
-		{"clientMeta null", `{"clientMeta":null}`, "clientMeta cannot be null"},
-		{"clientMeta string", `{"clientMeta":"x"}`, "clientMeta must be a JSON object"},
-		{"valid field beside a bad one", `{"status":"Active","clientMeta":{"email":"bad"}}`, "Email format is invalid"},
+		{"not JSON", `{"status":`, "", "Request body must be valid JSON"},
+		{"array", `[{"status":"Active"}]`, "", "Request body must be a JSON object"},
+		{"string", `"Active"`, "", "Request body must be a JSON object"},
+		{"empty body", ``, "", "Request body must be valid JSON"},
+		{"nothing to update", `{}`, "", "No updatable fields provided"},
+		{"only clientId", `{"clientId":"client_other"}`, "", "No updatable fields provided"},
+		{"empty clientMeta", `{"clientMeta":{}}`, "", "No updatable fields provided"},
+		{"clientSecret", `{"clientSecret":"s3cret"}`, "clientSecret", "clientSecret cannot be changed here; use POST /admin/clients/{clientId}/reset-secret"},
+		{"unknown top-level", `{"status":"Active","role":"admin"}`, "role", "Unknown field: role"},
+		{"unknown meta", `{"clientMeta":{"fullName":"A","nickname":"B"}}`, "clientMeta.nickname", "Unknown field: clientMeta.nickname"},
+		{"status case", `{"status":"active"}`, "status", "status must be one of Active, Inactive, Suspended"},
+		{"status null", `{"status":null}`, "status", "status cannot be null"},
+		{"status number", `{"status":1}`, "status", "status must be a string"},
+		{"agentId chars", `{"agentId":"agent 1"}`, "agentId", "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
+		{"agentId long", `{"agentId":"` + long(129) + `"}`, "agentId", "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
+		{"agentId empty", `{"agentId":"  "}`, "agentId", "agentId must be 1-128 characters of letters, digits, '_' or '-'"},
+		{"twilio no plus", `{"twilioPhoneNumber":"18005559876"}`, "twilioPhoneNumber", "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
+		{"twilio leading zero", `{"twilioPhoneNumber":"+08005559876"}`, "twilioPhoneNumber", "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
+		{"twilio too long", `{"twilioPhoneNumber":"+1234567890123456"}`, "twilioPhoneNumber", "twilioPhoneNumber must be an E.164 phone number such as +12125551234"},
+		{"twilio null", `{"twilioPhoneNumber":null}`, "twilioPhoneNumber", "twilioPhoneNumber cannot be null"},
+		{"phone", `{"clientMeta":{"phone":"212-555-1234"}}`, "clientMeta.phone", "clientMeta.phone must be an E.164 phone number such as +12125551234"},
+		{"email", `{"clientMeta":{"email":"not-an-email"}}`, "clientMeta.email", "Email format is invalid"},
+		{"email long", `{"clientMeta":{"email":"` + long(250) + `@example.com"}}`, "clientMeta.email", "clientMeta.email must be at most 254 characters"},
+		{"email null", `{"clientMeta":{"email":null}}`, "clientMeta.email", "clientMeta.email cannot be null"},
+		{"fullName null", `{"clientMeta":{"fullName":null}}`, "clientMeta.fullName", "clientMeta.fullName cannot be null"},
+		{"fullName empty", `{"clientMeta":{"fullName":" "}}`, "clientMeta.fullName", "clientMeta.fullName must not be empty"},
+		{"fullName long", `{"clientMeta":{"fullName":"` + long(201) + `"}}`, "clientMeta.fullName", "clientMeta.fullName must be at most 200 characters"},
+		{"businessName long", `{"clientMeta":{"businessName":"` + long(201) + `"}}`, "clientMeta.businessName", "clientMeta.businessName must be at most 200 characters"},
+		{"city long", `{"clientMeta":{"city":"` + long(101) + `"}}`, "clientMeta.city", "clientMeta.city must be at most 100 characters"},
+		{"jobTitle long", `{"clientMeta":{"jobTitle":"` + long(101) + `"}}`, "clientMeta.jobTitle", "clientMeta.jobTitle must be at most 100 characters"},
+		{"notes long", `{"clientMeta":{"notes":"` + long(2001) + `"}}`, "clientMeta.notes", "clientMeta.notes must be at most 2000 characters"},
+		{"notes number", `{"clientMeta":{"notes":42}}`, "clientMeta.notes", "clientMeta.notes must be a string"},
+		{"clientMeta null", `{"clientMeta":null}`, "clientMeta", "clientMeta cannot be null"},
+		{"clientMeta string", `{"clientMeta":"x"}`, "clientMeta", "clientMeta must be a JSON object"},
+		{"valid field beside a bad one", `{"status":"Active","clientMeta":{"email":"bad"}}`, "clientMeta.email", "Email format is invalid"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
 			r := put(t, e, testkit.JohnPath, tc.body)
-			want := fmt.Sprintf(`{"error":"Invalid update data","details":%q,"statusCode":400}`, tc.details)
+			want := fmt.Sprintf(`{"error":"Invalid update data","details":%q,%s"statusCode":400}`, tc.details, fieldKey(tc.field))
 			if r.Status != 400 || r.Body != want {
 				t.Errorf("got %d %s\nwant 400 %s", r.Status, r.Body, want)
 			}
@@ -333,7 +333,7 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 }
 
 func TestUpdateEmailUniqueness(t *testing.T) {
-	const taken = `{"error":"Failed to update client","details":"Email is already in use by another client","statusCode":409}`
+	const taken = `{"error":"Failed to update client","details":"Email is already in use by another client","field":"clientMeta.email","statusCode":409}`
 	t.Run("taken by another client, any case", func(t *testing.T) {
 		e := testkit.Seeded(t)
 		for _, email := range []string{"jane.doe@example.com", "JANE.Doe@Example.com"} {
