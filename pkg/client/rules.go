@@ -17,14 +17,27 @@ type Rules struct {
 	v *validator.Validate
 }
 
-// E.164: "+", then 2 to 15 digits, the first not 0.
-var e164Pattern = `^\+[1-9][0-9]{1,14}$`
+// patterns are the rules that are regular expressions, by tag: E.164 is
+// "+", then 2 to 15 digits, the first not 0; agent (and calendar) ids are
+// 1-128 letters, digits, '_' or '-'.
+var patterns = map[string]string{
+	"e164":    `^\+[1-9][0-9]{1,14}$`,
+	"agentid": `^[A-Za-z0-9_-]{1,128}$`,
+}
+
+// RulePattern is the regular expression a rule tag ("e164", "agentid")
+// stands for, so that documents describing the rule (openapi.yaml, the
+// console) can be held to it.
+func RulePattern(tag string) (string, bool) {
+	p, ok := patterns[tag]
+	return p, ok
+}
 
 // NewRules compiles the validation rules.
 func NewRules() *Rules {
 	v := validator.New(validator.WithRequiredStructEnabled())
-	e164 := regexp.MustCompile(e164Pattern)
-	agentID := regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)
+	e164 := regexp.MustCompile(patterns["e164"])
+	agentID := regexp.MustCompile(patterns["agentid"])
 	// Registering under an existing tag name replaces the library's own
 	// e164, whose length bounds differ from the contract's.
 	must(v.RegisterValidation("e164", func(fl validator.FieldLevel) bool { return e164.MatchString(fl.Field().String()) }))
