@@ -180,6 +180,26 @@ func readField(sf reflect.StructField, meta bool, index []int) *Field {
 	return f
 }
 
+// Difference is one field whose value differs between two versions of a
+// client.
+type Difference struct {
+	Field    *Field
+	From, To string // "" when unset
+}
+
+// Diff lists the fields whose values differ from one version of a client
+// to another, in table order: what a write changed, by JSON path
+// (Field.Path), with both values.
+func Diff(from, to Client) []Difference {
+	var out []Difference
+	for _, f := range fields {
+		if a, b := f.Get(&from), f.Get(&to); a != b {
+			out = append(out, Difference{Field: f, From: a, To: b})
+		}
+	}
+	return out
+}
+
 // Update is a partial change to a client: a value for each field it names,
 // "" for a removable field it removes. Fields it does not name are left as
 // they are. The zero Update changes nothing.

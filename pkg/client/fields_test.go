@@ -131,3 +131,24 @@ func TestUpdate_SetLeavesCopiesAlone(t *testing.T) {
 		t.Errorf("the copy names %v after Set on the original", names)
 	}
 }
+
+// TestDiffNamesEveryChangedField: Diff reports exactly the fields whose
+// values differ, with both values, in table order; stamps are not fields.
+func TestDiffNamesEveryChangedField(t *testing.T) {
+	from := client.Client{ClientID: "c1", Status: client.StatusActive, AgentID: "a", CalID: "cal",
+		Meta: client.Meta{FullName: "F", Email: "e@x.io", City: "Rome"}, Version: 1}
+	to := from
+	to.Status, to.CalID, to.Meta.City, to.Meta.Notes, to.Version = client.StatusSuspended, "", "Paris", "n", 2
+	type diff struct{ path, from, to string }
+	var got []diff
+	for _, d := range client.Diff(from, to) {
+		got = append(got, diff{d.Field.Path, d.From, d.To})
+	}
+	want := []diff{{"status", "Active", "Suspended"}, {"calId", "cal", ""}, {"clientMeta.city", "Rome", "Paris"}, {"clientMeta.notes", "", "n"}}
+	if !slices.Equal(got, want) {
+		t.Errorf("Diff = %v, want %v", got, want)
+	}
+	if d := client.Diff(from, from); d != nil {
+		t.Errorf("Diff of a client with itself = %v", d)
+	}
+}
