@@ -45,19 +45,11 @@ func attemptKey(who client.Attempter) string {
 	return attemptPrefix + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
-func attemptItemKey(key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: key}}
-}
-
-// AttemptKey is the table key of who's counter, for tests and tools that
-// look at the table.
-func AttemptKey(who client.Attempter) string { return attemptKey(who) }
-
 // Attempts reads who's counter with a strongly consistent read.
 func (s *Store) Attempts(ctx context.Context, who client.Attempter) (client.Attempts, error) {
 	key := attemptKey(who)
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: attemptItemKey(key), ConsistentRead: aws.Bool(true),
+		TableName: &s.table, Key: itemKey(key), ConsistentRead: aws.Bool(true),
 	})
 	if err != nil {
 		return client.Attempts{}, classify(fmt.Errorf("store: get attempts: %w", err))
@@ -71,25 +63,24 @@ func (s *Store) Attempts(ctx context.Context, who client.Attempter) (client.Atte
 // counter, which is read whether or not the client exists.
 func (s *Store) CredentialsAndAttempts(ctx context.Context, id string, who client.Attempter) (client.Client, string, client.Attempts, error) {
 	key := attemptKey(who)
-	keys := []map[string]types.AttributeValue{clientKey(id), attemptItemKey(key)}
+	keys := []map[string]types.AttributeValue{clientKey(id), itemKey(key)}
 	var items []map[string]types.AttributeValue
-	for try := 0; len(keys) > 0; try++ {
-		if try > 0 {
-			if try == maxAttempts {
-				return client.Client{}, "", client.Attempts{}, fmt.Errorf("%w: store: sign-in read left unprocessed keys", client.ErrUnavailable)
-			}
-			if err := backoff(ctx, try); err != nil {
-				return client.Client{}, "", client.Attempts{}, classify(fmt.Errorf("store: sign-in read: %w", err))
-			}
-		}
+	unprocessed := fmt.Errorf("%w: store: sign-in read left unprocessed keys", client.ErrUnavailable)
+	err := retry(ctx, unprocessed, func() error {
 		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
 			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
 		}})
 		if err != nil {
-			return client.Client{}, "", client.Attempts{}, classify(fmt.Errorf("store: sign-in read: %w", err))
+			return classify(fmt.Errorf("store: sign-in read: %w", err))
 		}
 		items = append(items, out.Responses[s.table]...)
-		keys = out.UnprocessedKeys[s.table].Keys
+		if keys = out.UnprocessedKeys[s.table].Keys; len(keys) > 0 {
+			return errRetry
+		}
+		return nil
+	})
+	if err != nil {
+		return client.Client{}, "", client.Attempts{}, err
 	}
 	var clientItem map[string]types.AttributeValue
 	var attempts client.Attempts
@@ -149,7 +140,7 @@ func (s *Store) RecordFailure(ctx context.Context, who client.Attempter, window 
 		":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: attemptItemKey(key),
+		TableName: &s.table, Key: itemKey(key),
 		UpdateExpression:          aws.String("ADD #f :one SET #e = :exp"),
 		ConditionExpression:       aws.String("attribute_not_exists(#e) OR #e > :now"),
 		ExpressionAttributeNames:  names,
@@ -159,7 +150,7 @@ func (s *Store) RecordFailure(ctx context.Context, who client.Attempter, window 
 	if _, lapsed := errors.AsType[*types.ConditionalCheckFailedException](err); lapsed {
 		delete(values, ":now")
 		out, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: attemptItemKey(key),
+			TableName: &s.table, Key: itemKey(key),
 			UpdateExpression:          aws.String("SET #f = :one, #e = :exp"),
 			ExpressionAttributeNames:  names,
 			ExpressionAttributeValues: values,
@@ -178,7 +169,7 @@ func (s *Store) RecordFailure(ctx context.Context, who client.Attempter, window 
 // budget).
 func (s *Store) ClearAttempts(ctx context.Context, who client.Attempter) error {
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: attemptItemKey(attemptKey(who)),
+		TableName: &s.table, Key: itemKey(attemptKey(who)),
 		UpdateExpression:          aws.String("SET #f = :zero"),
 		ConditionExpression:       aws.String("attribute_exists(#f)"),
 		ExpressionAttributeNames:  map[string]string{"#f": "failures"},

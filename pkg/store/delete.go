@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -21,18 +20,7 @@ import (
 // later version is ErrPreconditionFailed, and the transaction's condition
 // on the version read then pins exactly the version the caller named.
 func (s *Store) Delete(ctx context.Context, id string, w client.Write) error {
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
-				return classify(err)
-			}
-		}
-		err := s.deleteOnce(ctx, id, w)
-		if !errors.Is(err, errRetry) {
-			return err
-		}
-	}
-	return client.ErrConflict
+	return retry(ctx, client.ErrConflict, func() error { return s.deleteOnce(ctx, id, w) })
 }
 
 func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error {
@@ -60,12 +48,8 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 	me := map[string]types.AttributeValue{":me": &types.AttributeValueMemberS{Value: id}}
 	for _, q := range uniques() {
 		if v := q.current(&cur); v != "" {
-			held := q.heldKey(v)
-			if q.prefix == emailPrefix && r.EmailKey != "" {
-				held = emailPrefix + r.EmailKey // the key the lock was written under
-			}
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: lockKey(held),
+				TableName: &s.table, Key: itemKey(q.heldBy(r, v)),
 				// Never free a value that some other client holds.
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 				ExpressionAttributeValues: me,

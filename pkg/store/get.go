@@ -21,18 +21,8 @@ func (s *Store) Get(ctx context.Context, id string) (client.Client, error) {
 	return fromItem(item)
 }
 
-// Credentials reads a client and its secret hash in one strongly
-// consistent read (a secret reset or suspension counts at once). It is
-// the only way the hash leaves the store.
-func (s *Store) Credentials(ctx context.Context, id string) (client.Client, string, error) {
-	item, err := s.getItem(ctx, id)
-	if err != nil {
-		return client.Client{}, "", err
-	}
-	return credentials(item)
-}
-
-// credentials is a client item's client and secret hash.
+// credentials is a client item's client and secret hash
+// (CredentialsAndAttempts): the only way the hash leaves the store.
 func credentials(item map[string]types.AttributeValue) (client.Client, string, error) {
 	c, err := fromItem(item)
 	if err != nil {

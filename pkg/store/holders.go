@@ -34,7 +34,7 @@ func UniqueKeys(c client.Client) map[string]string {
 func (s *Store) Holders(ctx context.Context, c client.Client) (map[string]string, error) {
 	out := map[string]string{}
 	for path, key := range UniqueKeys(c) {
-		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: lockKey(key), ConsistentRead: aws.Bool(true)})
+		res, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: &s.table, Key: itemKey(key), ConsistentRead: aws.Bool(true)})
 		if err != nil {
 			return nil, classify(fmt.Errorf("store: read lock: %w", err))
 		}

@@ -41,9 +41,13 @@ type record struct {
 	fields client.Client
 }
 
-func clientKey(id string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: clientPrefix + id}}
+// itemKey is the table key of the item whose keyAttr is pk: a client
+// (clientKey), a lock (unique.key) or an attempts counter (attemptKey).
+func itemKey(pk string) map[string]types.AttributeValue {
+	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: pk}}
 }
+
+func clientKey(id string) map[string]types.AttributeValue { return itemKey(clientPrefix + id) }
 
 func toRecord(c client.Client) record {
 	return record{

@@ -22,8 +22,7 @@ func lockItem(key, owner string) map[string]types.AttributeValue {
 // only in the same transaction as the client.
 type unique struct {
 	prefix string
-	path   string // expression path on the client item
-	names  []string
+	names  []string // the JSON path of the value ("clientMeta", "email")
 	// canon is the canonical form two values share when they are one
 	// (client.EmailKey for emails), or an error when the value is refused.
 	canon func(string) (string, error)
@@ -34,13 +33,13 @@ type unique struct {
 func uniques() [2]unique {
 	return [2]unique{
 		{
-			prefix: emailPrefix, path: "#clientMeta.#email", names: []string{"clientMeta", "email"},
+			prefix: emailPrefix, names: []string{"clientMeta", "email"},
 			canon: client.EmailKey,
 			field: client.EmailField,
 			taken: client.ErrEmailTaken,
 		},
 		{
-			prefix: phonePrefix, path: "#twilioPhoneNumber", names: []string{"twilioPhoneNumber"},
+			prefix: phonePrefix, names: []string{"twilioPhoneNumber"},
 			canon: func(s string) (string, error) { return s, nil }, // E.164 has one spelling
 			field: client.TwilioPhoneNumberField,
 			taken: client.ErrPhoneTaken,
@@ -79,8 +78,14 @@ func (q unique) heldKey(v string) string {
 	return q.prefix + strings.ToLower(v)
 }
 
-func lockKey(key string) map[string]types.AttributeValue {
-	return map[string]types.AttributeValue{keyAttr: &types.AttributeValueMemberS{Value: key}}
+// heldBy is the lock key of v, the value of q that the stored item r
+// holds. An item that records its email's lock key (emailKey) names the
+// key the lock was written under, whatever the rule of today makes of v.
+func (q unique) heldBy(r record, v string) string {
+	if q.prefix == emailPrefix && r.EmailKey != "" {
+		return emailPrefix + r.EmailKey
+	}
+	return q.heldKey(v)
 }
 
 // cancellation is what a cancelled transaction says of its items.

@@ -17,9 +17,32 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// maxAttempts bounds the read-modify-write loop of a lock-moving update
-// that keeps losing races to other writers of the same client.
+// maxAttempts bounds every retry loop (retry): an update or delete that
+// keeps losing races to other writers of the same client, a sign-in read
+// that DynamoDB keeps leaving unprocessed.
 const maxAttempts = 4
+
+// errRetry, returned by retry's once, asks for another attempt: the client
+// changed between our read and our write, or part of a read was left
+// unprocessed.
+var errRetry = errors.New("store: client changed concurrently")
+
+// retry runs once until it returns anything but errRetry, at most
+// maxAttempts times with a short random backoff between attempts, and
+// then gives up with exhausted.
+func retry(ctx context.Context, exhausted error, once func() error) error {
+	for attempt := range maxAttempts {
+		if attempt > 0 {
+			if err := backoff(ctx, attempt); err != nil {
+				return classify(err)
+			}
+		}
+		if err := once(); !errors.Is(err, errRetry) {
+			return err
+		}
+	}
+	return exhausted
+}
 
 // API is the part of the DynamoDB client the store uses. *dynamodb.Client
 // satisfies it.

@@ -43,42 +43,36 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 	// another tool), the next attempt names the stored text exactly, which
 	// still fails if the stamp moved.
 	session := w.Session
-	for attempt := range maxAttempts {
-		if attempt > 0 {
-			if err := backoff(ctx, attempt); err != nil {
-				return client.Client{}, classify(err)
-			}
-		}
+	var written client.Client
+	err := retry(ctx, client.ErrConflict, func() error {
 		c, cur, err := s.updateInPlace(ctx, id, u, w, session, wantEmailKey)
 		if !errors.Is(err, errCondition) {
-			return c, err
+			written = c
+			return err
 		}
 		switch {
 		case w.Session != "" && cur.TokensValidAfter != session:
 			session = cur.TokensValidAfter
-			continue
+			return errRetry
 		case !movesLock(cur, u, wantEmailKey):
 			// Every clause of the condition was checked and passes on the
 			// item DynamoDB returned: a refusal we cannot explain must not
 			// pass for a write.
-			return client.Client{}, fmt.Errorf("store: update client: condition failed for no known reason")
+			return fmt.Errorf("store: update client: condition failed for no known reason")
 		}
-		c, err = s.updateMovingLocks(ctx, id, u, w, cur, wantEmailKey)
-		if !errors.Is(err, errRetry) {
-			return c, err
-		}
+		written, err = s.updateMovingLocks(ctx, id, u, w, cur, wantEmailKey)
+		return err
+	})
+	if err != nil {
+		return client.Client{}, err
 	}
-	return client.Client{}, client.ErrConflict
+	return written, nil
 }
 
-var (
-	// errRetry means the client changed between our read and our write.
-	errRetry = errors.New("store: client changed concurrently")
-	// errCondition means the in-place update's condition failed although
-	// the caller may write: a lock moves, or the session is spelled
-	// otherwise in the table.
-	errCondition = errors.New("store: in-place update refused")
-)
+// errCondition means the in-place update's condition failed although the
+// caller may write: a lock moves, or the session is spelled otherwise in
+// the table.
+var errCondition = errors.New("store: in-place update refused")
 
 // movesLock reports whether u changes a lock-bearing value of cur. A
 // stored item without emailKey (written before the attribute existed)
@@ -194,10 +188,7 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 			return client.Client{}, err
 		}
 		old := q.current(&cur)
-		held := q.heldKey(old)
-		if q.prefix == emailPrefix && r.EmailKey != "" {
-			held = emailPrefix + r.EmailKey // the key the lock was written under
-		}
+		held := q.heldBy(r, old)
 		if old != "" && held == key {
 			continue // this lock stays where it is
 		}
@@ -209,7 +200,7 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 		taken = append(taken, q.taken)
 		if old != "" {
 			items = append(items, types.TransactWriteItem{Delete: &types.Delete{
-				TableName: &s.table, Key: lockKey(held),
+				TableName: &s.table, Key: itemKey(held),
 				// Never delete a lock that some other client holds.
 				ConditionExpression:       aws.String("attribute_not_exists(pk) OR clientId = :me"),
 				ExpressionAttributeValues: me,
