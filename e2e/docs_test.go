@@ -20,7 +20,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
@@ -237,9 +236,9 @@ func startServer(t *testing.T, root, bin, name string, extra []string) (string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	stderr := &testenv.SyncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	cmd.Stderr = stderr
-	if dir := os.Getenv(testenv.LogDirEnv); dir != "" {
+	if dir := os.Getenv(testkit.LogDirEnv); dir != "" {
 		f, err := os.Create(filepath.Join(dir, "docs-"+name+".log"))
 		if err != nil {
 			t.Fatal(err)

@@ -15,14 +15,13 @@ import (
 	"github.com/truora/minidyn/server"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/api"
 )
 
 // Faults are injected two ways, neither a fake DynamoDB: minidyn's own
 // failure injection (InternalServerError; it has no throttling or timeout
-// condition), and testenv's Fault hook at the transport edge of the
+// condition), and testkit's Fault hook at the transport edge of the
 // handler's SDK client, placed inside the SDK's retry loop, which throttles
 // (a ThrottlingException-coded smithy.GenericAPIError, as DynamoDB would
 // answer), withholds answers until the deadline, or loses the answer of a
@@ -44,7 +43,7 @@ func throttled() error {
 }
 
 // on applies fault to the operations named (all when none are).
-func on(fault testenv.Fault, ops ...string) testenv.Fault {
+func on(fault testkit.Fault, ops ...string) testkit.Fault {
 	return func(ctx context.Context, op string, send func() error) error {
 		if len(ops) > 0 && !slices.Contains(ops, op) {
 			return send()
@@ -56,22 +55,22 @@ func on(fault testenv.Fault, ops ...string) testenv.Fault {
 var (
 	// throttle answers every attempt with a throttling error; the request
 	// never reaches the store.
-	throttle testenv.Fault = func(context.Context, string, func() error) error { return throttled() }
+	throttle testkit.Fault = func(context.Context, string, func() error) error { return throttled() }
 	// throttleAfterWrite lets the store apply the request, then loses the
 	// answer to throttling (the SDK retries what was already done).
-	throttleAfterWrite testenv.Fault = func(_ context.Context, _ string, send func() error) error {
+	throttleAfterWrite testkit.Fault = func(_ context.Context, _ string, send func() error) error {
 		_ = send()
 		return throttled()
 	}
 	// hang never answers: the store is not reached and the call ends with
 	// the context.
-	hang testenv.Fault = func(ctx context.Context, _ string, _ func() error) error {
+	hang testkit.Fault = func(ctx context.Context, _ string, _ func() error) error {
 		<-ctx.Done()
 		return ctx.Err()
 	}
 	// hangAfterWrite applies the request, then withholds the answer until
 	// the deadline.
-	hangAfterWrite testenv.Fault = func(ctx context.Context, _ string, send func() error) error {
+	hangAfterWrite testkit.Fault = func(ctx context.Context, _ string, send func() error) error {
 		_ = send()
 		<-ctx.Done()
 		return ctx.Err()
@@ -105,7 +104,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 		name     string
 		body     string
 		minidyn  bool                               // uses minidyn's failure injection
-		fault    func(e *testenv.Env) testenv.Fault // the transport-edge fault, if any
+		fault    func(e *testkit.Env) testkit.Fault // the transport-edge fault, if any
 		lambda   bool                               // call the handler with a Lambda deadline
 		status   int
 		response string
@@ -113,24 +112,24 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 	}{
 		{"internal error, plain update", faultPlain, true, nil, false, 500, internalBody, before},
 		{"internal error, lock move", faultMove, true, nil, false, 500, internalBody, before},
-		{"internal error on the transaction after the read", faultMove, false, func(e *testenv.Env) testenv.Fault {
+		{"internal error on the transaction after the read", faultMove, false, func(e *testkit.Env) testkit.Fault {
 			return on(func(_ context.Context, _ string, send func() error) error {
 				e.Embedded.EmulateFailure(server.FailureConditionInternalServerError)
 				defer e.Embedded.EmulateFailure(server.FailureConditionNone)
 				return send()
 			}, "TransactWriteItems")
 		}, false, 500, internalBody, before},
-		{"throttled past the SDK's retries, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return throttle }, false, 503, unavailableBody, before},
-		{"throttled past the SDK's retries, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "TransactWriteItems") }, false, 503, unavailableBody, before},
-		{"throttled after the store applied, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return throttleAfterWrite }, false, 503, unavailableBody, after},
-		{"throttled after the store applied, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttleAfterWrite, "TransactWriteItems") }, false, 503, unavailableBody, after},
-		{"deadline shorter than the retries, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return throttle }, true, 503, unavailableBody, before},
-		{"deadline shorter than the retries, in-place write (the read) of a lock move", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "UpdateItem") }, true, 503, unavailableBody, before},
-		{"deadline shorter than the retries, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(throttle, "TransactWriteItems") }, true, 503, unavailableBody, before},
-		{"store never answers, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return hang }, true, 503, unavailableBody, before},
-		{"store never answers, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(hang, "TransactWriteItems") }, true, 503, unavailableBody, before},
-		{"answer withheld after the write, plain update", faultPlain, false, func(*testenv.Env) testenv.Fault { return hangAfterWrite }, true, 503, unavailableBody, after},
-		{"answer withheld after the write, transaction", faultMove, false, func(*testenv.Env) testenv.Fault { return on(hangAfterWrite, "TransactWriteItems") }, true, 503, unavailableBody, after},
+		{"throttled past the SDK's retries, plain update", faultPlain, false, func(*testkit.Env) testkit.Fault { return throttle }, false, 503, unavailableBody, before},
+		{"throttled past the SDK's retries, transaction", faultMove, false, func(*testkit.Env) testkit.Fault { return on(throttle, "TransactWriteItems") }, false, 503, unavailableBody, before},
+		{"throttled after the store applied, plain update", faultPlain, false, func(*testkit.Env) testkit.Fault { return throttleAfterWrite }, false, 503, unavailableBody, after},
+		{"throttled after the store applied, transaction", faultMove, false, func(*testkit.Env) testkit.Fault { return on(throttleAfterWrite, "TransactWriteItems") }, false, 503, unavailableBody, after},
+		{"deadline shorter than the retries, plain update", faultPlain, false, func(*testkit.Env) testkit.Fault { return throttle }, true, 503, unavailableBody, before},
+		{"deadline shorter than the retries, in-place write (the read) of a lock move", faultMove, false, func(*testkit.Env) testkit.Fault { return on(throttle, "UpdateItem") }, true, 503, unavailableBody, before},
+		{"deadline shorter than the retries, transaction", faultMove, false, func(*testkit.Env) testkit.Fault { return on(throttle, "TransactWriteItems") }, true, 503, unavailableBody, before},
+		{"store never answers, plain update", faultPlain, false, func(*testkit.Env) testkit.Fault { return hang }, true, 503, unavailableBody, before},
+		{"store never answers, transaction", faultMove, false, func(*testkit.Env) testkit.Fault { return on(hang, "TransactWriteItems") }, true, 503, unavailableBody, before},
+		{"answer withheld after the write, plain update", faultPlain, false, func(*testkit.Env) testkit.Fault { return hangAfterWrite }, true, 503, unavailableBody, after},
+		{"answer withheld after the write, transaction", faultMove, false, func(*testkit.Env) testkit.Fault { return on(hangAfterWrite, "TransactWriteItems") }, true, 503, unavailableBody, after},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -188,7 +187,7 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 // few milliseconds of answering into a false failure.
 const faultMargin = 2 * time.Second
 
-func faultEnv(t *testing.T) *testenv.Env {
+func faultEnv(t *testing.T) *testkit.Env {
 	t.Helper()
 	e := testkit.Seeded(t)
 	e.Handler.DeadlineMargin = faultMargin
@@ -197,7 +196,7 @@ func faultEnv(t *testing.T) *testenv.Env {
 
 // invokeWithDeadline sends body to the update route as Lambda would; see
 // invokeRoute.
-func invokeWithDeadline(t *testing.T, e *testenv.Env, body string) (int, string, string) {
+func invokeWithDeadline(t *testing.T, e *testkit.Env, body string) (int, string, string) {
 	t.Helper()
 	return invokeRoute(t, e, faultRoute{
 		method: http.MethodPut, key: "/admin/clients/{clientId}", params: map[string]string{"clientId": testkit.JohnID},
@@ -260,7 +259,7 @@ func faultRoutes() []faultRoute {
 }
 
 // headers are the route's request headers, as alternating names and values.
-func (r faultRoute) headers(t *testing.T, e *testenv.Env) []string {
+func (r faultRoute) headers(t *testing.T, e *testkit.Env) []string {
 	tok := e.AdminToken(t)
 	if r.client {
 		tok = testkit.ClientToken(t, e.Issuer, testkit.JohnID)
@@ -276,7 +275,7 @@ func (r faultRoute) headers(t *testing.T, e *testenv.Env) []string {
 // snapshot of another seeded alike: stamps, versions and the sort keys that
 // embed them go, and a secret hash becomes whether it verifies the demo
 // secret (a reset replaces it, with a salt no two Envs share).
-func comparable(t *testing.T, e *testenv.Env, snap []string) []string {
+func comparable(t *testing.T, e *testkit.Env, snap []string) []string {
 	t.Helper()
 	out := make([]string, 0, len(snap))
 	for _, line := range snap {
@@ -309,7 +308,7 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 	type fault struct {
 		name    string
 		minidyn bool                                     // minidyn's internal error on every operation
-		edge    func(r faultRoute) (testenv.Fault, bool) // the transport-edge fault; false: not for this route
+		edge    func(r faultRoute) (testkit.Fault, bool) // the transport-edge fault; false: not for this route
 		lambda  bool
 		status  int
 		after   bool // the table must be in the state after the request
@@ -320,17 +319,17 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 		}
 		return r.writeOp
 	}
-	writes := func(f testenv.Fault) func(r faultRoute) (testenv.Fault, bool) {
-		return func(r faultRoute) (testenv.Fault, bool) { return on(f, r.writeOp), r.writeOp != "" }
+	writes := func(f testkit.Fault) func(r faultRoute) (testkit.Fault, bool) {
+		return func(r faultRoute) (testkit.Fault, bool) { return on(f, r.writeOp), r.writeOp != "" }
 	}
 	faults := []fault{
 		{name: "internal error", minidyn: true, status: 500},
-		{name: "throttled past the SDK's retries", edge: func(r faultRoute) (testenv.Fault, bool) { return on(throttle, firstOp(r)), true }, status: 503},
-		{name: "deadline shorter than the retries", edge: func(r faultRoute) (testenv.Fault, bool) { return on(throttle, firstOp(r)), true }, lambda: true, status: 503},
-		{name: "deadline shorter than the retries of the write", edge: func(r faultRoute) (testenv.Fault, bool) {
+		{name: "throttled past the SDK's retries", edge: func(r faultRoute) (testkit.Fault, bool) { return on(throttle, firstOp(r)), true }, status: 503},
+		{name: "deadline shorter than the retries", edge: func(r faultRoute) (testkit.Fault, bool) { return on(throttle, firstOp(r)), true }, lambda: true, status: 503},
+		{name: "deadline shorter than the retries of the write", edge: func(r faultRoute) (testkit.Fault, bool) {
 			return on(throttle, r.writeOp), r.writeOp != "" && r.readOp != ""
 		}, lambda: true, status: 503},
-		{name: "store never answers", edge: func(r faultRoute) (testenv.Fault, bool) { return on(hang, firstOp(r)), true }, lambda: true, status: 503},
+		{name: "store never answers", edge: func(r faultRoute) (testkit.Fault, bool) { return on(hang, firstOp(r)), true }, lambda: true, status: 503},
 		{name: "answer lost to throttling after the write", edge: writes(throttleAfterWrite), status: 503, after: true},
 		{name: "answer withheld after the write until the deadline", edge: writes(hangAfterWrite), lambda: true, status: 503, after: true},
 	}
@@ -345,7 +344,7 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 	slots := make(chan struct{}, 8)
 	for _, r := range faultRoutes() {
 		for _, f := range faults {
-			var edge testenv.Fault
+			var edge testkit.Fault
 			if f.edge != nil {
 				var ok bool
 				if edge, ok = f.edge(r); !ok {
@@ -409,7 +408,7 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 // invokeRoute calls r's handler as Lambda would, with a context whose
 // deadline is the invocation's, and checks that the answer comes back
 // before that deadline.
-func invokeRoute(t *testing.T, e *testenv.Env, r faultRoute) (int, string, string) {
+func invokeRoute(t *testing.T, e *testkit.Env, r faultRoute) (int, string, string) {
 	t.Helper()
 	h := r.headers(t, e)
 	headers := map[string]string{}

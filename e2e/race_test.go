@@ -13,7 +13,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
@@ -178,7 +178,7 @@ func randomCase(r *rand.Rand, s string) string {
 func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 	seed := uint64(envInt("RACE_SEED", time.Now().UnixNano()))
 	total := int(envInt("RACE_OPS", 512))
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	token := e.AdminToken(t)
 	sessions := &raceSessions{secret: map[string]string{}, started: map[string]int{}, inflight: map[string]int{}}
 	l := &raceLedger{
@@ -527,7 +527,7 @@ func TestConcurrentUpdatesKeepUniqueness(t *testing.T) {
 }
 
 // checkRaceTable reads the table and checks every invariant.
-func checkRaceTable(t *testing.T, e *testenv.Env, l *raceLedger, first map[string]client.Client) {
+func checkRaceTable(t *testing.T, e *testkit.Env, l *raceLedger, first map[string]client.Client) {
 	t.Helper()
 	type item struct {
 		PK                string            `json:"pk"`

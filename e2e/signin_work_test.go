@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/client"
@@ -29,7 +28,7 @@ import (
 // verification costs what a real one does) the time of a refusal does not
 // tell whether the client exists, is suspended, or had a wrong secret.
 func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	counter := testkit.CountVerifies(e.Handler)
 	plain := passhash.Generate()
 	hash, err := e.Handler.Secrets.Hash(plain)
@@ -59,16 +58,16 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 	// /auth/login, and POST /auth/token with form fields or HTTP Basic.
 	for _, way := range []struct {
 		name string
-		send func(id, secret string) testenv.Result
+		send func(id, secret string) testkit.Result
 	}{
-		{"POST /auth/login", func(id, s string) testenv.Result {
+		{"POST /auth/login", func(id, s string) testkit.Result {
 			return e.Do(t, http.MethodPost, "/auth/login", fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, s), "Content-Type", "application/json")
 		}},
-		{"POST /auth/token, form", func(id, s string) testenv.Result {
+		{"POST /auth/token, form", func(id, s string) testkit.Result {
 			return e.Do(t, http.MethodPost, "/auth/token", url.Values{"grant_type": {"client_credentials"}, "client_id": {id}, "client_secret": {s}}.Encode(),
 				"Content-Type", "application/x-www-form-urlencoded")
 		}},
-		{"POST /auth/token, Basic", func(id, s string) testenv.Result {
+		{"POST /auth/token, Basic", func(id, s string) testkit.Result {
 			basic := base64.StdEncoding.EncodeToString([]byte(url.QueryEscape(id) + ":" + url.QueryEscape(s)))
 			return e.Do(t, http.MethodPost, "/auth/token", "grant_type=client_credentials",
 				"Content-Type", "application/x-www-form-urlencoded", "Authorization", "Basic "+basic)
@@ -102,7 +101,7 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 // password or both answer the same bytes, so neither the body nor the
 // work tells whether the username exists.
 func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	counter := testkit.CountVerifies(e.Handler)
 	var refusal string
 	for _, tc := range []struct {
@@ -142,8 +141,8 @@ func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
 // the old hash, without moving the version or the session; later sign-ins
 // are one round trip again. A wrong secret rewrites nothing.
 func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
-	e := testenv.New(t)
-	pw, err := passhash.NewHasher(testenv.FastHashing())
+	e := testkit.NewEnv(t)
+	pw, err := passhash.NewHasher(testkit.FastHashing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -161,7 +160,7 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	}
 	key := "CLIENT#" + id
 	before := e.Item(t, key)
-	signIn := func(secret string) testenv.Result {
+	signIn := func(secret string) testkit.Result {
 		e.Calls()
 		return e.Do(t, http.MethodPost, "/auth/login", fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, secret), "Content-Type", "application/json")
 	}

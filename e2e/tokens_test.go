@@ -26,7 +26,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/auth"
@@ -134,7 +133,7 @@ func otherRole(role string) string {
 // hs256Attacks are the cases for HS256 mode with issuer and audience
 // configured, for a route that requires role.
 func hs256Attacks(t *testing.T, role, session string) []attack {
-	secret := []byte(testenv.Secret)
+	secret := []byte(testkit.TokenSecret)
 	now := time.Now()
 	good := claimsFor(role, session, now)
 	valid := sign(t, jwa.HS256, secret, good, nil)
@@ -224,7 +223,7 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 
 // runAttacks sends every case to every route that requires a role. valid
 // returns a token that must get past authorization for that role.
-func runAttacks(t *testing.T, e *testenv.Env, cases func(t *testing.T, role, session string) []attack, valid func(t *testing.T, role, session string) string) {
+func runAttacks(t *testing.T, e *testkit.Env, cases func(t *testing.T, role, session string) []attack, valid func(t *testing.T, role, session string) string) {
 	t.Helper()
 	routes := 0
 	for _, rt := range api.Routes() {
@@ -286,7 +285,7 @@ func routePath(rt api.Route) string {
 }
 
 // checkRefusal checks the status and the contract's error shape.
-func checkRefusal(t *testing.T, r testenv.Result, status int) {
+func checkRefusal(t *testing.T, r testkit.Result, status int) {
 	t.Helper()
 	var body struct {
 		Error      string `json:"error"`
@@ -310,15 +309,15 @@ func checkRefusal(t *testing.T, r testenv.Result, status int) {
 	}
 }
 
-func attackEnv(t *testing.T, opts ...testenv.Option) *testenv.Env {
+func attackEnv(t *testing.T, opts ...testkit.Option) *testkit.Env {
 	t.Helper()
-	return testkit.Seeded(t, append([]testenv.Option{func(c *config.Config) { c.Issuer, c.Audience = attackIss, attackAud }}, opts...)...)
+	return testkit.Seeded(t, append([]testkit.Option{func(c *config.Config) { c.Issuer, c.Audience = attackIss, attackAud }}, opts...)...)
 }
 
 func TestTokenAttacksHS256(t *testing.T) {
 	e := attackEnv(t)
 	runAttacks(t, e, hs256Attacks, func(t *testing.T, role, session string) string {
-		return sign(t, jwa.HS256, []byte(testenv.Secret), claimsFor(role, session, time.Now()), nil)
+		return sign(t, jwa.HS256, []byte(testkit.TokenSecret), claimsFor(role, session, time.Now()), nil)
 	})
 }
 
@@ -425,7 +424,7 @@ func flipLast(tok string) string {
 // no HS256 secret at all, which config refuses for a deployment (client
 // tokens need CLIENT_JWT_SECRET there), so the client-secret hashing key,
 // otherwise derived from that secret, is named explicitly.
-func jwksOnly(k *testkit.JWKS) testenv.Option {
+func jwksOnly(k *testkit.JWKS) testkit.Option {
 	return func(c *config.Config) {
 		c.JWTSecret, c.JWKSURL, c.SecretHashKey = "", k.URL, "jwks-only-secret-hash-key-0123456789abcdef"
 	}
@@ -534,7 +533,7 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 	evilJWK, _ := json.Marshal(testkit.PublicJWK(t, evil, testkit.KidRSANoAlg))
 	mint := func(t *testing.T, role, session string) map[string]string {
 		return mintPyJWT(t, map[string]string{
-			"secret": testenv.Secret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": testkit.JohnID,
+			"secret": testkit.TokenSecret, "role": role, "session": session, "iss": attackIss, "aud": attackAud, "clientId": testkit.JohnID,
 			"rsa": pemOf(t, k.RSA), "kid": testkit.KidRSANoAlg, "evil": pemOf(t, evil), "evilJWK": string(evilJWK),
 		})
 	}
@@ -542,7 +541,7 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 	// accept (the control proves PyJWT's output is otherwise understood).
 	modes := []struct {
 		name    string
-		opts    []testenv.Option
+		opts    []testkit.Option
 		valid   string
 		refused []string
 	}{
@@ -551,7 +550,7 @@ func TestTokenAttacksPyJWT(t *testing.T) {
 			"wrong aud", "aud as a list without ours", "wrong iss", "crit with an unknown extension", "role capitalised",
 			"RS256 valid", "RS256 by another key with a jwk header",
 		}},
-		{"JWKS", []testenv.Option{jwksOnly(k)}, "RS256 valid", []string{
+		{"JWKS", []testkit.Option{jwksOnly(k)}, "RS256 valid", []string{
 			"valid", "alg none", "RS256 by another key with a jwk header", "RS256 by another key, kid with a path", "RS256 expired",
 			"RS256 exp 0", "RS256 exp 0.5", "RS256 bytes after the claims",
 			"crit with an unknown extension",

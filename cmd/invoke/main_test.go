@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
 // TestRunPrintsTheFunctionsResponse runs `make invoke`'s program end to end:
@@ -17,7 +17,7 @@ func TestRunPrintsTheFunctionsResponse(t *testing.T) {
 	}
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
-	out, logs := &testenv.SyncBuffer{}, &testenv.SyncBuffer{}
+	out, logs := &testkit.SyncBuffer{}, &testkit.SyncBuffer{}
 	if err := run(t.Context(), "update-client", "../../events/update-client-duplicate-email.json", getenv, out, logs); err != nil {
 		t.Fatalf("run: %v\n%s", err, logs)
 	}
@@ -42,7 +42,7 @@ func TestRunRefusesAnUnknownFunctionAnotherFunctionsEventOrAMissingFile(t *testi
 		{"update-client", "../../events/update-client-nope.json", "no such file"},
 	}
 	for _, c := range cases {
-		err := run(t.Context(), c.fn, c.event, getenv, &testenv.SyncBuffer{}, &testenv.SyncBuffer{})
+		err := run(t.Context(), c.fn, c.event, getenv, &testkit.SyncBuffer{}, &testkit.SyncBuffer{})
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("run(%q, %q) = %v, want an error containing %q", c.fn, c.event, err, c.want)
 		}

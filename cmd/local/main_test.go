@@ -16,7 +16,6 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
@@ -27,7 +26,7 @@ func startLocal(t *testing.T) (string, string) {
 	port := testkit.FreePort(t)
 	env := map[string]string{"PORT": port, "TABLE_NAME": "local-test"}
 	ctx, cancel := context.WithCancel(context.Background())
-	out := &testenv.SyncBuffer{}
+	out := &testkit.SyncBuffer{}
 	done := make(chan error, 1)
 	go func() { done <- run(ctx, func(k string) string { return env[k] }, out) }()
 	t.Cleanup(func() {
@@ -154,7 +153,7 @@ func TestRunRefusesABusyPortAtOnce(t *testing.T) {
 	}
 	defer busy.Close()
 	port := strconv.Itoa(busy.Addr().(*net.TCPAddr).Port)
-	out := &testenv.SyncBuffer{}
+	out := &testkit.SyncBuffer{}
 	start := time.Now()
 	err = run(context.Background(), func(k string) string { return map[string]string{"PORT": port}[k] }, out)
 	took := time.Since(start)
@@ -189,7 +188,7 @@ func TestInterruptStopsCleanly(t *testing.T) {
 	port := testkit.FreePort(t)
 	cmd := exec.Command(bin)
 	cmd.Env = append(os.Environ(), "PORT="+port, "AWS_ENDPOINT_URL_DYNAMODB=", "ADMIN_JWT_SECRET=", "ADMIN_JWKS_URL=")
-	out := &testenv.SyncBuffer{}
+	out := &testkit.SyncBuffer{}
 	cmd.Stdout = out
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {

@@ -19,7 +19,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/migrate"
 )
 
@@ -180,7 +180,7 @@ func refusedKeys(r migrate.Report) []string {
 // target is this service (real handler, embedded store) and the
 // environment the command reads to reach it.
 type target struct {
-	env    *testenv.Env
+	env    *testkit.Env
 	getenv func(string) string
 }
 
@@ -192,9 +192,9 @@ func newTarget(t testing.TB) target {
 	t.Setenv("AWS_REGION", "us-east-1")
 	t.Setenv("AWS_ACCESS_KEY_ID", "local")
 	t.Setenv("AWS_SECRET_ACCESS_KEY", "local")
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	vars := map[string]string{
-		"TABLE_NAME": e.Table, "AWS_ENDPOINT_URL_DYNAMODB": emb.URL, "ADMIN_JWT_SECRET": testenv.Secret,
+		"TABLE_NAME": e.Table, "AWS_ENDPOINT_URL_DYNAMODB": emb.URL, "ADMIN_JWT_SECRET": testkit.TokenSecret,
 	}
 	return target{env: e, getenv: func(k string) string { return vars[k] }}
 }
@@ -245,7 +245,7 @@ func checkReport(t *testing.T, rep migrate.Report, added, imported, unchanged in
 }
 
 // checkService signs in and reads back through the API.
-func checkService(t *testing.T, e *testenv.Env) {
+func checkService(t *testing.T, e *testkit.Env) {
 	t.Helper()
 	login := func(id, secret string) int {
 		return e.Do(t, http.MethodPost, "/auth/login", `{"clientId":"`+id+`","clientSecret":"`+secret+`"}`, "Content-Type", "application/json").Status

@@ -15,7 +15,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/localdb"
 	"github.com/outbound-caller/admin-api/internal/rie"
 	"github.com/outbound-caller/admin-api/internal/sampleevents"
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
@@ -58,7 +58,7 @@ func TestBuiltFunctionsAnswerTheirEvents(t *testing.T) {
 				t.Fatal(err)
 			}
 			endpoint, table := seededStore(t)
-			logs := &testenv.SyncBuffer{}
+			logs := &testkit.SyncBuffer{}
 			env, err := rie.LocalEnv(fn, table, endpoint)
 			if err != nil {
 				t.Fatal(err)
@@ -112,7 +112,7 @@ func seededStore(t *testing.T) (endpoint, table string) {
 	if err := store.CreateTable(t.Context(), db, table); err != nil {
 		t.Fatal(err)
 	}
-	hasher, err := passhash.NewHasher(testenv.FastHashing())
+	hasher, err := passhash.NewHasher(testkit.FastHashing())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestCloseStopsTheFunctionProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	em, err := rie.Start(t.Context(), emulator, bootstrap, env, &testenv.SyncBuffer{})
+	em, err := rie.Start(t.Context(), emulator, bootstrap, env, &testkit.SyncBuffer{})
 	if err != nil {
 		t.Fatal(err)
 	}

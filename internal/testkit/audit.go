@@ -7,13 +7,11 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-
-	"github.com/outbound-caller/admin-api/internal/testenv"
 )
 
-// AuditedMain runs the tests of a suite that builds testenv.Envs and
+// AuditedMain runs the tests of a suite that builds Envs and
 // checks all their output: every Env keeps its handler logs and response
-// bodies in a directory (testenv.LogDirEnv), and after the tests ran, the
+// bodies in a directory (LogDirEnv), and after the tests ran, the
 // logs must hold no token, client secret, secret hash, email, phone number
 // or notes text, and no response body may speak DynamoDB or the SDK. It
 // returns the exit code for os.Exit.
@@ -23,7 +21,7 @@ func AuditedMain(m *testing.M) int {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	os.Setenv(testenv.LogDirEnv, dir)
+	os.Setenv(LogDirEnv, dir)
 	code := m.Run()
 	if code == 0 {
 		if problems := auditOutput(dir); len(problems) > 0 {

@@ -8,15 +8,14 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/pkg/api"
 )
 
-// Seeded starts a testenv.Env holding the demo clients, with their
+// Seeded starts a Env holding the demo clients, with their
 // secrets, and clears its DynamoDB call log.
-func Seeded(tb testing.TB, opts ...testenv.Option) *testenv.Env {
+func Seeded(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
-	e := testenv.New(tb, opts...)
+	e := NewEnv(tb, opts...)
 	if err := localdb.SeedWithSecrets(tb.Context(), e.Store, e.Handler.Secrets, time.Now()); err != nil {
 		tb.Fatal(err)
 	}
@@ -25,7 +24,7 @@ func Seeded(tb testing.TB, opts ...testenv.Option) *testenv.Env {
 }
 
 // Login signs a client in through POST /auth/login and returns its token.
-func Login(tb testing.TB, e *testenv.Env, id, secret string) string {
+func Login(tb testing.TB, e *Env, id, secret string) string {
 	tb.Helper()
 	r := e.Do(tb, http.MethodPost, "/auth/login", `{"clientId":"`+id+`","clientSecret":"`+secret+`"}`, "Content-Type", "application/json")
 	if r.Status != 200 {

@@ -1,8 +1,11 @@
-// Package testkit is what the test suites share: the demo clients as named
-// constants, token builders and the bearer header, an identity provider's
-// JWKS fixture, and a hasher that counts its verifications. It is a
-// non-test package so that the tests of every package can import it; no
-// production code does.
+// Package testkit is what the test suites share: the whole API assembled
+// for a test (Env: the real handlers behind a loopback server, on the
+// embedded store or an emulator, with DynamoDB fault injection and a
+// table snapshot), the demo clients as named constants, the one JWT
+// builder of the tests and the bearer header, an identity provider's JWKS
+// fixture, a hasher that counts its verifications, a free port and the
+// output audit of a suite. It is a non-test package so that the tests of
+// every package can import it; no production code does.
 package testkit
 
 import (

@@ -14,7 +14,7 @@ import (
 func Bearer(tok string) string { return "Bearer " + tok }
 
 // AuthHeader is the Authorization header carrying tok, as the name and
-// value pair that testenv.Env.Do takes.
+// value pair that Env.Do takes.
 func AuthHeader(tok string) []string { return []string{"Authorization", Bearer(tok)} }
 
 // AdminToken is an admin token for subject signed by iss, valid for an hour.

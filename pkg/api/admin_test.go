@@ -12,7 +12,6 @@ import (
 
 	"github.com/truora/minidyn/server"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
@@ -38,14 +37,14 @@ const newClientBody = `{
 const minimalBody = `{"clientMeta":{"fullName":"Min Imal","email":"min@example.com","phone":"+14155550100"},"agentId":"agent_min","twilioPhoneNumber":"+14155550101"}`
 
 // admin sends a request with an admin token and a JSON content type.
-func admin(t *testing.T, e *testenv.Env, method, path, body string, headers ...string) testenv.Result {
+func admin(t *testing.T, e *testkit.Env, method, path, body string, headers ...string) testkit.Result {
 	t.Helper()
 	return e.Do(t, method, path, body, append([]string{"Authorization", "Bearer " + e.AdminToken(t), "Content-Type", "application/json"}, headers...)...)
 }
 
 // expectUnchanged runs do and checks that it made the given DynamoDB calls
 // and left the table as it was.
-func expectUnchanged(t *testing.T, e *testenv.Env, calls []string, do func()) {
+func expectUnchanged(t *testing.T, e *testkit.Env, calls []string, do func()) {
 	t.Helper()
 	before := e.Snapshot(t)
 	do()

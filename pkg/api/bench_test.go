@@ -16,7 +16,6 @@ import (
 	"github.com/aws/smithy-go/middleware"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/app"
@@ -67,13 +66,13 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	if err := localdb.Seed(ctx, store.New(db, table, nil), time.Now()); err != nil {
 		b.Fatal(err)
 	}
-	cfg := config.Config{TableName: table, JWTSecret: testenv.Secret, Skew: 30 * time.Second}
+	cfg := config.Config{TableName: table, JWTSecret: testkit.TokenSecret, Skew: 30 * time.Second}
 	// Logs are formatted as in production and then discarded.
-	be.h, err = app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0), testenv.FastHashing())
+	be.h, err = app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0), testkit.FastHashing())
 	if err != nil {
 		b.Fatal(err)
 	}
-	be.token = testkit.AdminToken(b, auth.Issuer{Secret: []byte(testenv.Secret)}, "bench-admin")
+	be.token = testkit.AdminToken(b, auth.Issuer{Secret: []byte(testkit.TokenSecret)}, "bench-admin")
 	return be
 }
 

@@ -7,7 +7,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
@@ -134,28 +133,28 @@ func TestCalIDRefusals(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name string
-		do   func() testenv.Result
+		do   func() testkit.Result
 		want string
 	}{
-		{"create: too long", func() testenv.Result {
+		{"create: too long", func() testkit.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`"`+strings.Repeat("c", 129)+`"`))
 		}, bad("Failed to create client", "calId", shape)},
-		{"create: a space inside", func() testenv.Result {
+		{"create: a space inside", func() testkit.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`"cal id"`))
 		}, bad("Failed to create client", "calId", shape)},
-		{"create: a number", func() testenv.Result {
+		{"create: a number", func() testkit.Result {
 			return admin(t, e, http.MethodPost, "/admin/clients", createWith(`42`))
 		}, bad("Failed to create client", "calId", "calId must be a string")},
-		{"update: a slash", func() testenv.Result {
+		{"update: a slash", func() testkit.Result {
 			return admin(t, e, http.MethodPut, "/admin/clients/"+originalID, `{"calId":"a/b"}`)
 		}, bad("Invalid update data", "calId", shape)},
-		{"update: an object", func() testenv.Result {
+		{"update: an object", func() testkit.Result {
 			return admin(t, e, http.MethodPut, "/admin/clients/"+originalID, `{"calId":{}}`)
 		}, bad("Invalid update data", "calId", "calId must be a string")},
-		{"client on its own record", func() testenv.Result {
+		{"client on its own record", func() testkit.Result {
 			return putOwn(t, e, own, `{"calId":"e0JBV5PARC9sbebxcYnY"}`)
 		}, bad("Invalid update data", "calId", "calId cannot be changed by the client; an admin changes it")},
-		{"client removing it", func() testenv.Result {
+		{"client removing it", func() testkit.Result {
 			return putOwn(t, e, own, `{"calId":null,"clientMeta":{"city":"X"}}`)
 		}, bad("Invalid update data", "calId", "calId cannot be changed by the client; an admin changes it")},
 	} {

@@ -12,7 +12,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/client"
@@ -46,7 +45,7 @@ func FuzzClientID(f *testing.F) {
 			f.Add(r, id)
 		}
 	}
-	e := testenv.New(f)
+	e := testkit.NewEnv(f)
 	if err := localdb.Seed(f.Context(), e.Store, time.Now()); err != nil {
 		f.Fatal(err)
 	}
@@ -101,7 +100,7 @@ func FuzzClientID(f *testing.F) {
 // extra parameter: never a panic or a 5xx; either a 200 list of at most
 // limit clients, or the contract's 400, which costs no DynamoDB call.
 func FuzzListQuery(f *testing.F) {
-	e := testenv.New(f)
+	e := testkit.NewEnv(f)
 	if err := localdb.Seed(f.Context(), e.Store, time.Now()); err != nil {
 		f.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"testing"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
@@ -18,21 +17,21 @@ func TestEveryWriteHonoursIfMatch(t *testing.T) {
 	routes := []struct {
 		name string
 		// send makes the request with If-Match set to tag.
-		send    func(t *testing.T, e *testenv.Env, tag string) testenv.Result
+		send    func(t *testing.T, e *testkit.Env, tag string) testkit.Result
 		invalid string // the route's 400 error string
 		calls   []string
 		ok      int
 	}{
-		{"own update", func(t *testing.T, e *testenv.Env, tag string) testenv.Result {
+		{"own update", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
 			tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 			e.Calls()
 			return e.Do(t, http.MethodPut, "/secure/client", `{"clientMeta":{"city":"Lyon"}}`,
 				append(testkit.AuthHeader(tok), "Content-Type", jsonHeader, "If-Match", tag)...)
 		}, "Invalid update data", []string{"UpdateItem"}, 200},
-		{"delete", func(t *testing.T, e *testenv.Env, tag string) testenv.Result {
+		{"delete", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
 			return admin(t, e, http.MethodDelete, testkit.JohnPath, "", "If-Match", tag)
 		}, "Invalid request", []string{"GetItem"}, 200},
-		{"reset secret", func(t *testing.T, e *testenv.Env, tag string) testenv.Result {
+		{"reset secret", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
 			return admin(t, e, http.MethodPost, testkit.JohnPath+"/reset-secret", "", "If-Match", tag)
 		}, "Invalid request", []string{"UpdateItem"}, 200},
 	}

@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
@@ -28,7 +27,7 @@ type listBody struct {
 // Suspended, the even ones in "Blue Harbor Ltd", beside the two seeded
 // clients (created now, so newer than all of them). It returns the ids of
 // all 25, newest first.
-func listed(t *testing.T) (*testenv.Env, []string) {
+func listed(t *testing.T) (*testkit.Env, []string) {
 	t.Helper()
 	e := testkit.Seeded(t)
 	base := time.Now().Add(-24 * time.Hour)
@@ -66,7 +65,7 @@ func listed(t *testing.T) (*testenv.Env, []string) {
 	return e, append(ids, made...)
 }
 
-func list(t *testing.T, e *testenv.Env, query string) (listBody, testenv.Result) {
+func list(t *testing.T, e *testkit.Env, query string) (listBody, testkit.Result) {
 	t.Helper()
 	r := admin(t, e, http.MethodGet, "/admin/clients"+query, "")
 	var b listBody

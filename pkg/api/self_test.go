@@ -12,7 +12,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -24,7 +23,7 @@ const (
 	invalidToken   = `{"error":"Unauthorized","message":"Invalid token","statusCode":401}`
 )
 
-func putOwn(t *testing.T, e *testenv.Env, tok, body string) testenv.Result {
+func putOwn(t *testing.T, e *testkit.Env, tok, body string) testkit.Result {
 	t.Helper()
 	return e.Do(t, http.MethodPut, "/secure/client", body, append(testkit.AuthHeader(tok), "Content-Type", jsonHeader)...)
 }
@@ -116,7 +115,7 @@ func TestOwnClientRefusals(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := e.Snapshot(t)
-			var r testenv.Result
+			var r testkit.Result
 			if tc.method == http.MethodGet {
 				var h []string
 				if tc.token != "" {

@@ -14,7 +14,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -27,7 +26,7 @@ const (
 	jsonHeader = "application/json"
 )
 
-func postJSON(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
+func postJSON(t *testing.T, e *testkit.Env, path, body string) testkit.Result {
 	t.Helper()
 	return e.Do(t, http.MethodPost, path, body, "Content-Type", jsonHeader)
 }
@@ -35,7 +34,7 @@ func postJSON(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
 // claimsOf verifies tok with the test secret and returns its claims.
 func claimsOf(t *testing.T, tok string, opts ...jwt.ParseOption) jwt.Token {
 	t.Helper()
-	parsed, err := jwt.ParseString(tok, append([]jwt.ParseOption{jwt.WithKey(jwa.HS256, []byte(testenv.Secret)), jwt.WithValidate(true)}, opts...)...)
+	parsed, err := jwt.ParseString(tok, append([]jwt.ParseOption{jwt.WithKey(jwa.HS256, []byte(testkit.TokenSecret)), jwt.WithValidate(true)}, opts...)...)
 	if err != nil {
 		t.Fatalf("token does not verify: %v", err)
 	}
@@ -242,7 +241,7 @@ func TestClientLogin(t *testing.T) {
 
 // oauth posts a token request; basic is "id:secret" already form-encoded,
 // or "" for none.
-func oauth(t *testing.T, e *testenv.Env, form, basic string, extra ...string) testenv.Result {
+func oauth(t *testing.T, e *testkit.Env, form, basic string, extra ...string) testkit.Result {
 	t.Helper()
 	h := append([]string{"Content-Type", "application/x-www-form-urlencoded"}, extra...)
 	if basic != "" {
@@ -303,7 +302,7 @@ func TestOAuthToken(t *testing.T) {
 			before := e.Snapshot(t)
 			verifies.Take()
 			h := tc.headers
-			var r testenv.Result
+			var r testkit.Result
 			if len(h) > 0 && h[0] == "Content-Type" {
 				r = e.Do(t, http.MethodPost, "/auth/token", tc.form, append(h, "Authorization", "Basic "+base64.StdEncoding.EncodeToString([]byte(tc.basic)))...)
 			} else {

@@ -15,7 +15,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwt"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -40,7 +39,7 @@ const seedBody = `{
 var updatedAtPattern = regexp.MustCompile(`^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$`)
 
 // put sends an update as an admin with a JSON content type.
-func put(t *testing.T, e *testenv.Env, path, body string) testenv.Result {
+func put(t *testing.T, e *testkit.Env, path, body string) testkit.Result {
 	t.Helper()
 	return e.Do(t, http.MethodPut, path, body, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "application/json")
 }
@@ -164,7 +163,7 @@ func TestUpdateNotFound(t *testing.T) {
 func TestUpdateAuth(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
 	e := testkit.Seeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
-	secret := []byte(testenv.Secret)
+	secret := []byte(testkit.TokenSecret)
 	good := func(b *jwt.Builder) *jwt.Builder { return b.Issuer(iss).Audience([]string{aud}) }
 	with := func(f func(*jwt.Builder) *jwt.Builder) func(*jwt.Builder) *jwt.Builder {
 		return func(b *jwt.Builder) *jwt.Builder { return f(good(b)) }

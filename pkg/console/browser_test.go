@@ -34,7 +34,6 @@ import (
 
 	adminapi "github.com/outbound-caller/admin-api"
 	"github.com/outbound-caller/admin-api/internal/gateway"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
@@ -400,7 +399,7 @@ func (b *tab) fitsWidth(width int64) {
 }
 
 // serve puts the console and the API on one origin, as make run does.
-func serve(t *testing.T, e *testenv.Env) string {
+func serve(t *testing.T, e *testkit.Env) string {
 	t.Helper()
 	site, err := console.New()
 	if err != nil {
@@ -419,7 +418,7 @@ type newClient struct {
 	ID, Secret, Name string
 }
 
-func create(t *testing.T, e *testenv.Env, admin, name, email, twilio string, extra map[string]string) newClient {
+func create(t *testing.T, e *testkit.Env, admin, name, email, twilio string, extra map[string]string) newClient {
 	t.Helper()
 	meta := map[string]string{"fullName": name, "email": email, "phone": "+12125550100"}
 	for k, v := range extra {
@@ -434,7 +433,7 @@ func create(t *testing.T, e *testenv.Env, admin, name, email, twilio string, ext
 	return newClient{ID: c["clientId"].(string), Secret: c["clientSecret"].(string), Name: name}
 }
 
-func getClient(t *testing.T, e *testenv.Env, admin, id string) (map[string]any, string) {
+func getClient(t *testing.T, e *testkit.Env, admin, id string) (map[string]any, string) {
 	t.Helper()
 	r := e.Do(t, "GET", "/admin/clients/"+id, "", testkit.AuthHeader(admin)...)
 	if r.Status != 200 {
@@ -449,7 +448,7 @@ func meta(c map[string]any, k string) string {
 }
 
 // signInStatus is the status of a client's sign-in with secret.
-func signInStatus(t *testing.T, e *testenv.Env, id, secret string) int {
+func signInStatus(t *testing.T, e *testkit.Env, id, secret string) int {
 	t.Helper()
 	return e.Do(t, "POST", "/auth/login", `{"clientId":"`+id+`","clientSecret":"`+secret+`"}`, "Content-Type", "application/json").Status
 }
@@ -460,7 +459,7 @@ const xssName = `<img src=x onerror=alert(1)>`
 // every step is checked on the page and, for writes, through the API.
 func TestConsoleManagesClients(t *testing.T) {
 	chromium(t)
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	base := serve(t, e)
 	admin := e.AdminToken(t)
 	// Created oldest first: the list shows them newest first.
@@ -787,7 +786,7 @@ func TestConsoleManagesClients(t *testing.T) {
 	step("an expired session returns to sign-in with a message", func(t *testing.T) {
 		b.press("Grace Hopper", linkRole...)
 		b.find("Grace Hopper", "heading")
-		expired := testkit.Signed(t, auth.Issuer{Secret: []byte(testenv.Secret)}, "admin", map[string]any{
+		expired := testkit.Signed(t, auth.Issuer{Secret: []byte(testkit.TokenSecret)}, "admin", map[string]any{
 			"role": auth.RoleAdmin, "exp": time.Now().Add(-time.Hour).Unix(), "iat": time.Now().Add(-2 * time.Hour).Unix(),
 		})
 		b.do(chromedp.Evaluate[chromedp.Void](`sessionStorage.setItem('console.session', JSON.stringify({ token: '`+expired+`', username: 'admin' }))`),
@@ -825,7 +824,7 @@ func TestConsoleSignsInWithATokenInJWKSMode(t *testing.T) {
 	// No HS256 secret at all (config refuses that for a deployment, where
 	// client tokens need CLIENT_JWT_SECRET), so the client-secret hashing
 	// key, otherwise derived from that secret, is named explicitly.
-	e := testenv.New(t, func(c *config.Config) {
+	e := testkit.NewEnv(t, func(c *config.Config) {
 		c.JWTSecret, c.JWKSURL, c.SecretHashKey = "", k.URL, "jwks-only-secret-hash-key-0123456789abcdef"
 	})
 	base := serve(t, e)

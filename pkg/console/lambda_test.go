@@ -14,7 +14,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/outbound-caller/admin-api/internal/rie"
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 )
 
 // TestBuiltFunctionServesTheConsole builds functions/console as Lambda gets
@@ -40,7 +40,7 @@ func TestBuiltFunctionServesTheConsole(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	logs := &testenv.SyncBuffer{}
+	logs := &testkit.SyncBuffer{}
 	em, err := rie.Start(ctx, emulator, bootstrap, []string{
 		"AWS_LAMBDA_FUNCTION_NAME=console", "AWS_LAMBDA_FUNCTION_MEMORY_SIZE=128", "AWS_LAMBDA_FUNCTION_TIMEOUT=10",
 	}, logs)

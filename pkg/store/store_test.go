@@ -6,16 +6,15 @@ import (
 	"time"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
-	"github.com/outbound-caller/admin-api/internal/testenv"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
 const john, jane = testkit.JohnID, testkit.JaneID
 
-func seeded(t *testing.T) *testenv.Env {
+func seeded(t *testing.T) *testkit.Env {
 	t.Helper()
-	e := testenv.New(t)
+	e := testkit.NewEnv(t)
 	// Seeded a second ago: a revocation stamp written by the test must be
 	// later than the seed's, not equal to it within the same millisecond.
 	if err := localdb.Seed(t.Context(), e.Store, time.Now().Add(-time.Second)); err != nil {

@@ -8,13 +8,13 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
-	"github.com/outbound-caller/admin-api/internal/testenv"
+	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
 // setStored overwrites attribute attr of client id with a raw string, as
 // an older writer (or another tool) may have left it.
-func setStored(t *testing.T, e *testenv.Env, id, attr, value string) {
+func setStored(t *testing.T, e *testkit.Env, id, attr, value string) {
 	t.Helper()
 	_, err := e.DB.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
 		TableName: &e.Table, Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CLIENT#" + id}},

@@ -1,9 +1,4 @@
-// Package testenv assembles the whole API for tests: the real handlers
-// behind a loopback HTTP server, the real SDK, and a DynamoDB-compatible
-// store: embedded minidyn by default, or the emulator at
-// TEST_DYNAMODB_ENDPOINT (moto in `make test-moto`). Each Env gets its own
-// table, so tests may share one emulator.
-package testenv
+package testkit
 
 import (
 	"bytes"
@@ -40,8 +35,8 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
-// Secret is the HS256 secret test tokens are signed with.
-const Secret = "test-secret-0123456789abcdef0123456789abcdef"
+// TokenSecret is the HS256 secret test tokens are signed with.
+const TokenSecret = "test-secret-0123456789abcdef0123456789abcdef"
 
 // FastHashing is a cheap argon2id cost for tests: same code, less memory.
 func FastHashing() passhash.Params { return passhash.Params{Memory: 64, Time: 1, Threads: 1} }
@@ -56,7 +51,11 @@ func adminPasswordHash() (string, error) {
 	return h.Hash(config.DevAdminPassword)
 }
 
-// Env is a running API with its store.
+// Env is a running API with its store: the real handlers behind a
+// loopback HTTP server, the real SDK, and a DynamoDB-compatible store:
+// embedded minidyn by default, or the emulator at TEST_DYNAMODB_ENDPOINT
+// (moto in `make test-moto`). Each Env gets its own table, so tests may
+// share one emulator.
 type Env struct {
 	URL      string // base URL of the API
 	DB       *dynamodb.Client
@@ -84,13 +83,13 @@ type Fault func(ctx context.Context, op string, send func() error) error
 // LogDirEnv names a directory where every Env writes its handler logs and
 // response bodies when its test ends, so that a TestMain can check all the
 // output of a suite (see pkg/api's TestMain).
-const LogDirEnv = "TESTENV_LOG_DIR"
+const LogDirEnv = "TESTKIT_LOG_DIR"
 
 // Option adjusts the configuration before the handler is built.
 type Option func(*config.Config)
 
 // New starts an Env; everything stops when tb ends.
-func New(tb testing.TB, opts ...Option) *Env {
+func NewEnv(tb testing.TB, opts ...Option) *Env {
 	tb.Helper()
 	ctx := context.Background()
 	e := &Env{Logs: &SyncBuffer{}, Bodies: &SyncBuffer{}}
@@ -121,7 +120,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 		tb.Fatal(err)
 	}
 	cfg := config.Config{
-		TableName: e.Table, JWTSecret: Secret, Skew: 30 * time.Second,
+		TableName: e.Table, JWTSecret: TokenSecret, Skew: 30 * time.Second,
 		AdminUsername: config.DevAdminUsername, AdminPasswordHash: adminHash,
 		AdminTokenTTL: time.Hour, ClientTokenTTL: 24 * time.Hour,
 	}
@@ -134,7 +133,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 	}
 	e.Handler = h
 	e.Store = store.New(db, e.Table, nil)
-	e.Issuer = auth.Issuer{Secret: []byte(Secret), Issuer: cfg.Issuer, Audience: cfg.Audience}
+	e.Issuer = auth.Issuer{Secret: []byte(TokenSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}
 	srv := httptest.NewServer(gateway.New(h))
 	tb.Cleanup(srv.Close)
 	e.URL = srv.URL
@@ -146,7 +145,7 @@ func New(tb testing.TB, opts ...Option) *Env {
 
 // countCalls records the name of every DynamoDB operation the SDK sends.
 func (e *Env) countCalls(stack *middleware.Stack) error {
-	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("testenv.count",
+	return stack.Initialize.Add(middleware.InitializeMiddlewareFunc("testkit.count",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			e.mu.Lock()
 			e.calls = append(e.calls, awsmw.GetOperationName(ctx))
@@ -157,7 +156,7 @@ func (e *Env) countCalls(stack *middleware.Stack) error {
 
 // injectFaults runs every attempt through the current Fault, if any.
 func (e *Env) injectFaults(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("testenv.fault",
+	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("testkit.fault",
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (out middleware.FinalizeOutput, md middleware.Metadata, err error) {
 			e.mu.Lock()
 			f := e.fault
@@ -186,7 +185,7 @@ func (e *Env) dump(tb testing.TB, dir string) {
 	base := filepath.Join(dir, hex.EncodeToString(id))
 	for suffix, buf := range map[string]*SyncBuffer{".log": e.Logs, ".bodies": e.Bodies} {
 		if err := os.WriteFile(base+suffix, []byte(buf.String()), 0o600); err != nil {
-			tb.Errorf("testenv: keep output: %v", err)
+			tb.Errorf("testkit: keep output: %v", err)
 		}
 	}
 }
