@@ -173,8 +173,9 @@ func TestFaultsAnswer5xxAndNeverHalfApply(t *testing.T) {
 			}
 			s2 := normalised(t, e.Snapshot(t))
 			want := map[outcome][]string{before: s0, after: s2}[tc.table]
-			if !slices.Equal(s1, want) {
-				t.Errorf("after the fault the table is neither the state %s nor the other one:\nbefore %v\nafter  %v\ngot    %v", tc.table, s0, s2, s1)
+			if d := testkit.TableDiff(want, s1); d != "" {
+				other := map[outcome][]string{before: s2, after: s0}[tc.table]
+				t.Errorf("after the fault the table is not the state %s:\n%s\n(and against the other state:\n%s)", tc.table, d, testkit.TableDiff(other, s1))
 			}
 		})
 	}
@@ -395,9 +396,9 @@ func TestFaultsOnEveryRouteAnswer5xxAndNeverHalfApply(t *testing.T) {
 					if (status == 503) != (retryAfter == "1") {
 						t.Errorf("%d with Retry-After %q", status, retryAfter)
 					}
-					if got := comparable(t, e, e.Snapshot(t)); !slices.Equal(got, want) {
-						t.Errorf("after the fault the table is not the state %s:\nwant %v\ngot  %v",
-							map[bool]string{false: "before the request", true: "after the request"}[f.after], want, got)
+					if d := testkit.TableDiff(want, comparable(t, e, e.Snapshot(t))); d != "" {
+						t.Errorf("after the fault the table is not the state %s:\n%s",
+							map[bool]string{false: "before the request", true: "after the request"}[f.after], d)
 					}
 				})
 			})

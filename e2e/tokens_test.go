@@ -14,7 +14,6 @@ import (
 	"os"
 	"os/exec"
 	"regexp"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -249,8 +248,8 @@ func runAttacks(t *testing.T, e *testkit.Env, cases func(t *testing.T, role, ses
 					checkRefusal(t, r, tc.status)
 				})
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Errorf("refused requests changed the table:\n%v\n%v", before, after)
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("refused requests changed the table:\n%s", d)
 			}
 			// The control: the same request with a valid token gets past
 			// authorization, so the refusals above are the token's doing.

@@ -276,6 +276,28 @@ func (e *Env) Snapshot(tb testing.TB) []string {
 	return out
 }
 
+// TableDiff compares two snapshots of the whole table (Snapshot, or
+// snapshots normalised alike) and returns one line per item that differs:
+// "- item" for an item of before that after lacks or holds otherwise, "+
+// item" for an item of after that before lacks or held otherwise, joined
+// by newlines. Empty means the tables are equal, item for item, lock and
+// counter items included. Every before/after comparison of the suites
+// goes through it.
+func TableDiff(before, after []string) string {
+	var out []string
+	for _, b := range before {
+		if !slices.Contains(after, b) {
+			out = append(out, "- "+b)
+		}
+	}
+	for _, a := range after {
+		if !slices.Contains(before, a) {
+			out = append(out, "+ "+a)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
 // Item reads one item by key as a generic map (nil when absent).
 func (e *Env) Item(tb testing.TB, key string) map[string]any {
 	tb.Helper()

@@ -51,8 +51,8 @@ func expectUnchanged(t *testing.T, e *testkit.Env, calls []string, do func()) {
 	if got := e.Calls(); !slices.Equal(got, calls) {
 		t.Errorf("DynamoDB calls = %v, want %v", got, calls)
 	}
-	if after := e.Snapshot(t); !slices.Equal(before, after) {
-		t.Error("refused request changed the table")
+	if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+		t.Errorf("refused request changed the table:\n%s", d)
 	}
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,8 +87,8 @@ func FuzzClientID(f *testing.F) {
 		case resp.StatusCode != 404 || resp.Body != `{"error":"Client not found","statusCode":404}`:
 			t.Fatalf("%s: id %q: %d %s", rt.method, id, resp.StatusCode, resp.Body)
 		default:
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Fatalf("%s: id %q: a 404 changed the table", rt.method, id)
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Fatalf("%s: id %q: a 404 changed the table:\n%s", rt.method, id, d)
 			}
 		}
 	})

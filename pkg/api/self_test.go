@@ -131,8 +131,8 @@ func TestOwnClientRefusals(t *testing.T) {
 			if calls := e.Calls(); !slices.Equal(calls, tc.calls) {
 				t.Errorf("DynamoDB calls = %v, want %v", calls, tc.calls)
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Error("table changed")
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("table changed:\n%s", d)
 			}
 		})
 	}
@@ -202,8 +202,8 @@ func TestRevocation(t *testing.T) {
 				if r := putOwn(t, e, tok, `{"clientMeta":{"city":"Nowhere"}}`); r.Status != 401 || r.Body != invalidToken {
 					t.Errorf("%s: PUT with the earlier token: %d %s", when, r.Status, r.Body)
 				}
-				if after := e.Snapshot(t); !slices.Equal(before, after) {
-					t.Errorf("%s: refused PUT changed the table", when)
+				if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+					t.Errorf("%s: refused PUT changed the table:\n%s", when, d)
 				}
 			}
 			refused("while "+status, old)
@@ -240,8 +240,8 @@ func TestAdminRoutesRefuseClientTokens(t *testing.T) {
 	if calls := e.Calls(); len(calls) != 0 {
 		t.Errorf("refused request reached DynamoDB: %v", calls)
 	}
-	if after := e.Snapshot(t); !slices.Equal(before, after) {
-		t.Error("table changed")
+	if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+		t.Errorf("table changed:\n%s", d)
 	}
 }
 
@@ -320,8 +320,8 @@ func TestResetAndDeleteRevoke(t *testing.T) {
 	if r := putOwn(t, e, fresh, `{"clientMeta":{"city":"Ghost Town"}}`); r.Status != 401 || r.Body != invalidToken {
 		t.Errorf("token of a deleted client, PUT: %d %s", r.Status, r.Body)
 	}
-	if after := e.Snapshot(t); !slices.Equal(before, after) {
-		t.Error("PUT by a deleted client changed the table (recreated the item?)")
+	if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+		t.Errorf("PUT by a deleted client changed the table (recreated the item?):\n%s", d)
 	}
 	if r := postJSON(t, e, "/auth/login", `{"clientId":"`+testkit.JohnID+`","clientSecret":"`+newSecret+`"}`); r.Status != 401 || r.Body != badClient {
 		t.Errorf("sign-in of a deleted client: %d %s", r.Status, r.Body)

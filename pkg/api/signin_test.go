@@ -92,8 +92,8 @@ func TestAdminLogin(t *testing.T) {
 			if got := verifies.Take(); !slices.Equal(got, tc.hashes) {
 				t.Errorf("verified against %q, want %q", got, tc.hashes)
 			}
-			if after := e.Snapshot(t); !slices.Equal(withoutAttempts(before), withoutAttempts(after)) {
-				t.Error("table changed")
+			if d := testkit.TableDiff(withoutAttempts(before), withoutAttempts(e.Snapshot(t))); d != "" {
+				t.Errorf("table changed:\n%s", d)
 			}
 			if tc.status != 200 {
 				return
@@ -197,8 +197,8 @@ func TestClientLogin(t *testing.T) {
 			if got := verifies.Take(); !slices.Equal(got, tc.hashes) {
 				t.Errorf("verified against %q, want %q", got, tc.hashes)
 			}
-			if after := e.Snapshot(t); !slices.Equal(withoutAttempts(before), withoutAttempts(after)) {
-				t.Error("sign-in changed the table")
+			if d := testkit.TableDiff(withoutAttempts(before), withoutAttempts(e.Snapshot(t))); d != "" {
+				t.Errorf("sign-in changed the table:\n%s", d)
 			}
 			if tc.status != 200 {
 				return
@@ -323,8 +323,8 @@ func TestOAuthToken(t *testing.T) {
 			if n := len(verifies.Take()); n != min(tc.calls, 1) {
 				t.Errorf("hash verifications = %d, want %d", n, min(tc.calls, 1))
 			}
-			if after := e.Snapshot(t); !slices.Equal(withoutAttempts(before), withoutAttempts(after)) {
-				t.Error("token request changed the table")
+			if d := testkit.TableDiff(withoutAttempts(before), withoutAttempts(e.Snapshot(t))); d != "" {
+				t.Errorf("token request changed the table:\n%s", d)
 			}
 			if tc.status != 200 {
 				return

@@ -153,8 +153,8 @@ func TestUpdateNotFound(t *testing.T) {
 			if r.Status != 404 || r.Body != `{"error":"Client not found","statusCode":404}` {
 				t.Errorf("got %d %s", r.Status, r.Body)
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Errorf("table changed:\n%v\n%v", before, after)
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("table changed:\n%s", d)
 			}
 		})
 	}
@@ -234,8 +234,8 @@ func TestUpdateAuth(t *testing.T) {
 			if calls := e.Calls(); len(calls) != 0 {
 				t.Errorf("refused request reached DynamoDB: %v", calls)
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Error("table changed")
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("table changed:\n%s", d)
 			}
 		})
 	}
@@ -300,8 +300,8 @@ func TestUpdateRejectsBadInput(t *testing.T) {
 			if calls := e.Calls(); len(calls) != 0 {
 				t.Errorf("invalid request reached DynamoDB: %v", calls)
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Error("table changed")
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("table changed:\n%s", d)
 			}
 		})
 	}
@@ -344,8 +344,8 @@ func TestUpdateEmailUniqueness(t *testing.T) {
 			if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "TransactWriteItems"}) {
 				t.Errorf("calls = %v", calls)
 			}
-			if after := e.Snapshot(t); !slices.Equal(before, after) {
-				t.Error("a refused change altered the table")
+			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+				t.Errorf("a refused change altered the table:\n%s", d)
 			}
 		}
 	})

@@ -54,8 +54,8 @@ func TestSessionWriteComparesInstants(t *testing.T) {
 				t.Fatalf("err = %v, want %v", err, tc.want)
 			}
 			if tc.want != nil {
-				if after := e.Snapshot(t); len(after) != len(before) || after[0] != before[0] || after[1] != before[1] {
-					t.Error("refused write changed the table")
+				if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+					t.Errorf("refused write changed the table:\n%s", d)
 				}
 				return
 			}
