@@ -9,7 +9,7 @@ BUILD_DIR := build
 # validator_novalidatefn keeps the linker from retaining every exported
 # method of every linked type (validator's reflect.MethodByName): 4 MiB of
 # each bootstrap. The tags are also rie.LambdaTags (internal/rie), which
-# the emulator tests, cmd/coldstart and the size test build with; a test
+# the emulator tests, cmd/bench/coldstart and the size test build with; a test
 # holds the two equal.
 LAMBDA_TAGS  := lambda.norpc,validator_novalidatefn
 LAMBDA_ENV   := CGO_ENABLED=0 GOOS=linux GOARCH=arm64
@@ -132,12 +132,12 @@ bench:
 	mkdir -p bench/out
 	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
-	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./internal/... | tee -a bench/out/gotest.txt; done
-	$(GO) run ./cmd/instructions -o bench/out/instructions.json
-	$(GO) run ./cmd/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
-	$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
-	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
-	$(GO) run ./cmd/benchreport -dir bench/out -o bench/results.md
+	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... ./internal/... | tee -a bench/out/gotest.txt; done
+	$(GO) run ./cmd/bench/instructions -o bench/out/instructions.json
+	$(GO) run ./cmd/bench/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
+	$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
+	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
+	$(GO) run ./cmd/bench/benchreport -dir bench/out -o bench/results.md
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s

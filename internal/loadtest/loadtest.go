@@ -1,6 +1,6 @@
 // Package loadtest sends a fixed mix of requests at fixed concurrency for a
 // fixed time and reports throughput, latency percentiles and errors;
-// cmd/loadgen runs it and cmd/benchreport reads its Report.
+// cmd/bench/loadgen runs it and cmd/bench/benchreport reads its Report.
 //
 // Without a URL it starts the API in-process exactly as `make run` does
 // (the same handlers behind api.NewHTTPHandler) over the embedded store, or

@@ -8,7 +8,7 @@ import (
 
 // No more hashes run at once than there are CPUs: with every slot taken, a
 // verification waits, and it runs as soon as a slot is free. (The memory
-// figure this buys is measured on a running server, cmd/signinload, not
+// figure this buys is measured on a running server, cmd/bench/signinload, not
 // here.)
 func TestHashingIsBoundedByTheCPUs(t *testing.T) {
 	h, err := NewHasher(Params{Memory: 64, Time: 1, Threads: 1})

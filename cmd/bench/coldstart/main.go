@@ -1,5 +1,5 @@
 // Command coldstart measures each Lambda as deployed against an empty
-// aws-lambda-go function (cmd/coldstart-control): stripped binary size
+// aws-lambda-go function (cmd/bench/coldstart-control): stripped binary size
 // (linux/arm64, as deployed), cold start under the Runtime Interface
 // Emulator (median of -runs fresh processes, host architecture), and
 // resident memory over -warm warm invocations. It writes a JSON report.
@@ -105,7 +105,7 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 	if err != nil {
 		return err
 	}
-	pkgs := map[string]string{control: "./cmd/" + control}
+	pkgs := map[string]string{control: "./cmd/bench/" + control}
 	names := []string{control}
 	for _, f := range fns {
 		pkgs[filepath.Base(f)] = "./" + f

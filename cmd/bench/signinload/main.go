@@ -5,8 +5,8 @@
 // how the bound on concurrent argon2id hashing is checked:
 //
 //	make run &                                   # the server, port 3000
-//	go run ./cmd/signinload -kind client -c 16 -d 10s
-//	go run ./cmd/signinload -kind admin -c 64 -d 10s -pid "$(pgrep -n -f 'bin/local')"
+//	go run ./cmd/bench/signinload -kind client -c 16 -d 10s
+//	go run ./cmd/bench/signinload -kind admin -c 64 -d 10s -pid "$(pgrep -n -f 'bin/local')"
 //
 // client signs in a demo client (POST /auth/login, the public development
 // secret); admin signs in the development admin (POST /auth/admin/login).

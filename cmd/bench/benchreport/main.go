@@ -1,5 +1,5 @@
 // Command benchreport turns the outputs of `make bench` (go test -bench
-// text, cmd/instructions, cmd/coldstart and cmd/loadgen JSON) into one
+// text, cmd/bench/instructions, cmd/bench/coldstart and cmd/bench/loadgen JSON) into one
 // Markdown report with the machine it ran on, prints it and writes it to -o.
 package main
 
@@ -256,7 +256,7 @@ func report(dir string) (string, error) {
 
 	loads, _ := filepath.Glob(filepath.Join(dir, "load-*.json"))
 	if len(loads) > 0 {
-		fmt.Fprintf(&w, "\n## Load (cmd/loadgen against the in-process `make run` server)\n\n")
+		fmt.Fprintf(&w, "\n## Load (cmd/bench/loadgen against the in-process `make run` server)\n\n")
 		fmt.Fprintf(&w, "| Store | mix | workers | seconds | requests | req/s | p50 (ms) | p90 (ms) | p99 (ms) | errors | 409s |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
 		for _, path := range loads {
 			var l loadtest.Report
