@@ -125,7 +125,7 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	}
 	// The demo clients' secrets are hashed as the service hashes client
 	// secrets (keyed HMAC), so their sign-ins take the fast path at once.
-	secrets, err := app.SecretHasher(cfg, passhash.DefaultParams())
+	secrets, err := app.SecretHasher(cfg)
 	if err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 			fmt.Fprintf(out, "  clientId %s  clientSecret %s\n", c.ClientID, secrets[c.ClientID])
 		}
 	}
-	h, err := app.NewHandler(ctx, cfg, local.DB, app.NewLogger(os.Stderr, cfg.LogLevel), passhash.DefaultParams())
+	h, err := app.NewHandler(ctx, cfg, local.DB, app.NewLogger(os.Stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,6 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/migrate"
-	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/secretsdoc"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
@@ -189,7 +188,7 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 	})
 	// The service's own constructor: the same keyed hash, so that the
 	// functions verify what the migration wrote.
-	hasher, err := app.SecretHasher(cfg, passhash.DefaultParams())
+	hasher, err := app.SecretHasher(cfg)
 	if err != nil {
 		return nil, err
 	}

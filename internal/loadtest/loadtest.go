@@ -35,7 +35,6 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
-	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
@@ -267,7 +266,7 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 		cfg.JWTSecret = s
 	}
 	// Request logs are formatted as in production, then dropped.
-	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0), passhash.DefaultParams())
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0))
 	if err != nil {
 		return "", nil, nil, err
 	}

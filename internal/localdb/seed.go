@@ -32,7 +32,8 @@ func DemoSecrets() map[string]string {
 	return map[string]string{JohnID: JohnSecret, JaneID: JaneSecret}
 }
 
-// Hasher hashes secrets (a *secret.Hasher).
+// Hasher hashes secrets (a *passhash.SecretHasher, so that the demo
+// clients sign in against the hashes the service writes).
 type Hasher interface {
 	Hash(s string) (string, error)
 }

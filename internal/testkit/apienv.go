@@ -127,7 +127,7 @@ func NewEnv(tb testing.TB, opts ...Option) *Env {
 	for _, o := range opts {
 		o(&cfg)
 	}
-	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(e.Logs, -4), FastHashing())
+	h, err := app.NewHandler(ctx, cfg, db, app.NewLogger(e.Logs, -4))
 	if err != nil {
 		tb.Fatal(err)
 	}

@@ -68,7 +68,7 @@ func newBenchEnv(b *testing.B) *benchEnv {
 	}
 	cfg := config.Config{TableName: table, JWTSecret: testkit.TokenSecret, Skew: 30 * time.Second}
 	// Logs are formatted as in production and then discarded.
-	be.h, err = app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0), testkit.FastHashing())
+	be.h, err = app.NewHandler(ctx, cfg, db, app.NewLogger(io.Discard, 0))
 	if err != nil {
 		b.Fatal(err)
 	}

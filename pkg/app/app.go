@@ -32,14 +32,13 @@ func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
 	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
-// NewHandler builds the route handler from cfg over db. hashing sets the
-// argon2id cost (passhash.DefaultParams() in production; tests pass less).
-func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger, hashing passhash.Params) (*api.Handler, error) {
+// NewHandler builds the route handler from cfg over db.
+func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *slog.Logger) (*api.Handler, error) {
 	keys, signIn, err := tokens(ctx, cfg)
 	if err != nil {
 		return nil, err
 	}
-	hasher, err := SecretHasher(cfg, hashing)
+	hasher, err := SecretHasher(cfg)
 	if err != nil {
 		return nil, err
 	}
@@ -57,12 +56,16 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 
 // SecretHasher is the hasher of client secrets as the service builds it
 // from cfg: an HMAC-SHA256 keyed by passhash.DeriveSecretKey of
-// cfg.SecretHashSource(), which also verifies argon2id hashes (older client
-// secrets and the admin password) at the cost hashing. Anything that
-// writes client secrets (the routes, a migration) hashes them with this, so
-// that the service verifies them.
-func SecretHasher(cfg appconfig.Config, hashing passhash.Params) (*passhash.SecretHasher, error) {
-	passwords, err := passhash.NewHasher(hashing)
+// cfg.SecretHashSource(), which also verifies argon2id and bcrypt hashes
+// (older client secrets and the admin password), each at the cost its
+// hash records. Anything that writes client secrets (the routes, a
+// migration) hashes them with this, so that the service verifies them.
+//
+// It never writes an argon2id hash, so the password hasher's own cost
+// (passhash.DefaultParams) is never used: it is there because NewHasher
+// takes one.
+func SecretHasher(cfg appconfig.Config) (*passhash.SecretHasher, error) {
+	passwords, err := passhash.NewHasher(passhash.DefaultParams())
 	if err != nil {
 		return nil, err
 	}
@@ -127,7 +130,7 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 		// there is the response checksum left unchecked.
 		o.DisableValidateResponseChecksum = cfg.Local
 	})
-	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel), passhash.DefaultParams())
+	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel))
 }
 
 // lambdaAWS is a function's AWS configuration, built from the variables

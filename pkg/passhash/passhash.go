@@ -1,5 +1,10 @@
-// Package passhash generates client secrets and hashes them (and admin
-// passwords) with argon2id, so that only a slow, salted hash is ever stored.
+// Package passhash generates client secrets and keeps only hashes of what
+// sign-in checks: client secrets as a keyed HMAC-SHA256 (SecretHasher,
+// secret.go: they are random machine credentials, so a slow hash buys
+// nothing), the admin password as a slow, salted argon2id hash (Hasher,
+// made by cmd/hash-password). SecretHasher also verifies the argon2id
+// client-secret hashes written before keyed hashes, and bcrypt admin
+// password hashes made elsewhere.
 package passhash
 
 import (

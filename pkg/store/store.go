@@ -1,7 +1,8 @@
 // Package store keeps clients in one DynamoDB table. It is the only package
-// that knows DynamoDB: the item layout, the key prefixes, the expressions and
-// the uniqueness locks, and it translates DynamoDB's refusals into the
-// errors of package client.
+// that reads or writes the table: it knows the item layout, the key
+// prefixes, the expressions, the uniqueness locks and the sign-in attempt
+// counters, and it translates DynamoDB's refusals into the errors of
+// package client. (Package app only builds the DynamoDB client.)
 package store
 
 import (
