@@ -22,7 +22,6 @@ import (
 	"github.com/lestrrat-go/jwx/v2/jwa"
 	"github.com/lestrrat-go/jwx/v2/jwe"
 	"github.com/lestrrat-go/jwx/v2/jwk"
-	"github.com/lestrrat-go/jwx/v2/jws"
 
 	"github.com/outbound-caller/admin-api/internal/localdb"
 	"github.com/outbound-caller/admin-api/internal/testkit"
@@ -89,32 +88,6 @@ func with(claims map[string]any, changes map[string]any) map[string]any {
 	return out
 }
 
-// sign signs claims as a compact JWS with extra protected headers.
-func sign(t *testing.T, alg jwa.SignatureAlgorithm, key any, claims map[string]any, hdr map[string]any) string {
-	t.Helper()
-	payload, err := json.Marshal(claims)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return signPayload(t, alg, key, payload, hdr)
-}
-
-func signPayload(t *testing.T, alg jwa.SignatureAlgorithm, key any, payload []byte, hdr map[string]any) string {
-	t.Helper()
-	h := jws.NewHeaders()
-	_ = h.Set("typ", "JWT")
-	for k, v := range hdr {
-		if err := h.Set(k, v); err != nil {
-			t.Fatalf("header %s: %v", k, err)
-		}
-	}
-	out, err := jws.Sign(payload, jws.WithKey(alg, key, jws.WithProtectedHeaders(h)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
-}
-
 // unsigned is an "alg" token with the given header and an empty signature.
 func unsigned(t *testing.T, alg string, claims map[string]any) string {
 	t.Helper()
@@ -135,7 +108,7 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 	secret := []byte(testkit.TokenSecret)
 	now := time.Now()
 	good := claimsFor(role, session, now)
-	valid := sign(t, jwa.HS256, secret, good, nil)
+	valid := testkit.SignJWT(t, jwa.HS256, secret, good, nil)
 	parts := strings.Split(valid, ".")
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
 	sig[0] ^= 1
@@ -148,9 +121,9 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 			t.Errorf("the verifier fetched a URL named by a token %d times", n)
 		}
 	})
-	swapped := sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)
+	swapped := testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil)
 	sp := strings.Split(swapped, ".")
-	longer := sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-time.Minute).Unix()}), nil)
+	longer := testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-time.Minute).Unix()}), nil)
 	lp := strings.Split(longer, ".")
 	enc, err := jwe.Encrypt([]byte(valid), jwe.WithKey(jwa.A256KW, secret[:32]))
 	if err != nil {
@@ -167,45 +140,45 @@ func hs256Attacks(t *testing.T, role, session string) []attack {
 		{"alg nOnE", []string{testkit.Bearer(unsigned(t, "nOnE", good))}, unauthorized},
 		{"alg none with a valid signature kept", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": "none"}) + "." + parts[1] + "." + parts[2])}, unauthorized},
 		{"alg empty with a valid signature kept", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": ""}) + "." + parts[1] + "." + parts[2])}, unauthorized},
-		{"HS512 with the right secret", []string{testkit.Bearer(sign(t, jwa.HS512, secret, good, nil))}, unauthorized},
-		{"HS384 with the right secret", []string{testkit.Bearer(sign(t, jwa.HS384, secret, good, nil))}, unauthorized},
-		{"RS256 with an attacker's key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, nil))}, unauthorized},
-		{"another secret", []string{testkit.Bearer(sign(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil))}, unauthorized},
+		{"HS512 with the right secret", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS512, secret, good, nil))}, unauthorized},
+		{"HS384 with the right secret", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS384, secret, good, nil))}, unauthorized},
+		{"RS256 with an attacker's key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, nil))}, unauthorized},
+		{"another secret", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, []byte("another-secret-0123456789abcdef0123456789"), good, nil))}, unauthorized},
 		{"signature bit-flipped", []string{testkit.Bearer(parts[0] + "." + parts[1] + "." + b64(sig))}, unauthorized},
 		{"signature empty", []string{testkit.Bearer(parts[0] + "." + parts[1] + ".")}, unauthorized},
 		{"payload altered after signing (role)", []string{testkit.Bearer(sp[0] + "." + b64JSON(t, good) + "." + sp[2])}, unauthorized},
 		{"payload altered after signing (exp)", []string{testkit.Bearer(lp[0] + "." + b64JSON(t, good) + "." + lp[2])}, unauthorized},
-		{"exp missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil))}, unauthorized},
-		{"exp past", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil))}, unauthorized},
-		{"exp not a number", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil))}, unauthorized},
-		{"exp boolean", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil))}, unauthorized},
-		{"exp 0 (never expires to jwx)", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0}), nil))}, unauthorized},
-		{"exp 0.5 (truncates to 0)", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0.5}), nil))}, unauthorized},
-		{"bytes after the claims' closing brace", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, trailing(t, with(good, map[string]any{"exp": "9999999999"})), nil))}, unauthorized},
-		{"exp twice, the last 0", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, duplicateExp(t, good), nil))}, unauthorized},
-		{"nbf in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
-		{"iat in the future beyond skew", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
-		{"wrong iss", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil))}, unauthorized},
-		{"iss missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil))}, unauthorized},
-		{"wrong aud", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil))}, unauthorized},
-		{"aud missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil))}, unauthorized},
-		{"role missing", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil))}, forbidden},
-		{"role capitalised", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil))}, forbidden},
-		{"role as an array", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil))}, forbidden},
-		{"role with a trailing space", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil))}, forbidden},
-		{"the other role", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil))}, forbidden},
-		{"crit with an unknown extension", []string{testkit.Bearer(sign(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true}))}, unauthorized},
-		{"jku naming another key set", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"}))}, unauthorized},
-		{"x5u naming another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL}))}, unauthorized},
-		{"jwk header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
+		{"exp missing", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": nil}), nil))}, unauthorized},
+		{"exp past", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": now.Add(-10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"exp not a number", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": "9999999999"}), nil))}, unauthorized},
+		{"exp boolean", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": true}), nil))}, unauthorized},
+		{"exp 0 (never expires to jwx)", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0}), nil))}, unauthorized},
+		{"exp 0.5 (truncates to 0)", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"exp": 0.5}), nil))}, unauthorized},
+		{"bytes after the claims' closing brace", []string{testkit.Bearer(testkit.SignPayload(t, jwa.HS256, secret, trailing(t, with(good, map[string]any{"exp": "9999999999"})), nil))}, unauthorized},
+		{"exp twice, the last 0", []string{testkit.Bearer(testkit.SignPayload(t, jwa.HS256, secret, duplicateExp(t, good), nil))}, unauthorized},
+		{"nbf in the future beyond skew", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"nbf": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"iat in the future beyond skew", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"iat": now.Add(10 * time.Minute).Unix()}), nil))}, unauthorized},
+		{"wrong iss", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"iss": "https://evil.test"}), nil))}, unauthorized},
+		{"iss missing", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"iss": nil}), nil))}, unauthorized},
+		{"wrong aud", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"aud": "other"}), nil))}, unauthorized},
+		{"aud missing", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"aud": nil}), nil))}, unauthorized},
+		{"role missing", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": nil}), nil))}, forbidden},
+		{"role capitalised", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": strings.ToUpper(role[:1]) + role[1:]}), nil))}, forbidden},
+		{"role as an array", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": []string{role}}), nil))}, forbidden},
+		{"role with a trailing space", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": role + " "}), nil))}, forbidden},
+		{"the other role", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"role": otherRole(role)}), nil))}, forbidden},
+		{"crit with an unknown extension", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, good, map[string]any{"crit": []string{"x-ext"}, "x-ext": true}))}, unauthorized},
+		{"jku naming another key set", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": "evil"}))}, unauthorized},
+		{"x5u naming another key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL}))}, unauthorized},
+		{"jwk header with another key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
 		{"JWE of a valid token", []string{testkit.Bearer(string(enc))}, unauthorized},
-		{"nested JWT (cty JWT) around a valid token", []string{testkit.Bearer(signPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"}))}, unauthorized},
+		{"nested JWT (cty JWT) around a valid token", []string{testkit.Bearer(testkit.SignPayload(t, jwa.HS256, secret, []byte(valid), map[string]any{"cty": "JWT"}))}, unauthorized},
 		{"three dots", []string{testkit.Bearer(valid + ".")}, unauthorized},
 		{"two segments only", []string{testkit.Bearer(parts[0] + "." + parts[1])}, unauthorized},
 		{"one segment", []string{testkit.Bearer(parts[1])}, unauthorized},
 		{"standard base64 characters", []string{testkit.Bearer(strings.ReplaceAll(strings.ReplaceAll(valid, "-", "+"), "_", "/") + "+/")}, unauthorized},
 		{"base64 padding", []string{testkit.Bearer(parts[0] + "=." + parts[1] + "." + parts[2])}, unauthorized},
-		{"token over 8 KiB", []string{testkit.Bearer(sign(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil))}, unauthorized},
+		{"token over 8 KiB", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, secret, with(good, map[string]any{"pad": strings.Repeat("x", 9000)}), nil))}, unauthorized},
 		{"Bearer missing", []string{valid}, unauthorized},
 		{"bearer lowercase", []string{"bearer " + valid}, unauthorized},
 		{"BEARER uppercase", []string{"BEARER " + valid}, unauthorized},
@@ -316,7 +289,7 @@ func attackEnv(t *testing.T, opts ...testkit.Option) *testkit.Env {
 func TestTokenAttacksHS256(t *testing.T) {
 	e := attackEnv(t)
 	runAttacks(t, e, hs256Attacks, func(t *testing.T, role, session string) string {
-		return sign(t, jwa.HS256, []byte(testkit.TokenSecret), claimsFor(role, session, time.Now()), nil)
+		return testkit.SignJWT(t, jwa.HS256, []byte(testkit.TokenSecret), claimsFor(role, session, time.Now()), nil)
 	})
 }
 
@@ -357,36 +330,36 @@ func jwksAttacks(t *testing.T, k *testkit.JWKS, role, session string) []attack {
 	kid := func(id string) map[string]any { return map[string]any{"kid": id} }
 	const unauthorized = http.StatusUnauthorized
 	return []attack{
-		{"HS256 keyed with the RSA public key PEM", []string{testkit.Bearer(sign(t, jwa.HS256, rsaPEM, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"HS256 keyed with the RSA public key DER", []string{testkit.Bearer(sign(t, jwa.HS256, rsaDER, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"HS256 keyed with the RSA public JWK", []string{testkit.Bearer(sign(t, jwa.HS256, rsaJWK, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"HS256 keyed with the RSA modulus", []string{testkit.Bearer(sign(t, jwa.HS256, k.RSA.N.Bytes(), good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"HS256 keyed with the EC public key PEM", []string{testkit.Bearer(sign(t, jwa.HS256, ecPEM, good, kid(testkit.KidEC)))}, unauthorized},
+		{"HS256 keyed with the RSA public key PEM", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, rsaPEM, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA public key DER", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, rsaDER, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA public JWK", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, rsaJWK, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the RSA modulus", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, k.RSA.N.Bytes(), good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"HS256 keyed with the EC public key PEM", []string{testkit.Bearer(testkit.SignJWT(t, jwa.HS256, ecPEM, good, kid(testkit.KidEC)))}, unauthorized},
 		{"alg none naming a real kid", []string{testkit.Bearer(b64JSON(t, map[string]any{"alg": "none", "kid": testkit.KidRSANoAlg}) + "." + b64JSON(t, good) + ".")}, unauthorized},
-		{"RS256 under the EC key's kid", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, kid(testkit.KidEC)))}, unauthorized},
-		{"ES256 under the RSA key's kid", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"PS256 with the right RSA key", []string{testkit.Bearer(sign(t, jwa.PS256, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"RS512 with the right RSA key", []string{testkit.Bearer(sign(t, jwa.RS512, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"kid unknown, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, kid("rsa-2")))}, unauthorized},
-		{"kid missing, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, nil))}, unauthorized},
-		{"kid with a path", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid("../../../../../dev/null")))}, unauthorized},
-		{"kid with SQL", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"' OR '1'='1")))}, unauthorized},
-		{"kid with a NUL", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"\x00")))}, unauthorized},
-		{"another key under the real kid", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"jku naming another key set", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
-		{"x5u naming another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
-		{"jwk header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
-		{"jwk header with another key under the real kid", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, testkit.KidRSANoAlg), "kid": testkit.KidRSANoAlg}))}, unauthorized},
-		{"x5c header with another key", []string{testkit.Bearer(sign(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)}))}, unauthorized},
-		{"crit with an unknown extension", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, good, map[string]any{"kid": testkit.KidRSANoAlg, "crit": []string{"x-ext"}, "x-ext": 1}))}, unauthorized},
-		{"expired, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"exp 0, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": 0}), kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"exp 0.5, right key", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, with(good, map[string]any{"exp": 0.5}), kid(testkit.KidEC)))}, unauthorized},
-		{"bytes after the claims' closing brace, right key", []string{testkit.Bearer(signPayload(t, jwa.RS256, k.RSA, trailing(t, with(good, map[string]any{"exp": "9999999999"})), kid(testkit.KidRSANoAlg)))}, unauthorized},
-		{"exp twice, the last 0, right key", []string{testkit.Bearer(signPayload(t, jwa.ES256, k.EC, duplicateExp(t, good), kid(testkit.KidEC)))}, unauthorized},
-		{"wrong aud, right key", []string{testkit.Bearer(sign(t, jwa.ES256, k.EC, with(good, map[string]any{"aud": "other"}), kid(testkit.KidEC)))}, unauthorized},
-		{"the other role, right key", []string{testkit.Bearer(sign(t, jwa.RS256, k.RSA, with(good, map[string]any{"role": otherRole(role)}), kid(testkit.KidRSANoAlg)))}, http.StatusForbidden},
-		{"signature of another algorithm's key, flipped", []string{testkit.Bearer(flipLast(sign(t, jwa.ES256, k.EC, good, kid(testkit.KidEC))))}, unauthorized},
+		{"RS256 under the EC key's kid", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, good, kid(testkit.KidEC)))}, unauthorized},
+		{"ES256 under the RSA key's kid", []string{testkit.Bearer(testkit.SignJWT(t, jwa.ES256, k.EC, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"PS256 with the right RSA key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.PS256, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"RS512 with the right RSA key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS512, k.RSA, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"kid unknown, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, good, kid("rsa-2")))}, unauthorized},
+		{"kid missing, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, good, nil))}, unauthorized},
+		{"kid with a path", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, kid("../../../../../dev/null")))}, unauthorized},
+		{"kid with SQL", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"' OR '1'='1")))}, unauthorized},
+		{"kid with a NUL", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg+"\x00")))}, unauthorized},
+		{"another key under the real kid", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"jku naming another key set", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"jku": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"x5u naming another key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"x5u": evil.URL, "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"jwk header with another key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, "")}))}, unauthorized},
+		{"jwk header with another key under the real kid", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"jwk": testkit.PublicJWK(t, attacker, testkit.KidRSANoAlg), "kid": testkit.KidRSANoAlg}))}, unauthorized},
+		{"x5c header with another key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, attacker, good, map[string]any{"x5c": selfSigned(t, attacker)}))}, unauthorized},
+		{"crit with an unknown extension", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, good, map[string]any{"kid": testkit.KidRSANoAlg, "crit": []string{"x-ext"}, "x-ext": 1}))}, unauthorized},
+		{"expired, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": now.Add(-time.Hour).Unix()}), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp 0, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, with(good, map[string]any{"exp": 0}), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp 0.5, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.ES256, k.EC, with(good, map[string]any{"exp": 0.5}), kid(testkit.KidEC)))}, unauthorized},
+		{"bytes after the claims' closing brace, right key", []string{testkit.Bearer(testkit.SignPayload(t, jwa.RS256, k.RSA, trailing(t, with(good, map[string]any{"exp": "9999999999"})), kid(testkit.KidRSANoAlg)))}, unauthorized},
+		{"exp twice, the last 0, right key", []string{testkit.Bearer(testkit.SignPayload(t, jwa.ES256, k.EC, duplicateExp(t, good), kid(testkit.KidEC)))}, unauthorized},
+		{"wrong aud, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.ES256, k.EC, with(good, map[string]any{"aud": "other"}), kid(testkit.KidEC)))}, unauthorized},
+		{"the other role, right key", []string{testkit.Bearer(testkit.SignJWT(t, jwa.RS256, k.RSA, with(good, map[string]any{"role": otherRole(role)}), kid(testkit.KidRSANoAlg)))}, http.StatusForbidden},
+		{"signature of another algorithm's key, flipped", []string{testkit.Bearer(flipLast(testkit.SignJWT(t, jwa.ES256, k.EC, good, kid(testkit.KidEC))))}, unauthorized},
 	}
 }
 
@@ -434,9 +407,9 @@ func TestTokenAttacksJWKS(t *testing.T) {
 	e := attackEnv(t, jwksOnly(k))
 	runAttacks(t, e, func(t *testing.T, role, session string) []attack { return jwksAttacks(t, k, role, session) }, func(t *testing.T, role, session string) string {
 		if role == auth.RoleClient {
-			return sign(t, jwa.ES256, k.EC, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidEC})
+			return testkit.SignJWT(t, jwa.ES256, k.EC, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidEC})
 		}
-		return sign(t, jwa.RS256, k.RSA, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidRSANoAlg})
+		return testkit.SignJWT(t, jwa.RS256, k.RSA, claimsFor(role, session, time.Now()), map[string]any{"kid": testkit.KidRSANoAlg})
 	})
 }
 

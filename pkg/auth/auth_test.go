@@ -89,17 +89,11 @@ func admin() claims { return claims{sub: "admin-1", role: auth.RoleAdmin, iat: n
 // sign signs c with alg and key; headers are added to the protected header.
 func sign(t *testing.T, c claims, alg jwa.SignatureAlgorithm, key any, headers map[string]any) string {
 	t.Helper()
-	h := jws.NewHeaders()
-	for k, v := range headers {
-		if err := h.Set(k, v); err != nil {
-			t.Fatalf("set header %s: %v", k, err)
-		}
-	}
-	signed, err := jwt.Sign(c.build(t), jwt.WithKey(alg, key, jws.WithProtectedHeaders(h)))
+	payload, err := json.Marshal(c.build(t))
 	if err != nil {
-		t.Fatalf("sign %s: %v", alg, err)
+		t.Fatal(err)
 	}
-	return string(signed)
+	return testkit.SignPayload(t, alg, key, payload, headers)
 }
 
 func hs256(t *testing.T, c claims) string { return sign(t, c, jwa.HS256, secret, nil) }
@@ -569,23 +563,6 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// signRaw signs payload exactly as given (no re-encoding), so that claims
-// no JWT library would produce can be put under a valid signature.
-func signRaw(t *testing.T, payload string, alg jwa.SignatureAlgorithm, key any, headers map[string]any) string {
-	t.Helper()
-	h := jws.NewHeaders()
-	for k, v := range headers {
-		if err := h.Set(k, v); err != nil {
-			t.Fatal(err)
-		}
-	}
-	out, err := jws.Sign([]byte(payload), jws.WithKey(alg, key, jws.WithProtectedHeaders(h)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(out)
-}
-
 // strictClaimsCases are payloads signed with a valid key; each must be
 // refused (or accepted) whatever the verification mode. exp in the future
 // is 1736946000+3600.
@@ -631,12 +608,12 @@ func TestVerify_StrictClaims(t *testing.T) {
 		cfg  auth.Config
 		sign func(t *testing.T, payload string) string
 	}{
-		{"HS256", auth.Config{Secret: secret}, func(t *testing.T, p string) string { return signRaw(t, p, jwa.HS256, secret, nil) }},
+		{"HS256", auth.Config{Secret: secret}, func(t *testing.T, p string) string { return testkit.SignPayload(t, jwa.HS256, secret, []byte(p), nil) }},
 		{"JWKS RS256", auth.Config{JWKSURL: f.URL}, func(t *testing.T, p string) string {
-			return signRaw(t, p, jwa.RS256, f.RSA, map[string]any{jws.KeyIDKey: testkit.KidRSA})
+			return testkit.SignPayload(t, jwa.RS256, f.RSA, []byte(p), map[string]any{jws.KeyIDKey: testkit.KidRSA})
 		}},
 		{"JWKS ES256", auth.Config{JWKSURL: f.URL}, func(t *testing.T, p string) string {
-			return signRaw(t, p, jwa.ES256, f.EC, map[string]any{jws.KeyIDKey: testkit.KidEC})
+			return testkit.SignPayload(t, jwa.ES256, f.EC, []byte(p), map[string]any{jws.KeyIDKey: testkit.KidEC})
 		}},
 	}
 	for _, m := range modes {
@@ -664,7 +641,7 @@ func TestVerify_StrictClaims(t *testing.T) {
 // refused even when it decodes to the signed bytes.
 func TestVerify_PayloadSegmentIsStrictBase64URL(t *testing.T) {
 	v := newVerifier(t, auth.Config{Secret: secret})
-	tok := signRaw(t, `{"sub":"admin-1","role":"admin","exp":1736949600}`, jwa.HS256, secret, nil)
+	tok := testkit.SignPayload(t, jwa.HS256, secret, []byte(`{"sub":"admin-1","role":"admin","exp":1736949600}`), nil)
 	if _, err := v.Verify(tok); err != nil {
 		t.Fatalf("control: %v", err)
 	}
