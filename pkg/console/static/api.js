@@ -47,6 +47,9 @@ export class ApiError extends Error {
     this.status = status; // 0: the server could not be reached
     this.error = typeof b.error === 'string' ? b.error : '';
     this.details = typeof b.details === 'string' ? b.details : '';
+    // field: the JSON path of the one field a 400 or 409 is about
+    // ("clientMeta.email", "twilioPhoneNumber"), or '' when it is about none.
+    this.field = typeof b.field === 'string' ? b.field : '';
     this.requiredFields = Array.isArray(b.requiredFields) ? b.requiredFields.filter((f) => typeof f === 'string') : [];
     this.headers = headers || new Headers();
   }

@@ -3,8 +3,7 @@
 import { el, link, clientLink, announce, withBusy, showError, hideError, secretBox } from './dom.js';
 import * as api from './api.js';
 import {
-  buildFields, readValues, buildCreate, missingRequired, fieldFor, fieldMessage,
-  takenMessage, labelOf, keyForPath, showFieldErrors, clearFieldErrors,
+  STATUSES, buildFields, buildCreate, readRequired, showSaveError, clearFieldErrors,
 } from './fields.js';
 
 export function render(ctx) {
@@ -14,7 +13,7 @@ export function render(ctx) {
 
   const { nodes, inputs } = buildFields('create');
   const status = el('select', { id: 'f-status', name: 'status', 'aria-describedby': 'f-status-hint' },
-    ['Active', 'Inactive', 'Suspended'].map((s) => el('option', { value: s, text: s })));
+    STATUSES.map((s) => el('option', { value: s, text: s })));
   const statusField = el('div', { class: 'field' },
     el('label', { for: 'f-status', text: 'Status' }), status,
     el('p', { id: 'f-status-hint', class: 'hint', text: 'Only an Active client can sign in.' }));
@@ -33,13 +32,8 @@ export function render(ctx) {
     withBusy(submit, async () => {
       clearFieldErrors(inputs);
       hideError(formError);
-      const values = readValues(inputs);
-      const missing = missingRequired(values, 'create');
-      if (missing.length) {
-        showFieldErrors(inputs, new Map(missing.map((k) => [k, `${labelOf(k)} is required.`])));
-        announce('Some required fields are empty.');
-        return;
-      }
+      const values = readRequired(inputs, 'create');
+      if (!values) return;
       let res;
       try {
         res = await api.createClient(buildCreate(values, status.value));
@@ -59,24 +53,10 @@ export function render(ctx) {
   });
 
   function failed(err, values) {
-    if (err.status === 400 && err.requiredFields.length) {
-      const keys = err.requiredFields.map(keyForPath).filter(Boolean);
-      if (showFieldErrors(inputs, new Map(keys.map((k) => [k, `${labelOf(k)} is required.`])))) return;
-    }
-    if (err.status === 409 && err.details === 'clientId') {
-      showError(formError, 'The generated client ID is already taken. Press Create client again.');
-      return;
-    }
-    const key = (err.status === 400 || err.status === 409) ? fieldFor(err.details) : null;
-    if (key) {
-      const text = err.status === 409 ? takenMessage(key, values[key]) : fieldMessage(err.details, key);
-      showFieldErrors(inputs, new Map([[key, text]]));
-      announce(text);
-      return;
-    }
-    const text = api.describeError(err);
-    showError(formError, text);
-    announce(text);
+    // A taken client ID is the server's own draw, not a field of the form.
+    const otherwise = err.status === 409 && err.field === 'clientId'
+      ? 'The generated client ID is already taken. Press Create client again.' : null;
+    showSaveError(inputs, formError, err, values, otherwise);
   }
 
   function showCreated(c) {

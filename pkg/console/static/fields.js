@@ -1,7 +1,8 @@
 // The client's editable fields, in one table shared by the create and edit
 // forms: label (tests and screen readers find inputs by it), where the value
 // lives in the API's JSON, and the contract's rules that shape the form.
-import { el } from './dom.js';
+import { el, announce, showError } from './dom.js';
+import { describeError } from './api.js';
 
 // required: on both forms; createOnly: required on create, removable on edit;
 // nullable: an emptied field is sent as null, which removes it.
@@ -84,19 +85,8 @@ export function buildCreate(values, status) {
   return body;
 }
 
-// Which field a server message is about. Messages name fields by their
-// JSON path ("clientMeta.phone must be …", "Unknown field: calId"), except
-// the email and Twilio sentences; the create route's 409 gives a bare name.
-export function fieldFor(details) {
-  if (typeof details !== 'string') return null;
-  if (/^email\b/i.test(details)) return 'email';
-  if (/^twilio phone number\b/i.test(details)) return 'twilioPhoneNumber';
-  for (const token of details.match(/[A-Za-z]+(?:\.[A-Za-z]+)?/g) || []) {
-    const f = byPath.get(token) || byKey.get(token);
-    if (f) return f.key;
-  }
-  return null;
-}
+// The statuses a client may have, in the order the forms offer them.
+export const STATUSES = ['Active', 'Inactive', 'Suspended'];
 
 export const keyForPath = (path) => byPath.get(path)?.key || null;
 export const labelOf = (key) => byKey.get(key)?.label || key;
@@ -140,4 +130,38 @@ export function showFieldErrors(inputs, entries) {
   for (const k of keys) showFieldError(inputs, k, entries.get(k));
   if (keys.length) inputs[keys[0]].input.focus();
   return keys.length;
+}
+
+const requiredText = (key) => `${labelOf(key)} is required.`;
+
+// The form's values, or null when a required field is empty: each empty
+// one then says so, before anything is sent.
+export function readRequired(inputs, mode) {
+  const values = readValues(inputs);
+  const missing = missingRequired(values, mode);
+  if (!missing.length) return values;
+  showFieldErrors(inputs, new Map(missing.map((k) => [k, requiredText(k)])));
+  announce('Some required fields are empty.');
+  return null;
+}
+
+// Shows why a save (create or update) failed: next to the field the API
+// names in its error's `field` (a 400 about one field, a 409 about a taken
+// value), next to each field of a 400's requiredFields, or else as
+// otherwise (the caller's words for the status) in formError.
+export function showSaveError(inputs, formError, err, values, otherwise) {
+  if (err.status === 400 && err.requiredFields.length) {
+    const keys = err.requiredFields.map(keyForPath).filter(Boolean);
+    if (showFieldErrors(inputs, new Map(keys.map((k) => [k, requiredText(k)])))) return;
+  }
+  const key = (err.status === 400 || err.status === 409) ? keyForPath(err.field) : null;
+  if (key) {
+    const text = err.status === 409 ? takenMessage(key, values[key]) : fieldMessage(err.details, key);
+    showFieldErrors(inputs, new Map([[key, text]]));
+    announce(text);
+    return;
+  }
+  const text = otherwise || describeError(err);
+  showError(formError, text);
+  announce(text);
 }

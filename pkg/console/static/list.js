@@ -2,13 +2,13 @@
 // (newest first is the API's order; it has no sort parameter).
 import { el, clientLink, withBusy } from './dom.js';
 import * as api from './api.js';
+import { STATUSES } from './fields.js';
 
 // Kept across views so that "Back to clients" returns to the same page.
 // cursors[i] is the cursor that fetches page i+1 (page 1 has none); going
 // back pops it, since the API only gives a cursor forwards.
 const state = { search: '', status: '', limit: 25, cursors: [null], next: null };
 const PAGE_SIZES = [10, 25, 50, 100];
-const STATUS_CLASS = { Active: 'active', Inactive: 'inactive', Suspended: 'suspended' };
 
 export function render(ctx) {
   const { main, signal } = ctx;
@@ -18,9 +18,7 @@ export function render(ctx) {
   search.value = state.search;
   const status = el('select', { id: 'status-filter', name: 'status' },
     el('option', { value: '', text: 'All' }),
-    el('option', { value: 'Active', text: 'Active' }),
-    el('option', { value: 'Inactive', text: 'Inactive' }),
-    el('option', { value: 'Suspended', text: 'Suspended' }));
+    STATUSES.map((s) => el('option', { value: s, text: s })));
   status.value = state.status;
   const limit = el('select', { id: 'limit', name: 'limit' }, PAGE_SIZES.map((n) => el('option', { value: String(n), text: String(n) })));
   limit.value = String(state.limit);
@@ -135,6 +133,6 @@ function row(c) {
     el('td', { role: 'cell', class: 'name' }, clientLink(String(c.clientId), m.fullName || String(c.clientId))),
     cell('Email', m.email || ''),
     cell('Business', m.businessName || '—'),
-    cell('Status', el('span', { class: `badge ${STATUS_CLASS[c.status] || 'other'}`, text: c.status || '' })),
+    cell('Status', el('span', { class: `badge ${STATUSES.includes(c.status) ? c.status.toLowerCase() : 'other'}`, text: c.status || '' })),
     cell('Twilio number', c.twilioPhoneNumber || ''));
 }
