@@ -157,25 +157,6 @@ func TestFoldFindsUnderTheKeysFolding(t *testing.T) {
 	}
 }
 
-func jsonString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteString(`\` + string(r))
-		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte("0123456789abcdef"[r>>4])
-			b.WriteByte("0123456789abcdef"[r&15])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
-}
-
 // TestEmailKeyFoldsFullCase: the case folding joins the pairs Unicode full
 // case folding joins that matter for addresses, beyond lower-casing.
 func TestEmailKeyFoldsFullCase(t *testing.T) {
