@@ -178,7 +178,13 @@ func FuzzListQuery(f *testing.F) {
 			if err := dec.Decode(&b); err != nil || b.Error != "Invalid query parameters" || b.Details == "" || b.StatusCode != 400 {
 				t.Fatalf("%v: 400 not in the contract's shape: %s", params, resp.Body)
 			}
-			if _, named := params[b.Field]; !named {
+			named := false
+			for k := range params {
+				// A name that is not UTF-8 comes back with U+FFFD in place
+				// of its bad bytes.
+				named = named || strings.ToValidUTF8(k, "\uFFFD") == b.Field
+			}
+			if !named {
 				t.Fatalf("%v: the 400 names no parameter of the request: %s", params, resp.Body)
 			}
 			if len(calls) != 0 {

@@ -68,7 +68,11 @@ func (h *Handler) listQuery(params map[string]string) (client.ListQuery, error) 
 			q.Search = strings.ToLower(s)
 		case "cursor":
 		default:
-			return q, badParam(k, "Unknown query parameter: "+k)
+			// The name is the caller's: bytes that are not UTF-8 become U+FFFD
+			// here, once per run, rather than once per byte in the JSON encoder,
+			// so that the field key and the message say the same thing.
+			name := strings.ToValidUTF8(k, "\uFFFD")
+			return q, badParam(name, "Unknown query parameter: "+name)
 		}
 	}
 	if c, ok := params["cursor"]; ok {
