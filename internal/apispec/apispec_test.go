@@ -64,7 +64,8 @@ func TestValidatorRejectsDrift(t *testing.T) {
 		t.Fatal(err)
 	}
 	json := http.Header{"Content-Type": {"application/json"}}
-	okHeader := http.Header{"Content-Type": {"application/json"}, "Etag": {`"2"`}}
+	okHeader := http.Header{"Content-Type": {"application/json"}, "Etag": {`"2"`}, "Cache-Control": {"no-store"}}
+	uncached := http.Header{"Content-Type": {"application/json"}, "Cache-Control": {"no-store"}}
 	const okBody = `{"message":"Client updated successfully","client":{"clientId":"client_1","status":"Active","updatedAt":"2025-03-20T14:30:00.000Z"}}`
 	const view = `{"clientId":"client_1","status":"Active","agentId":"a","twilioPhoneNumber":"+18005551234","clientMeta":{"fullName":"J","email":"j@example.com"},"createdAt":"2025-03-20T14:30:00.000Z","updatedAt":"2025-03-20T14:30:00.000Z"}`
 	withSecret := strings.Replace(view, `"status"`, `"clientSecret":"`+strings.Repeat("s", 43)+`","status"`, 1)
@@ -77,7 +78,8 @@ func TestValidatorRejectsDrift(t *testing.T) {
 		ok                 bool
 	}{
 		{"the seed's 200", http.MethodPut, "/admin/clients/client_1", 200, okHeader, okBody, true},
-		{"200 without ETag", http.MethodPut, "/admin/clients/client_1", 200, json, okBody, false},
+		{"200 without ETag", http.MethodPut, "/admin/clients/client_1", 200, uncached, okBody, false},
+		{"a client's data that may be cached", http.MethodPut, "/admin/clients/client_1", 200, http.Header{"Content-Type": {"application/json"}, "Etag": {`"2"`}}, okBody, false},
 		{"updatedAt without milliseconds", http.MethodPut, "/admin/clients/client_1", 200, okHeader, strings.Replace(okBody, ".000Z", "Z", 1), false},
 		{"an extra field", http.MethodPut, "/admin/clients/client_1", 200, okHeader, strings.Replace(okBody, `"message"`, `"extra":1,"message"`, 1), false},
 		{"the 404 body", http.MethodPut, "/admin/clients/x", 404, json, `{"error":"Client not found","statusCode":404}`, true},
@@ -86,11 +88,11 @@ func TestValidatorRejectsDrift(t *testing.T) {
 		{"a 503 without Retry-After", http.MethodPut, "/admin/clients/x", 503, json, `{"error":"Failed to update client","details":"Service temporarily unavailable, retry shortly","statusCode":503}`, false},
 		{"an undeclared status", http.MethodPut, "/admin/clients/x", 418, json, `{"error":"Teapot","statusCode":418}`, false},
 		{"an unknown route", http.MethodGet, "/nowhere", 404, json, `{"error":"Not found","statusCode":404}`, false},
-		{"a listed client", http.MethodGet, "/admin/clients", 200, json, `{"total":1,"count":1,"clients":[` + view + `]}`, true},
-		{"a listed client with its secret", http.MethodGet, "/admin/clients", 200, json, `{"total":1,"count":1,"clients":[` + withSecret + `]}`, false},
+		{"a listed client", http.MethodGet, "/admin/clients", 200, uncached, `{"total":1,"count":1,"clients":[` + view + `]}`, true},
+		{"a listed client with its secret", http.MethodGet, "/admin/clients", 200, uncached, `{"total":1,"count":1,"clients":[` + withSecret + `]}`, false},
 		{"a created client with its secret", http.MethodPost, "/admin/clients", 201, noStore, `{"message":"Client created successfully","client":` + withSecret + `}`, true},
 		{"a created client without its secret", http.MethodPost, "/admin/clients", 201, noStore, `{"message":"Client created successfully","client":` + view + `}`, false},
-		{"a created client that may be cached", http.MethodPost, "/admin/clients", 201, okHeader, `{"message":"Client created successfully","client":` + withSecret + `}`, false},
+		{"a created client that may be cached", http.MethodPost, "/admin/clients", 201, http.Header{"Content-Type": {"application/json"}, "Etag": {`"2"`}}, `{"message":"Client created successfully","client":` + withSecret + `}`, false},
 		{"a missing-fields 400 without the list", http.MethodPost, "/admin/clients", 400, json, `{"error":"Missing required client information","statusCode":400}`, false},
 	}
 	for _, c := range cases {

@@ -77,10 +77,12 @@ func (h *Handler) Serve(r Route) HandlerFunc {
 		return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
 			o.op = r.op
 			o.op.role = r.Role // the 403 names the role the route requires
-			if err := h.authorize(r, &req, o); err != nil {
-				return o.fail(err)
-			}
-			return r.handle(h, ctx, &req, o)
+			return uncached(func() Response {
+				if err := h.authorize(r, &req, o); err != nil {
+					return o.fail(err)
+				}
+				return r.handle(h, ctx, &req, o)
+			}())
 		})
 	}
 }
@@ -121,4 +123,19 @@ func (h *Handler) authorize(r Route, req *Request, o *outcome) error {
 		}
 		return nil
 	}
+}
+
+// uncached marks resp as not to be kept by any cache (RFC 9111 §5.2.2.5):
+// every answer of the API is about a client, a token or a secret, and a
+// shared proxy or the browser's cache must keep none of them. A route that
+// set its own Cache-Control (the sign-ins add Pragma for HTTP/1.0 caches)
+// keeps it.
+func uncached(resp Response) Response {
+	if resp.Headers == nil {
+		resp.Headers = map[string]string{}
+	}
+	if _, ok := resp.Headers["Cache-Control"]; !ok {
+		resp.Headers["Cache-Control"] = "no-store"
+	}
+	return resp
 }
