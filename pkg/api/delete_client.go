@@ -17,7 +17,7 @@ type messageResponse struct {
 // 400 before any I/O.
 func (h *Handler) deleteClient(ctx context.Context, req *Request, o *outcome) Response {
 	id := o.clientID
-	version, err := ifMatch(header(req, "if-match"))
+	version, err := preconditions(req)
 	if err != nil {
 		return o.fail(err)
 	}

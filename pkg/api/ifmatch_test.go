@@ -16,43 +16,53 @@ func TestEveryWriteHonoursIfMatch(t *testing.T) {
 	const precondition = `{"error":"Precondition Failed","message":"Client was modified by another request","statusCode":412}`
 	routes := []struct {
 		name string
-		// send makes the request with If-Match set to tag.
-		send    func(t *testing.T, e *testkit.Env, tag string) testkit.Result
+		// send makes the request with the header name set to tag.
+		send    func(t *testing.T, e *testkit.Env, name, tag string) testkit.Result
 		invalid string // the route's 400 error string
 		calls   []string
 		ok      int
 	}{
-		{"own update", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
+		{"update", func(t *testing.T, e *testkit.Env, name, tag string) testkit.Result {
+			return admin(t, e, http.MethodPut, testkit.JohnPath, `{"clientMeta":{"city":"Lyon"}}`, name, tag)
+		}, "Invalid update data", []string{"UpdateItem"}, 200},
+		{"own update", func(t *testing.T, e *testkit.Env, name, tag string) testkit.Result {
 			tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 			e.Calls()
 			return e.Do(t, http.MethodPut, "/secure/client", `{"clientMeta":{"city":"Lyon"}}`,
-				append(testkit.AuthHeader(tok), "Content-Type", jsonHeader, "If-Match", tag)...)
+				append(testkit.AuthHeader(tok), "Content-Type", jsonHeader, name, tag)...)
 		}, "Invalid update data", []string{"UpdateItem"}, 200},
-		{"delete", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
-			return admin(t, e, http.MethodDelete, testkit.JohnPath, "", "If-Match", tag)
+		{"delete", func(t *testing.T, e *testkit.Env, name, tag string) testkit.Result {
+			return admin(t, e, http.MethodDelete, testkit.JohnPath, "", name, tag)
 		}, "Invalid request", []string{"GetItem"}, 200},
-		{"reset secret", func(t *testing.T, e *testkit.Env, tag string) testkit.Result {
-			return admin(t, e, http.MethodPost, testkit.JohnPath+"/reset-secret", "", "If-Match", tag)
+		{"reset secret", func(t *testing.T, e *testkit.Env, name, tag string) testkit.Result {
+			return admin(t, e, http.MethodPost, testkit.JohnPath+"/reset-secret", "", name, tag)
 		}, "Invalid request", []string{"UpdateItem"}, 200},
 	}
 	for _, rt := range routes {
 		t.Run(rt.name, func(t *testing.T) {
 			for _, tc := range []struct {
-				name, tag string
-				status    int
-				body      string
-				calls     []string // nil: none
+				name, header, tag string
+				status            int
+				body              string
+				calls             []string // nil: none
 			}{
-				{"stale version", `"7"`, 412, precondition, rt.calls},
-				{"weak tag never matches", `W/"1"`, 412, precondition, nil},
-				{"version 0 never exists", `"0"`, 412, precondition, nil},
-				{"malformed", `"abc"`, 400, `{"error":"` + rt.invalid + `","details":"If-Match must be an ETag such as \"3\"","statusCode":400}`, nil},
-				{"list of tags", `"1", "2"`, 400, "", nil},
+				{"stale version", "If-Match", `"7"`, 412, precondition, rt.calls},
+				// Strong comparison is of the opaque tags: "01" is not the
+				// "1" the ETag shows, so it matches no version.
+				{"another spelling of the version", "If-Match", `"01"`, 412, precondition, nil},
+				{"another spelling, bare", "If-Match", `01`, 412, precondition, nil},
+				// The client exists, so "only if none exists" fails, in the
+				// write's own condition.
+				{"If-None-Match any", "If-None-Match", `*`, 412, precondition, rt.calls},
+				{"weak tag never matches", "If-Match", `W/"1"`, 412, precondition, nil},
+				{"version 0 never exists", "If-Match", `"0"`, 412, precondition, nil},
+				{"malformed", "If-Match", `"abc"`, 400, `{"error":"` + rt.invalid + `","details":"If-Match must be an ETag such as \"3\"","statusCode":400}`, nil},
+				{"list of tags", "If-Match", `"1", "2"`, 400, "", nil},
 			} {
 				t.Run(tc.name, func(t *testing.T) {
 					e := testkit.Seeded(t)
 					expectUnchanged(t, e, tc.calls, func() {
-						r := rt.send(t, e, tc.tag)
+						r := rt.send(t, e, tc.header, tc.tag)
 						if r.Status != tc.status || tc.body != "" && r.Body != tc.body {
 							t.Errorf("got %d %s", r.Status, r.Body)
 						}
@@ -61,7 +71,39 @@ func TestEveryWriteHonoursIfMatch(t *testing.T) {
 			}
 			t.Run("current version", func(t *testing.T) {
 				e := testkit.Seeded(t)
-				if r := rt.send(t, e, `"1"`); r.Status != rt.ok {
+				if r := rt.send(t, e, "If-Match", `"1"`); r.Status != rt.ok {
+					t.Errorf("got %d %s", r.Status, r.Body)
+				}
+			})
+			// If-None-Match names versions a write must not find; only *
+			// (no version at all) is honoured, tags are ignored.
+			t.Run("If-None-Match with a tag is ignored", func(t *testing.T) {
+				e := testkit.Seeded(t)
+				if r := rt.send(t, e, "If-None-Match", `"7"`); r.Status != rt.ok {
+					t.Errorf("got %d %s", r.Status, r.Body)
+				}
+			})
+		})
+	}
+}
+
+// TestIfNoneMatchOnMissingClient: If-None-Match: * holds for a client that
+// does not exist, so the write goes on to the answer it gives without the
+// header, a 404 (RFC 9110 §13.2.1), in the same one call.
+func TestIfNoneMatchOnMissingClient(t *testing.T) {
+	for _, tc := range []struct {
+		method, path, body string
+		calls              []string
+	}{
+		{http.MethodPut, "/admin/clients/client_nobody", `{"clientMeta":{"city":"Lyon"}}`, []string{"UpdateItem"}},
+		{http.MethodDelete, "/admin/clients/client_nobody", "", []string{"GetItem"}},
+		{http.MethodPost, "/admin/clients/client_nobody/reset-secret", "", []string{"UpdateItem"}},
+	} {
+		t.Run(tc.method+" "+tc.path, func(t *testing.T) {
+			e := testkit.Seeded(t)
+			expectUnchanged(t, e, tc.calls, func() {
+				r := admin(t, e, tc.method, tc.path, tc.body, "If-None-Match", "*")
+				if r.Status != 404 {
 					t.Errorf("got %d %s", r.Status, r.Body)
 				}
 			})

@@ -43,7 +43,7 @@ func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome)
 	if err != nil {
 		return o.fail(err)
 	}
-	version, err := ifMatch(header(req, "if-match"))
+	version, err := preconditions(req)
 	if err != nil {
 		return o.fail(err)
 	}

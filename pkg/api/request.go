@@ -68,12 +68,33 @@ func rawBody(req *Request) ([]byte, error) {
 	return b, nil
 }
 
+// preconditions reads a write's If-Match and If-None-Match headers into
+// the version the write requires (0: none; client.NoVersion: none may
+// exist).
+//
+// If-None-Match: * asks for the write only when the client has no current
+// version; every write here changes a client that exists, so it is a 412
+// when the client exists (and a 404 when it does not), decided in the
+// write's own condition as a stale If-Match is. If-None-Match with tags is
+// ignored: it is a cache's header, and no write here creates anything.
+func preconditions(req *Request) (int64, error) {
+	version, err := ifMatch(header(req, "if-match"))
+	if err != nil {
+		return 0, err
+	}
+	if strings.TrimSpace(header(req, "if-none-match")) == "*" {
+		return client.NoVersion, nil
+	}
+	return version, nil
+}
+
 // ifMatch reads an If-Match header into the version a write requires (0:
 // none). Accepted: "n" as the ETag shows it, a bare n, and "*" (any
-// current version, which an update requires anyway). A weak tag W/"n"
-// never matches under If-Match's strong comparison (RFC 9110 §13.1.1), nor
-// does "0" (versions start at 1): both are 412 without I/O. Anything else,
-// including lists of tags, is a 400.
+// current version, which an update requires anyway). The comparison is
+// strong (RFC 9110 §8.8.3.2): a tag matches only when it is the very tag
+// the ETag shows, so a weak tag W/"n", "0" (versions start at 1) and
+// another spelling of a number ("01") match no version: each is a 412
+// without I/O. Anything else, including lists of tags, is a 400.
 func ifMatch(v string) (int64, error) {
 	v = strings.TrimSpace(v)
 	if v == "" || v == "*" {
@@ -90,7 +111,7 @@ func ifMatch(v string) (int64, error) {
 	case err != nil || n < 0 || strings.HasPrefix(v, "+"):
 		// A header, not a field of the request's data: no Field.
 		return 0, &client.ValidationError{Message: `If-Match must be an ETag such as "3"`}
-	case n == 0:
+	case n == 0 || v != strconv.FormatInt(n, 10):
 		return 0, client.ErrPreconditionFailed
 	}
 	return n, nil

@@ -21,7 +21,7 @@ type resetResponse struct {
 // If-Match header is honoured in the same UpdateItem's condition.
 func (h *Handler) resetSecret(ctx context.Context, req *Request, o *outcome) Response {
 	id := o.clientID
-	version, err := ifMatch(header(req, "if-match"))
+	version, err := preconditions(req)
 	if err != nil {
 		return o.fail(err)
 	}

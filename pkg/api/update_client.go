@@ -33,7 +33,7 @@ func (h *Handler) updateClient(ctx context.Context, req *Request, o *outcome) Re
 	if err != nil {
 		return o.fail(err)
 	}
-	version, err := ifMatch(header(req, "if-match"))
+	version, err := preconditions(req)
 	if err != nil {
 		return o.fail(err)
 	}

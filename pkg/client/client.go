@@ -99,11 +99,19 @@ var (
 	ErrSessionRevoked = errors.New("client session revoked")
 )
 
+// NoVersion is a version no client has: a write with IfVersion NoVersion
+// is refused (ErrPreconditionFailed) whenever the client exists, and is
+// ErrNotFound when it does not, in the write's own condition. It is what
+// If-None-Match: * asks of a write that only ever changes an existing
+// client.
+const NoVersion int64 = -1
+
 // Write says who writes and under which conditions. The zero value allows
 // any write to an existing client.
 type Write struct {
 	By string // recorded as updatedBy: the admin's "sub", or the client id
-	// IfVersion, when not 0, allows the write only at this version (If-Match).
+	// IfVersion, when not 0, allows the write only at this version
+	// (If-Match); NoVersion allows it at none (If-None-Match: *).
 	IfVersion int64
 	// Session, when not empty, is the TokensValidAfter stamp of the caller's
 	// client token: the write happens only while it is still current and the
