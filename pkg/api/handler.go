@@ -111,6 +111,9 @@ func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Conte
 	if o.sub != "" {
 		attrs = append(attrs, slog.String("sub", o.sub))
 	}
+	if r := tokenRefusal(o.err); r != "" {
+		attrs = append(attrs, slog.String("authError", string(r)))
+	}
 	level := slog.LevelInfo
 	if resp.StatusCode >= 500 && o.err != nil {
 		// Store errors name operations and tables, never request values.

@@ -133,9 +133,11 @@ func (op operation) errorResponse(err error) Response {
 	case errors.As(err, &me):
 		return jsonResponse(http.StatusBadRequest, errorBody{Error: op.missing, RequiredFields: me.Fields, StatusCode: 400}, nil)
 	case errors.Is(err, auth.ErrMissingToken):
-		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401}, nil)
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Missing bearer token", StatusCode: 401},
+			map[string]string{"WWW-Authenticate": tokenRefusal(err).challenge()})
 	case errors.Is(err, auth.ErrInvalidToken), errors.Is(err, client.ErrSessionRevoked):
-		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401}, nil)
+		return jsonResponse(http.StatusUnauthorized, errorBody{Error: "Unauthorized", Message: "Invalid token", StatusCode: 401},
+			map[string]string{"WWW-Authenticate": tokenRefusal(err).challenge()})
 	case errors.Is(err, auth.ErrForbidden):
 		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: op.forbidden(), StatusCode: 403}, nil)
 	case errors.Is(err, errInvalidCredentials):
@@ -157,5 +159,41 @@ func (op operation) errorResponse(err error) Response {
 			map[string]string{"Retry-After": "1"})
 	default:
 		return jsonResponse(http.StatusInternalServerError, errorBody{Error: op.failed, Details: "Internal error", StatusCode: 500}, nil)
+	}
+}
+
+// refusedToken is why a bearer token was refused, as the request's log
+// line records it ("" when err is not a refused token).
+type refusedToken string
+
+// tokenRefusal reads err as a refused bearer token.
+func tokenRefusal(err error) refusedToken {
+	switch {
+	case errors.Is(err, auth.ErrMissingToken):
+		return "missing"
+	case errors.Is(err, auth.ErrExpiredToken):
+		return "expired"
+	case errors.Is(err, client.ErrSessionRevoked):
+		return "revoked"
+	case errors.Is(err, auth.ErrInvalidToken):
+		return "invalid"
+	}
+	return ""
+}
+
+// challenge is the WWW-Authenticate value of a 401 (RFC 6750 §3): no
+// error code when the request sent no token (§3.1), invalid_token with a
+// description of the reason otherwise. The body stays the original's;
+// the header is what a client library reads to decide to renew a token.
+func (r refusedToken) challenge() string {
+	switch r {
+	case "missing":
+		return "Bearer"
+	case "expired":
+		return `Bearer error="invalid_token", error_description="The access token expired"`
+	case "revoked":
+		return `Bearer error="invalid_token", error_description="The access token was revoked"`
+	default:
+		return `Bearer error="invalid_token", error_description="The access token is invalid"`
 	}
 }

@@ -30,6 +30,10 @@ var (
 	ErrMissingToken = errors.New("missing bearer token")
 	ErrInvalidToken = errors.New("invalid token")
 	ErrForbidden    = errors.New("role not allowed")
+	// ErrExpiredToken is an ErrInvalidToken whose signature checked out
+	// but whose exp has passed: the one reason a caller is told (RFC
+	// 6750's error_description), since renewing is what it must do.
+	ErrExpiredToken = fmt.Errorf("%w: expired", ErrInvalidToken)
 )
 
 // MinSecretBytes is the shortest HS256 secret accepted (RFC 7518 §3.2).
@@ -182,7 +186,7 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 		// The signature of these exact bytes was checked with the same
 		// secret; the time claims are checked again, as on a first sight.
 		if err := jwt.Validate(e.tok, v.validateOpts...); err != nil {
-			return Claims{}, ErrInvalidToken
+			return Claims{}, validationError(err)
 		}
 		return e.claims, nil
 	}
@@ -203,11 +207,20 @@ func (v *Verifier) Verify(token string) (Claims, error) {
 		return Claims{}, ErrInvalidToken
 	}
 	if err := jwt.Validate(tok, v.validateOpts...); err != nil {
-		return Claims{}, ErrInvalidToken
+		return Claims{}, validationError(err)
 	}
 	e := cached{tok: tok, claims: cs.claims()}
 	v.verified.put(token, e)
 	return e.claims, nil
+}
+
+// validationError is the error of a signed token whose claims failed
+// validation: ErrExpiredToken when exp has passed, else ErrInvalidToken.
+func validationError(err error) error {
+	if errors.Is(err, jwt.ErrTokenExpired()) {
+		return ErrExpiredToken
+	}
+	return ErrInvalidToken
 }
 
 // maxCachedTokens bounds the cache; when full it starts again empty. Only

@@ -1,6 +1,9 @@
 package auth
 
-import "slices"
+import (
+	"errors"
+	"slices"
+)
 
 // Keyring authorizes with several verifiers, each vouching for the roles
 // whose tokens it may accept. It lets admin tokens come from one key (an
@@ -43,8 +46,13 @@ func (k *Keyring) Authorize(header, role string) (Claims, error) {
 			order = append(order, e)
 		}
 	}
+	refusal := ErrInvalidToken
 	for _, e := range order {
 		c, err := e.v.Verify(tok)
+		if errors.Is(err, ErrExpiredToken) {
+			// Signed by a key of ours: the expiry is the reason.
+			refusal = ErrExpiredToken
+		}
 		if err != nil || !e.vouches(c.Role) {
 			continue
 		}
@@ -53,7 +61,7 @@ func (k *Keyring) Authorize(header, role string) (Claims, error) {
 		}
 		return c, nil
 	}
-	return Claims{}, ErrInvalidToken
+	return Claims{}, refusal
 }
 
 func (e keyringEntry) vouches(role string) bool {
