@@ -126,3 +126,7 @@ require (
 )
 
 tool github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
+
+// The embedded store, patched to report a Query's ScannedCount (the items
+// it read) as DynamoDB does: third_party/minidyn/README.md.
+replace github.com/truora/minidyn => ./third_party/minidyn
