@@ -29,7 +29,9 @@ import (
 // in the state before the request or in the state after it.
 
 const (
-	faultPlain = `{"status":"Suspended","clientMeta":{"city":"Fault City","notes":"fault notes"}}`
+	// faultPlain is one UpdateItem: it names John's status as he has it
+	// (a status change moves the counts in a transaction, like faultMove).
+	faultPlain = `{"status":"Active","clientMeta":{"city":"Fault City","notes":"fault notes"}}`
 	faultMove  = `{"twilioPhoneNumber":"+18005550000","clientMeta":{"email":"fault.move@example.com"}}`
 )
 

@@ -547,12 +547,25 @@ func checkRaceTable(t *testing.T, e *testkit.Env, l *raceLedger, first map[strin
 	}
 	clients := map[string]item{}
 	emailLocks, numberLocks := map[string]string{}, map[string]string{}
+	counts := map[string]int{} // Snapshot's sum of the counter shards
 	for _, line := range e.Snapshot(t) {
 		var it item
 		if err := json.Unmarshal([]byte(line), &it); err != nil {
 			t.Fatal(err)
 		}
 		switch {
+		case it.PK == "COUNT#*":
+			var m map[string]any
+			if err := json.Unmarshal([]byte(line), &m); err != nil {
+				t.Fatal(err)
+			}
+			for k, v := range m {
+				if n, ok := v.(float64); ok {
+					counts[k] = int(n)
+				}
+			}
+		case it.PK == "COUNTS":
+			// The counts' ready marker.
 		case strings.HasPrefix(it.PK, "CLIENT#"):
 			clients[it.ClientID] = it
 		case strings.HasPrefix(it.PK, "EMAIL#"):
@@ -563,6 +576,20 @@ func checkRaceTable(t *testing.T, e *testkit.Env, l *raceLedger, first map[strin
 			// Failed sign-in counters: the race's refused sign-ins write them.
 		default:
 			t.Errorf("unknown item %s", line)
+		}
+	}
+	// The counts moved with every create, delete and status change that
+	// took effect, and with nothing else: they equal a full count.
+	byStatus := map[string]int{}
+	for _, c := range clients {
+		byStatus["n"+c.Status]++
+	}
+	if counts["all"] != len(clients) {
+		t.Errorf("count of all clients %d, but the table holds %d", counts["all"], len(clients))
+	}
+	for _, st := range []string{"nActive", "nInactive", "nSuspended"} {
+		if counts[st] != byStatus[st] {
+			t.Errorf("count %s %d, but the table holds %d", st, counts[st], byStatus[st])
 		}
 	}
 	emailOwner, numberOwner := map[string]string{}, map[string]string{}

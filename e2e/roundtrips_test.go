@@ -70,7 +70,10 @@ func TestRoundTrips(t *testing.T) {
 		{"get", http.MethodGet, testkit.JohnPath, "", admin, 200, []string{"GetItem"}},
 		{"get refused by auth", http.MethodGet, testkit.JohnPath, "", "", 401, nil},
 		{"get refused to a client token", http.MethodGet, testkit.JohnPath, "", client, 403, nil},
-		{"list: a count and one page", http.MethodGet, "/admin/clients?limit=5", "", admin, 200, []string{"Query", "Query"}},
+		// total is the sum of the counter shards (one BatchGetItem), the
+		// page one Query of limit+1 index items.
+		{"list: the counts and one page", http.MethodGet, "/admin/clients?limit=5", "", admin, 200, []string{"BatchGetItem", "Query"}},
+		{"search: one bounded Query", http.MethodGet, "/admin/clients?limit=5&search=acme", "", admin, 200, []string{"Query"}},
 		{"list refused by auth", http.MethodGet, "/admin/clients?limit=5", "", "", 401, nil},
 		{"list refused by validation: bad limit", http.MethodGet, "/admin/clients?limit=0", "", admin, 400, nil},
 
@@ -82,7 +85,11 @@ func TestRoundTrips(t *testing.T) {
 		{"client sign-in refused: unknown client", http.MethodPost, clientLogin, creds("client_unknown", johnSecret), "", 401, []string{"BatchGetItem", "UpdateItem"}},
 		{"client sign-in refused: malformed id, nothing to read", http.MethodPost, clientLogin, creds("not an id", johnSecret), "", 401, []string{"GetItem", "UpdateItem"}},
 		{"client sign-in refused by validation: missing secret", http.MethodPost, clientLogin, `{"clientId":"client_12345abcde"}`, "", 400, nil},
-		{"suspend Jane (plain update)", http.MethodPut, testkit.JanePath, `{"status":"Suspended"}`, admin, 200, []string{"UpdateItem"}},
+		// A PUT naming the status the client has is one UpdateItem (the
+		// rows above); one that changes it moves the counts with it: the
+		// refused UpdateItem's ALL_OLD item is the read, then one
+		// transaction (the GUIDE's "round trips with counts").
+		{"suspend Jane (a status change: the counts move)", http.MethodPut, testkit.JanePath, `{"status":"Suspended"}`, admin, 200, []string{"UpdateItem", "TransactWriteItems"}},
 		{"client sign-in refused: suspended client", http.MethodPost, clientLogin, creds(testkit.JaneID, janeSecret), "", 401, []string{"BatchGetItem", "UpdateItem"}},
 		// John failed above: this success also clears his failure count.
 		{"OAuth token", http.MethodPost, tokenURL, grant(testkit.JohnID, johnSecret), "", 200, []string{"BatchGetItem", "UpdateItem"}},

@@ -23,6 +23,10 @@ type listResponse struct {
 	Count      int          `json:"count"`
 	Clients    []clientView `json:"clients"`
 	NextCursor string       `json:"nextCursor,omitempty"`
+	// TotalExact is present, false, when total is only the matches a
+	// search found in the part of the list it read (store.SearchBound);
+	// absent when total is exact, as the original's callers expect.
+	TotalExact *bool `json:"totalExact,omitempty"`
 }
 
 func badParam(name, msg string) error {
@@ -89,7 +93,7 @@ func (h *Handler) listQuery(params map[string]string) (client.ListQuery, error) 
 }
 
 // listClients serves GET /admin/clients: newest first, from the list
-// indexes (a COUNT query for total, then the page).
+// indexes (total from the counts, then the page; store.List).
 func (h *Handler) listClients(ctx context.Context, req *Request, o *outcome) Response {
 	q, err := h.listQuery(req.QueryStringParameters)
 	if err != nil {
@@ -102,6 +106,9 @@ func (h *Handler) listClients(ctx context.Context, req *Request, o *outcome) Res
 	r := listResponse{Total: page.Total, Count: len(page.Clients), Clients: make([]clientView, 0, len(page.Clients))}
 	for _, c := range page.Clients {
 		r.Clients = append(r.Clients, viewOf(c))
+	}
+	if !page.TotalExact {
+		r.TotalExact = &page.TotalExact
 	}
 	if page.Next != nil {
 		r.NextCursor = h.Cursors.Encode(*page.Next, q)

@@ -14,11 +14,20 @@ type ListQuery struct {
 type Position struct {
 	CreatedAt string // as stored, TimeLayout
 	ClientID  string
+	// Before is, for a search, the matches up to and including this
+	// position, so that the next page's Total can count them.
+	Before int
 }
 
 // Page is one page of a listing.
 type Page struct {
-	Total   int // every match of the query, before paging
-	Clients []Client
-	Next    *Position // nil on the last page
+	// Total is every match of the query, before paging, when TotalExact.
+	// A search reads a bounded part of the list per page; until a page's
+	// read reaches the end of the list, Total is the matches found so far
+	// (on the pages before, by the cursor's Before, and in this page's
+	// read) and TotalExact is false.
+	Total      int
+	TotalExact bool
+	Clients    []Client
+	Next       *Position // nil on the last page
 }

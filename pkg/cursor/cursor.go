@@ -44,11 +44,12 @@ type payload struct {
 	ClientID  string `json:"i"`
 	Status    string `json:"s,omitempty"`
 	Search    string `json:"q,omitempty"`
+	Before    int    `json:"b,omitempty"` // a search's matches so far
 }
 
 // Encode returns the cursor continuing query q after position p.
 func (c *Codec) Encode(p client.Position, q client.ListQuery) string {
-	b, _ := json.Marshal(payload{CreatedAt: p.CreatedAt, ClientID: p.ClientID, Status: string(q.Status), Search: q.Search})
+	b, _ := json.Marshal(payload{CreatedAt: p.CreatedAt, ClientID: p.ClientID, Status: string(q.Status), Search: q.Search, Before: p.Before})
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString(b) + "." + enc.EncodeToString(c.mac(b))
 }
@@ -74,10 +75,10 @@ func (c *Codec) Decode(s string, q client.ListQuery) (client.Position, error) {
 	if p.Status != string(q.Status) || p.Search != q.Search {
 		return client.Position{}, ErrInvalid
 	}
-	if _, err := time.Parse(client.TimeLayout, p.CreatedAt); err != nil || !client.ValidID(p.ClientID) {
+	if _, err := time.Parse(client.TimeLayout, p.CreatedAt); err != nil || !client.ValidID(p.ClientID) || p.Before < 0 {
 		return client.Position{}, ErrInvalid
 	}
-	return client.Position{CreatedAt: p.CreatedAt, ClientID: p.ClientID}, nil
+	return client.Position{CreatedAt: p.CreatedAt, ClientID: p.ClientID, Before: p.Before}, nil
 }
 
 func (c *Codec) mac(b []byte) []byte {

@@ -11,8 +11,11 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// Create writes a new client with its secret hash and its lock items in one
-// transaction. It fails with ErrIDTaken, ErrEmailTaken or ErrPhoneTaken.
+// Create writes a new client with its secret hash, its lock items and its
+// counts (counts.go) in one transaction. It fails with ErrIDTaken,
+// ErrEmailTaken or ErrPhoneTaken; a transaction that loses a race for a
+// counter shard starts over on another shard, up to maxAttempts, then
+// ErrConflict (503).
 func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) error {
 	r := toRecord(c)
 	r.SecretHash = secretHash
@@ -40,15 +43,23 @@ func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) 
 			taken = append(taken, q.taken)
 		}
 	}
-	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
-	if err == nil {
-		return nil
-	}
-	failed := cancelled(err)
-	for i, t := range taken {
-		if failed.conditionFailed(i) {
-			return t
+	counter := len(items)
+	items = append(items, types.TransactWriteItem{})
+	return retry(ctx, client.ErrConflict, func() error {
+		items[counter] = s.countItem(created(c.Status))
+		_, err := s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
+		if err == nil {
+			return nil
 		}
-	}
-	return classify(fmt.Errorf("store: create client: %w", err))
+		failed := cancelled(err)
+		for i, t := range taken {
+			if failed.conditionFailed(i) {
+				return t
+			}
+		}
+		if failed.conflict {
+			return errRetry
+		}
+		return classify(fmt.Errorf("store: create client: %w", err))
+	})
 }

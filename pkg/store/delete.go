@@ -12,7 +12,8 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// Delete removes client id and its lock items in one transaction, so that
+// Delete removes client id and its lock items, and counts it out
+// (counts.go), in one transaction, so that
 // its email and Twilio number are free the moment it returns. It reads the
 // client first (the locks are named by its values) and conditions the
 // delete on the version read, retrying when another writer got in between.
@@ -56,6 +57,7 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 			}})
 		}
 	}
+	items = append(items, s.countItem(deleted(cur.Status)))
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil

@@ -63,38 +63,95 @@ func sortKey(createdAt, id string) string { return createdAt + "#" + id }
 // each page is at most 1 MB.
 const maxPageReads = 1000
 
+// SearchBound is the most index items one search page reads (evaluates
+// with its filter), whatever the size of the list: a search that has not
+// reached the end of the list by then answers with the matches found so
+// far, a cursor to continue, and a total that is not exact.
+const SearchBound = 2000
+
 // List returns one page of clients matching q, newest first, and the
 // number of all matches. It reads the status index when q.Status is set,
 // the all-clients index otherwise; never the table itself.
+//
+// Its cost does not grow with the table: a page reads the counts (one
+// BatchGetItem, counts.go) and then q.Offset+q.Limit+1 index items, the
+// one more telling whether a next page exists; a cursor page reads
+// q.Limit+1. A search reads at most SearchBound index items (search).
 func (s *Store) List(ctx context.Context, q client.ListQuery) (client.Page, error) {
 	base := s.listQuery(q)
-	total, err := s.count(ctx, base)
+	if q.Search != "" {
+		return s.search(ctx, q, base)
+	}
+	total, err := s.total(ctx, q, base)
 	if err != nil {
 		return client.Page{}, err
 	}
-	page := client.Page{Total: total, Clients: []client.Client{}}
+	page := client.Page{Total: total, TotalExact: true, Clients: []client.Client{}}
 	if q.Offset >= total && q.After == nil {
 		return page, nil
 	}
-	in := *base
+	r, err := s.read(ctx, s.startAt(q, base), q.Offset+q.Limit+1, 0)
+	if err != nil {
+		return client.Page{}, err
+	}
+	return page, s.fill(&page, q, r.matched, nil)
+}
+
+// total is the number of clients of q.Status (all when ""), from the
+// counts; a table whose counts are not ready yet (counts.go) is counted
+// as before counts existed, by reading the whole index partition.
+func (s *Store) total(ctx context.Context, q client.ListQuery, base *dynamodb.QueryInput) (int, error) {
+	counts, ready, err := s.Counts(ctx)
+	if err != nil {
+		return 0, err
+	}
+	if ready {
+		return counts.Of(q.Status), nil
+	}
+	return s.count(ctx, base)
+}
+
+// search reads at most SearchBound index items from q's start, counting
+// every match among them, and shows the page of matches q asks for.
+// Total is the matches found so far: those before the cursor (its
+// Before) and those of this read. It is exact when the read reached the
+// end of the list (every page's read begins where the page before it
+// stopped, and the first at the list's beginning). A page that has not
+// reached the end ends with a cursor: after its last client when more
+// matches were found, or after the last item read when the bound stopped
+// the read.
+func (s *Store) search(ctx context.Context, q client.ListQuery, base *dynamodb.QueryInput) (client.Page, error) {
+	r, err := s.read(ctx, s.startAt(q, base), 0, SearchBound)
+	if err != nil {
+		return client.Page{}, err
+	}
+	prior := 0
 	if q.After != nil {
-		in.ExclusiveStartKey = s.startKey(q.Status, *q.After)
+		prior = q.After.Before
 	}
-	// One match more than the page shows tells whether a next page exists.
-	want := q.Offset + q.Limit + 1
-	var matched []map[string]types.AttributeValue
-	for range maxPageReads {
-		in.Limit = aws.Int32(int32(max(want-len(matched), 25)))
-		out, err := s.db.Query(ctx, &in)
+	page := client.Page{Total: prior + len(r.matched), TotalExact: r.end, Clients: []client.Client{}}
+	var resume *client.Position
+	if !r.end {
+		p, err := positionOf(r.last)
 		if err != nil {
-			return client.Page{}, classify(fmt.Errorf("store: list clients: %w", err))
+			return client.Page{}, err
 		}
-		matched = append(matched, out.Items...)
-		if len(matched) >= want || len(out.LastEvaluatedKey) == 0 {
-			break
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
+		p.Before = page.Total
+		resume = &p
 	}
+	if err := s.fill(&page, q, r.matched, resume); err != nil {
+		return client.Page{}, err
+	}
+	if page.Next != nil && page.Next != resume {
+		page.Next.Before = prior + q.Offset + len(page.Clients)
+	}
+	return page, nil
+}
+
+// fill shows matched[q.Offset:][:q.Limit] on page, with the position
+// after its last client when more matches follow, or resume (where the
+// read stopped) when the read did not reach the end of the list.
+func (s *Store) fill(page *client.Page, q client.ListQuery, matched []map[string]types.AttributeValue, resume *client.Position) error {
 	if q.Offset < len(matched) {
 		matched = matched[q.Offset:]
 	} else {
@@ -107,15 +164,86 @@ func (s *Store) List(ctx context.Context, q client.ListQuery) (client.Page, erro
 	for _, item := range matched {
 		c, err := fromItem(item)
 		if err != nil {
-			return client.Page{}, err
+			return err
 		}
 		page.Clients = append(page.Clients, c)
 	}
-	if more {
+	switch {
+	case more:
 		last := page.Clients[len(page.Clients)-1]
 		page.Next = &client.Position{CreatedAt: client.FormatTime(last.CreatedAt), ClientID: last.ClientID}
+	case resume != nil:
+		page.Next = resume
 	}
-	return page, nil
+	return nil
+}
+
+// startAt is base starting after q.After, if set.
+func (s *Store) startAt(q client.ListQuery, base *dynamodb.QueryInput) *dynamodb.QueryInput {
+	in := *base
+	if q.After != nil {
+		in.ExclusiveStartKey = s.startKey(q.Status, *q.After)
+	}
+	return &in
+}
+
+// readResult is what read found.
+type readResult struct {
+	matched []map[string]types.AttributeValue
+	end     bool                            // the read reached the end of the list
+	last    map[string]types.AttributeValue // where it stopped, when not at the end
+}
+
+// read queries in, from its start, until it has want matches (0: no such
+// stop) or has read bound index items (0: no bound), or reaches the end.
+// Each Query's Limit is what is still wanted or allowed, so that it never
+// reads past either: Limit caps the items DynamoDB reads, before the
+// filter.
+func (s *Store) read(ctx context.Context, in *dynamodb.QueryInput, want, bound int) (readResult, error) {
+	var r readResult
+	read := 0
+	for range maxPageReads {
+		n := 0
+		if want > 0 {
+			n = want - len(r.matched)
+		}
+		if bound > 0 && (n == 0 || bound-read < n) {
+			n = bound - read
+		}
+		in.Limit = aws.Int32(int32(n))
+		out, err := s.db.Query(ctx, in)
+		if err != nil {
+			return readResult{}, classify(fmt.Errorf("store: list clients: %w", err))
+		}
+		r.matched = append(r.matched, out.Items...)
+		// ScannedCount is the items read before the filter; an emulator
+		// that leaves it out read at least the ones it returned.
+		read += max(int(out.ScannedCount), int(out.Count))
+		if len(out.LastEvaluatedKey) == 0 {
+			r.end = true
+			return r, nil
+		}
+		r.last = out.LastEvaluatedKey
+		if want > 0 && len(r.matched) >= want || bound > 0 && read >= bound {
+			return r, nil
+		}
+		in.ExclusiveStartKey = out.LastEvaluatedKey
+	}
+	return readResult{}, fmt.Errorf("store: list clients: more than %d pages", maxPageReads)
+}
+
+// positionOf is the listing position of an index key: the client whose
+// gsi1sk (createdAt#clientId) it holds.
+func positionOf(key map[string]types.AttributeValue) (client.Position, error) {
+	sk, _ := key["gsi1sk"].(*types.AttributeValueMemberS)
+	if sk == nil {
+		return client.Position{}, fmt.Errorf("store: list clients: the index key has no gsi1sk")
+	}
+	at, id, ok := strings.Cut(sk.Value, "#")
+	if !ok {
+		return client.Position{}, fmt.Errorf("store: list clients: gsi1sk is not createdAt#clientId")
+	}
+	return client.Position{CreatedAt: at, ClientID: id}, nil
 }
 
 // listQuery is the key condition and filter of q, shared by the count and
@@ -152,7 +280,8 @@ func (s *Store) listQuery(q client.ListQuery) *dynamodb.QueryInput {
 }
 
 // count is the number of matches of in: every index entry under the key
-// is read (Select COUNT returns no items but costs the same reads).
+// is read (Select COUNT returns no items but costs the same reads). Only
+// a table whose counts are not ready is counted so.
 func (s *Store) count(ctx context.Context, base *dynamodb.QueryInput) (int, error) {
 	in := *base
 	in.Select = types.SelectCount

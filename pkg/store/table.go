@@ -10,6 +10,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 	"github.com/aws/smithy-go"
+
+	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
 // TableAPI is what CreateTable needs of the DynamoDB client.
@@ -17,6 +19,8 @@ type TableAPI interface {
 	CreateTable(context.Context, *dynamodb.CreateTableInput, ...func(*dynamodb.Options)) (*dynamodb.CreateTableOutput, error)
 	DescribeTable(context.Context, *dynamodb.DescribeTableInput, ...func(*dynamodb.Options)) (*dynamodb.DescribeTableOutput, error)
 	UpdateTimeToLive(context.Context, *dynamodb.UpdateTimeToLiveInput, ...func(*dynamodb.Options)) (*dynamodb.UpdateTimeToLiveOutput, error)
+	// PutItem writes the counts' ready marker into a new table (counts.go).
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 // TimeToLive is the table's TTL setting: items with TTLAttribute (the
@@ -50,7 +54,9 @@ func Schema(table string) *dynamodb.CreateTableInput {
 }
 
 // CreateTable creates the table Schema describes, for local runs and tests,
-// and waits until it is active. An existing table is left as it is.
+// and waits until it is active. An existing table is left as it is. A new
+// table holds no client, so its counts (zero) are exact: it gets the
+// counts' ready marker at once.
 func CreateTable(ctx context.Context, db TableAPI, table string) error {
 	out, err := db.CreateTable(ctx, Schema(table))
 	if _, inUse := errors.AsType[*types.ResourceInUseException](err); err != nil && !inUse {
@@ -66,6 +72,9 @@ func CreateTable(ctx context.Context, db TableAPI, table string) error {
 		if err := w.Wait(ctx, &dynamodb.DescribeTableInput{TableName: &table}, 30*time.Second); err != nil {
 			return fmt.Errorf("store: wait for table: %w", err)
 		}
+	}
+	if _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: readyItem(client.FormatTime(time.Now()))}); err != nil {
+		return fmt.Errorf("store: mark counts ready: %w", err)
 	}
 	_, err = db.UpdateTimeToLive(ctx, &dynamodb.UpdateTimeToLiveInput{TableName: &table, TimeToLiveSpecification: TimeToLive()})
 	if _, unanswered := errors.AsType[*smithy.DeserializationError](err); unanswered {

@@ -20,11 +20,15 @@ import (
 // the stored value holds the same lock (the stored emailKey equals the
 // new address's key, the stored number equals the new one), so an update
 // that moves no lock, a full-body PUT or a case-only email change, is one
-// round trip. When that condition fails, the item DynamoDB returns with
-// the failure (ReturnValuesOnConditionCheckFailure ALL_OLD) is the read:
-// a refusal (missing client, stale If-Match, revoked session) is answered
-// from it, and a real lock move is one TransactWriteItems conditioned on
-// the version read. A transaction that loses a race starts over, up to
+// round trip. Likewise, when u names a status, the condition says the
+// stored status is that one: a PUT naming the status the client already
+// has changes no count and stays one round trip. When that condition
+// fails, the item DynamoDB returns with the failure
+// (ReturnValuesOnConditionCheckFailure ALL_OLD) is the read: a refusal
+// (missing client, stale If-Match, revoked session) is answered from it,
+// and a real lock move or status change is one TransactWriteItems
+// conditioned on the version read, which moves the locks and the counts
+// (counts.go) with the client. A transaction that loses a race starts over, up to
 // maxAttempts, then ErrConflict (503).
 func (s *Store) Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error) {
 	// The new lock keys are computed before any I/O: a value the rule
@@ -54,7 +58,7 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 		case w.Session != "" && cur.TokensValidAfter != session:
 			session = cur.TokensValidAfter
 			return errRetry
-		case !movesLock(cur, u, wantEmailKey):
+		case !movesLock(cur, u, wantEmailKey) && !changesStatus(cur, u):
 			// Every clause of the condition was checked and passes on the
 			// item DynamoDB returned: a refusal we cannot explain must not
 			// pass for a write.
@@ -85,6 +89,12 @@ func movesLock(cur record, u client.Update, wantEmailKey string) bool {
 		phone && cur.fields.TwilioPhoneNumber != number
 }
 
+// changesStatus reports whether u gives cur another status.
+func changesStatus(cur record, u client.Update) bool {
+	st, ok := u.Status()
+	return ok && st != cur.fields.Status
+}
+
 // updateInPlace is one conditional UpdateItem. When the condition fails
 // and w may write, it returns errCondition and the stored item.
 func (s *Store) updateInPlace(ctx context.Context, id string, u client.Update, w client.Write, session, wantEmailKey string) (client.Client, record, error) {
@@ -102,6 +112,10 @@ func (s *Store) updateInPlace(ctx context.Context, id string, u client.Update, w
 	}
 	if number, ok := u.Value(client.TwilioPhoneNumberField); ok {
 		cond += " AND " + e.name("twilioPhoneNumber") + " = " + e.value(&types.AttributeValueMemberS{Value: number})
+	}
+	if st, ok := u.Status(); ok {
+		// The counts stay right only if the status does not change here.
+		cond += " AND " + e.name("status") + " = " + e.value(&types.AttributeValueMemberS{Value: string(st)})
 	}
 	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: clientKey(id),
@@ -153,8 +167,9 @@ func refusal(cur client.Client, w client.Write) error {
 	}
 }
 
-// updateMovingLocks writes u and moves the locks it changes in one
-// transaction, conditioned on the version of r, the item as read.
+// updateMovingLocks writes u, moves the locks it changes and, when it
+// changes the status, the counts, in one transaction conditioned on the
+// version of r, the item as read.
 func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Update, w client.Write, r record, wantEmailKey string) (client.Client, error) {
 	cur, err := r.client()
 	if err != nil {
@@ -207,6 +222,11 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 			}})
 			taken = append(taken, nil)
 		}
+	}
+	if changesStatus(r, u) {
+		st, _ := u.Status()
+		items = append(items, s.countItem(moved(cur.Status, st)))
+		taken = append(taken, nil)
 	}
 	items[0].Update = &types.Update{
 		TableName: &s.table, Key: clientKey(id),
