@@ -36,8 +36,10 @@ import (
 	"github.com/outbound-caller/admin-api/internal/gateway"
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/console"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 // TestMain audits the handlers' output (no token, secret, email or phone in
@@ -862,4 +864,49 @@ func TestConsoleSignsInWithATokenInJWKSMode(t *testing.T) {
 	b.press("Previous")
 	b.waitText("Total: 11 · page 1, clients 1–10")
 	b.find("Client 11", linkRole...)
+}
+
+// TestConsoleShowsASearchThatHasNotReadEverything: a search reads at most
+// store.SearchBound clients a page. With more clients than that and the
+// only match the oldest, the first page says honestly that nothing was
+// found so far and more may follow, with Next enabled; Next finds it and
+// the count becomes a total.
+func TestConsoleShowsASearchThatHasNotReadEverything(t *testing.T) {
+	chromium(t)
+	e := testkit.NewEnv(t)
+	n := store.SearchBound + 40
+	now := time.Now().Add(-time.Duration(n) * time.Second).UTC()
+	clients := make([]client.Client, n)
+	for i := range n {
+		at := now.Add(time.Duration(i) * time.Second)
+		clients[i] = client.Client{
+			ClientID: fmt.Sprintf("client_many_%05d", i), Status: client.StatusActive, AgentID: "agent",
+			Meta:      client.Meta{FullName: fmt.Sprintf("Haystack %d", i), Email: fmt.Sprintf("h%d@example.com", i), Phone: "+15550000000"},
+			CreatedAt: at, UpdatedAt: at, TokensValidAfter: at, Version: 1, UpdatedBy: "load",
+		}
+	}
+	clients[0].Meta.FullName = "Needle Oldest"
+	if err := store.Load(t.Context(), e.DB, e.Table, clients); err != nil {
+		t.Fatal(err)
+	}
+	base := serve(t, e)
+	b := newTab(t, 1280, 900)
+	b.do(chromedp.Navigate(base + "/console/"))
+	b.fill("Username", config.DevAdminUsername)
+	b.fill("Password", config.DevAdminPassword)
+	b.press("Sign in")
+	b.waitText(fmt.Sprintf("Total: %d", n))
+	b.fill("Search", "needle")
+	b.press("Apply")
+	b.waitText("No matches in the part of the list searched so far.")
+	b.waitText("Found so far: 0 · more results may follow: Next searches on")
+	if call[bool](b, b.find("Next", buttonRole...), `function() { return this.disabled; }`) {
+		t.Fatal("Next is disabled on a search that has not read the whole list")
+	}
+	b.press("Next")
+	b.waitText("Total: 1 · page 2, clients 1–1")
+	b.find("Needle Oldest", linkRole...)
+	if !call[bool](b, b.find("Next", buttonRole...), `function() { return this.disabled; }`) {
+		t.Error("Next is enabled after the search reached the end")
+	}
 }

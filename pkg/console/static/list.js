@@ -6,8 +6,11 @@ import { STATUSES } from './fields.js';
 
 // Kept across views so that "Back to clients" returns to the same page.
 // cursors[i] is the cursor that fetches page i+1 (page 1 has none); going
-// back pops it, since the API only gives a cursor forwards.
-const state = { search: '', status: '', limit: 25, cursors: [null], next: null };
+// back pops it, since the API only gives a cursor forwards. starts[i] is
+// the number of clients shown before page i+1: a search page may show
+// fewer than the page size (it reads a bounded part of the list), so the
+// numbering counts what was shown, not pages × size.
+const state = { search: '', status: '', limit: 25, cursors: [null], starts: [0], next: null, shown: 0 };
 const PAGE_SIZES = [10, 25, 50, 100];
 
 export function render(ctx) {
@@ -56,6 +59,7 @@ export function render(ctx) {
       if (err.status === 400 && cursor) {
         // A cursor the server no longer accepts (its key rotated): start over.
         state.cursors = [null];
+        state.starts = [0];
         return load({ focus, quiet });
       }
       results.removeAttribute('aria-busy');
@@ -69,21 +73,28 @@ export function render(ctx) {
     results.removeAttribute('aria-busy');
     const clients = Array.isArray(res.data?.clients) ? res.data.clients : [];
     const total = Number.isInteger(res.data?.total) ? res.data.total : clients.length;
+    // A search that has not read the whole list says so (totalExact:
+    // false): its total is what it found so far, and Next searches on.
+    const partial = res.data?.totalExact === false;
     state.next = typeof res.data?.nextCursor === 'string' && res.data.nextCursor ? res.data.nextCursor : null;
+    state.shown = clients.length;
     prev.disabled = state.cursors.length <= 1;
     next.disabled = !state.next;
 
     const page = state.cursors.length;
+    const counted = partial ? `Found so far: ${total}` : `Total: ${total}`;
+    const more = partial ? ' · more results may follow: Next searches on' : '';
     if (clients.length === 0) {
-      results.replaceChildren(el('p', { class: 'empty', text: 'No clients match.' }));
-      summary.textContent = `Total: ${total}`;
-      if (!quiet) ctx.announce('No clients match.');
+      const text = partial ? 'No matches in the part of the list searched so far.' : 'No clients match.';
+      results.replaceChildren(el('p', { class: 'empty', text }));
+      summary.textContent = counted + more;
+      if (!quiet) ctx.announce(partial ? `${text} More results may follow.` : text);
     } else {
-      const first = (page - 1) * state.limit + 1;
+      const first = state.starts[page - 1] + 1;
       const last = first + clients.length - 1;
-      summary.textContent = `Total: ${total} · page ${page}, clients ${first}–${last}`;
+      summary.textContent = `${counted} · page ${page}, clients ${first}–${last}${more}`;
       results.replaceChildren(table(clients));
-      if (!quiet) ctx.announce(`${total} client${total === 1 ? '' : 's'} found. Page ${page}.`);
+      if (!quiet) ctx.announce(`${total} client${total === 1 ? '' : 's'} found${partial ? ' so far; more results may follow' : ''}. Page ${page}.`);
     }
     if (focus) summary.focus(); // the pressed button may now be disabled
   }
@@ -93,6 +104,7 @@ export function render(ctx) {
     state.status = status.value;
     state.limit = Number(limit.value);
     state.cursors = [null]; // cursors belong to their query
+    state.starts = [0];
     return load();
   }
 
@@ -104,12 +116,14 @@ export function render(ctx) {
   filters.addEventListener('submit', (e) => { e.preventDefault(); clearTimeout(timer); apply(); });
   next.addEventListener('click', () => withBusy(next, async () => {
     if (!state.next) return;
+    state.starts.push(state.starts[state.cursors.length - 1] + state.shown);
     state.cursors.push(state.next);
     await load({ focus: true });
   }));
   prev.addEventListener('click', () => withBusy(prev, async () => {
     if (state.cursors.length <= 1) return;
     state.cursors.pop();
+    state.starts.pop();
     await load({ focus: true });
   }));
 
