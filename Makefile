@@ -120,12 +120,13 @@ test-moto:
 
 # Slow; not part of test.
 ## bench: benchmarks, instruction counts (valgrind, where installed), bootstrap
-## sizes, cold start, load (embedded and moto) into bench/results.md
+## sizes, cold start, load and list page cost (embedded and moto) into bench/results.md
 BENCH_COUNT ?= 5
 COLD_RUNS   ?= 10
 WARM        ?= 1000
 LOAD_TIME   ?= 20s
 LOAD_C      ?= 8
+LIST_SIZES  ?= 1000,10000
 # Each round runs every benchmark once, so that a handler and its bare pair
 # run side by side in time and a change in machine load hits both.
 bench:
@@ -137,6 +138,8 @@ bench:
 	$(GO) run ./cmd/bench/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
 	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
+	$(GO) run ./cmd/bench/listcost -sizes $(LIST_SIZES) -o bench/out/listcost-embedded.json
+	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/bench/listcost -sizes $(LIST_SIZES) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/listcost-moto.json'
 	$(GO) run ./cmd/bench/benchreport -dir bench/out -o bench/results.md
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)

@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/outbound-caller/admin-api/internal/listcost"
 	"github.com/outbound-caller/admin-api/internal/loadtest"
 )
 
@@ -254,6 +255,10 @@ func report(dir string) (string, error) {
 			float64(c.RSSEndKB-c.RSS100KB)/1024)
 	}
 
+	if err := listCost(&w, dir); err != nil {
+		return "", err
+	}
+
 	loads, _ := filepath.Glob(filepath.Join(dir, "load-*.json"))
 	if len(loads) > 0 {
 		fmt.Fprintf(&w, "\n## Load (cmd/bench/loadgen against the in-process `make run` server)\n\n")
@@ -269,4 +274,46 @@ func report(dir string) (string, error) {
 		}
 	}
 	return w.String(), nil
+}
+
+// listCost reports cmd/bench/listcost's figures: index items read per page
+// at each table size, per store, and each write's cost in transaction
+// items.
+func listCost(w *bytes.Buffer, dir string) error {
+	paths, _ := filepath.Glob(filepath.Join(dir, "listcost-*.json"))
+	if len(paths) == 0 {
+		return nil
+	}
+	fmt.Fprintf(w, "\n## What a list page reads (cmd/bench/listcost; index items, DynamoDB's ScannedCount; tables loaded by BatchWriteItem)\n\n")
+	var perWrite []listcost.Write
+	for _, path := range paths {
+		var r listcost.Report
+		if err := readJSON(path, &r); err != nil {
+			return err
+		}
+		if perWrite == nil {
+			perWrite = r.PerWrite
+		}
+		fmt.Fprintf(w, "| %s: page of 20 |", r.Store)
+		for _, s := range r.Sizes {
+			fmt.Fprintf(w, " %d clients |", s.Clients)
+		}
+		fmt.Fprintf(w, "\n|---|%s\n", strings.Repeat("---:|", len(r.Sizes)))
+		for _, k := range listcost.Kinds {
+			fmt.Fprintf(w, "| %s |", k)
+			for _, s := range r.Sizes {
+				fmt.Fprintf(w, " %d |", s.Reads[k])
+			}
+			fmt.Fprintln(w)
+		}
+		fmt.Fprintln(w)
+	}
+	if len(perWrite) > 0 {
+		fmt.Fprintf(w, "What the counts cost a write (a counter shard is one more item of the write's transaction: +2 WCU):\n\n")
+		fmt.Fprintf(w, "| Write | calls | transaction items | of which counter shards |\n|---|---|---:|---:|\n")
+		for _, wr := range perWrite {
+			fmt.Fprintf(w, "| %s | %s | %d | %d |\n", wr.Kind, wr.Calls, wr.TxItems, wr.CountItems)
+		}
+	}
+	return nil
 }
