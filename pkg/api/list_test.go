@@ -14,6 +14,7 @@ import (
 
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/client"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 type listBody struct {
@@ -270,5 +271,44 @@ func TestListFollowsWrites(t *testing.T) {
 		if b, r := list(t, e, tc.query); r.Status != 200 || !slices.Equal(idsOf(b), tc.ids) || b.Total != len(tc.ids) {
 			t.Errorf("%s: %d total %d ids %v, want %v", tc.query, r.Status, b.Total, idsOf(b), tc.ids)
 		}
+	}
+}
+
+// TestListSearchSaysWhenItsTotalIsPartial: over a list longer than
+// store.SearchBound whose only match is the oldest client, the first
+// search page answers no client, a cursor and "totalExact": false (the
+// response checked against openapi.yaml by the Env); the page after it
+// finds the client, and its total, exact, carries no flag.
+func TestListSearchSaysWhenItsTotalIsPartial(t *testing.T) {
+	e := testkit.NewEnv(t)
+	n := store.SearchBound + 10
+	base := time.Now().Add(-time.Duration(n) * time.Second).UTC()
+	cs := make([]client.Client, n)
+	for i := range cs {
+		at := base.Add(time.Duration(i) * time.Second)
+		cs[i] = client.Client{
+			ClientID: fmt.Sprintf("client_hay_%05d", i), Status: client.StatusActive, AgentID: "agent",
+			Meta:      client.Meta{FullName: fmt.Sprintf("Hay %d", i), Email: fmt.Sprintf("hay%d@example.com", i), Phone: "+14155550000"},
+			CreatedAt: at, UpdatedAt: at, TokensValidAfter: at, Version: 1, UpdatedBy: "load",
+		}
+	}
+	cs[0].Meta.FullName = "Needle"
+	if err := store.Load(t.Context(), e.DB, e.Table, cs); err != nil {
+		t.Fatal(err)
+	}
+	r := admin(t, e, http.MethodGet, "/admin/clients?search=needle", "")
+	var first struct {
+		listBody
+		TotalExact *bool `json:"totalExact"`
+	}
+	decodeStrict(t, r.Body, &first)
+	if r.Status != 200 || first.Count != 0 || first.Total != 0 || first.TotalExact == nil || *first.TotalExact || first.NextCursor == "" {
+		t.Fatalf("first page: %d %s; want no client, total 0, totalExact false and a cursor", r.Status, r.Body)
+	}
+	r = admin(t, e, http.MethodGet, "/admin/clients?search=needle&cursor="+url.QueryEscape(first.NextCursor), "")
+	var last listBody
+	decodeStrict(t, r.Body, &last)
+	if r.Status != 200 || last.Total != 1 || !slices.Equal(idsOf(last), []string{"client_hay_00000"}) || last.NextCursor != "" || strings.Contains(r.Body, "totalExact") {
+		t.Errorf("second page: %d %s; want the needle, an exact total of 1, no flag and no cursor", r.Status, r.Body)
 	}
 }

@@ -19,6 +19,11 @@ func TestCursor(t *testing.T) {
 	if err != nil || got != pos {
 		t.Fatalf("another instance with the same configuration: %v %v", got, err)
 	}
+	// A search's matches so far travel with the position.
+	counted := client.Position{CreatedAt: pos.CreatedAt, ClientID: pos.ClientID, Before: 2000}
+	if got, err := c.Decode(c.Encode(counted, q), q); err != nil || got != counted {
+		t.Errorf("matches so far: got %+v %v, want %+v", got, err, counted)
+	}
 	if _, err := c.Decode(tok, client.ListQuery{Status: client.StatusActive, Search: "acme", Limit: 50}); err != nil {
 		t.Errorf("a cursor must survive a change of page size: %v", err)
 	}
@@ -28,16 +33,17 @@ func TestCursor(t *testing.T) {
 		tok   string
 		q     client.ListQuery
 	}{
-		"other key":          {cursor.New(cursor.DeriveKey("other secret")), tok, q},
-		"payload bit":        {c, flip(3), q},
-		"signature bit":      {c, flip(len(tok) - 2), q},
-		"truncated":          {c, tok[:len(tok)-5], q},
-		"no signature":       {c, tok[:len(tok)-44], q},
-		"other status":       {c, tok, client.ListQuery{Status: client.StatusSuspended, Search: "acme"}},
-		"other search":       {c, tok, client.ListQuery{Status: client.StatusActive, Search: "acm"}},
-		"empty":              {c, "", q},
-		"not base64":         {c, "!!!.???", q},
-		"signed bad payload": {c, c.Encode(client.Position{CreatedAt: "yesterday", ClientID: "x"}, q), q},
+		"other key":                      {cursor.New(cursor.DeriveKey("other secret")), tok, q},
+		"payload bit":                    {c, flip(3), q},
+		"signature bit":                  {c, flip(len(tok) - 2), q},
+		"truncated":                      {c, tok[:len(tok)-5], q},
+		"no signature":                   {c, tok[:len(tok)-44], q},
+		"other status":                   {c, tok, client.ListQuery{Status: client.StatusSuspended, Search: "acme"}},
+		"other search":                   {c, tok, client.ListQuery{Status: client.StatusActive, Search: "acm"}},
+		"empty":                          {c, "", q},
+		"not base64":                     {c, "!!!.???", q},
+		"signed bad payload":             {c, c.Encode(client.Position{CreatedAt: "yesterday", ClientID: "x"}, q), q},
+		"signed negative matches so far": {c, c.Encode(client.Position{CreatedAt: pos.CreatedAt, ClientID: pos.ClientID, Before: -1}, q), q},
 	} {
 		if _, err := tc.codec.Decode(tc.tok, tc.q); !errors.Is(err, cursor.ErrInvalid) {
 			t.Errorf("%s: err = %v, want ErrInvalid", name, err)
