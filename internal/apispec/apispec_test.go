@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/getkin/kin-openapi/openapi3"
+
 	"github.com/outbound-caller/admin-api/internal/apispec"
 	"github.com/outbound-caller/admin-api/pkg/api"
+	"github.com/outbound-caller/admin-api/pkg/auth"
 )
 
 func TestSpecIsAValidOpenAPI31Document(t *testing.T) {
@@ -103,5 +106,54 @@ func TestValidatorRejectsDrift(t *testing.T) {
 				t.Errorf("CheckResponse = %v, want ok=%v", err, c.ok)
 			}
 		})
+	}
+}
+
+// TestSpecStatesEachRoutesScope: each admin operation's security names
+// exactly the scope its route declares, and its 403 includes the refusal
+// naming it; no other operation names a scope.
+func TestSpecStatesEachRoutesScope(t *testing.T) {
+	doc, err := apispec.Load(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range api.Routes() {
+		item := doc.Paths.Find(r.Path)
+		if item == nil || item.GetOperation(r.Method) == nil {
+			continue // TestSpecAndRoutesAreTheSameSet reports it
+		}
+		op := item.GetOperation(r.Method)
+		var scopes []string
+		if op.Security != nil {
+			for _, req := range *op.Security {
+				scopes = append(scopes, req["bearerAuth"]...)
+			}
+		}
+		if r.Role != auth.RoleAdmin {
+			if len(scopes) > 0 {
+				t.Errorf("%s names scopes %v; only admin routes have one", r.Key(), scopes)
+			}
+			continue
+		}
+		if !slices.Equal(scopes, []string{r.Scope}) {
+			t.Errorf("%s: security names %v, the route table %q", r.Key(), scopes, r.Scope)
+		}
+		resp := op.Responses.Value("403")
+		if resp == nil || resp.Value == nil {
+			t.Errorf("%s declares no 403", r.Key())
+			continue
+		}
+		// The body is the Error schema ($ref) narrowed by sibling
+		// keywords, which the loader keeps as an allOf.
+		var enum []any
+		s := resp.Value.Content.Get("application/json").Schema.Value
+		for _, part := range append([]*openapi3.SchemaRef{{Value: s}}, s.AllOf...) {
+			if m := part.Value.Properties["message"]; m != nil && m.Value != nil {
+				enum = append(enum, m.Value.Enum...)
+			}
+		}
+		if !slices.Contains(enum, any("Missing scope: "+r.Scope)) {
+			t.Errorf("%s: the 403 does not include \"Missing scope: %s\"", r.Key(), r.Scope)
+		}
 	}
 }

@@ -75,6 +75,12 @@ type statusError struct {
 
 func (e *statusError) Error() string { return e.details }
 
+// missingScope refuses an admin token that does not grant the route's
+// scope.
+type missingScope struct{ scope string }
+
+func (e *missingScope) Error() string { return "missing scope " + e.scope }
+
 // errInvalidCredentials is a refused sign-in: one answer for every reason.
 var errInvalidCredentials = errors.New("invalid credentials")
 
@@ -118,6 +124,7 @@ func (op operation) errorResponse(err error) Response {
 	var se *statusError
 	var me *client.MissingError
 	var lo *lockedOut
+	var ms *missingScope
 	for _, c := range conflicts {
 		if !errors.Is(err, c.err) {
 			continue
@@ -140,6 +147,8 @@ func (op operation) errorResponse(err error) Response {
 			map[string]string{"WWW-Authenticate": tokenRefusal(err).challenge()})
 	case errors.Is(err, auth.ErrForbidden):
 		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: op.forbidden(), StatusCode: 403}, nil)
+	case errors.As(err, &ms):
+		return jsonResponse(http.StatusForbidden, errorBody{Error: "Forbidden", Message: "Missing scope: " + ms.scope, StatusCode: 403}, nil)
 	case errors.Is(err, errInvalidCredentials):
 		return jsonResponse(http.StatusUnauthorized, errorBody{Error: op.denied, StatusCode: 401}, nil)
 	case errors.As(err, &lo):

@@ -23,6 +23,10 @@ type Route struct {
 	// auth.RoleClient), or "" for a public route such as sign-in. The
 	// router checks it before the route's handler runs.
 	Role string
+	// Scope is the API scope an admin route requires (auth.ScopeReadClients,
+	// …): a token that lists scopes must list it. Every admin route declares
+	// one (routes_test.go holds the table to it); other routes none.
+	Scope string
 	// Function is the route's folder in functions/ (its Lambda).
 	Function string
 	// op is the route's error wording, named here and nowhere else.
@@ -35,18 +39,18 @@ func (r Route) Key() string { return r.Method + " " + r.Path }
 
 // The routes, one per Lambda function.
 var (
-	UpdateClient = Route{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+	UpdateClient = Route{Method: http.MethodPut, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Scope: auth.ScopeUpdateClients,
 		Function: "update-client", op: operation{invalid: "Invalid update data", failed: "Failed to update client"}, handle: (*Handler).updateClient}
-	CreateClient = Route{Method: http.MethodPost, Path: "/admin/clients", Role: auth.RoleAdmin,
+	CreateClient = Route{Method: http.MethodPost, Path: "/admin/clients", Role: auth.RoleAdmin, Scope: auth.ScopeCreateClients,
 		Function: "create-client", op: operation{invalid: "Failed to create client", failed: "Failed to create client",
 			missing: "Missing required client information", conflict: "Client already exists with this ID or email"}, handle: (*Handler).createClient}
-	ListClients = Route{Method: http.MethodGet, Path: "/admin/clients", Role: auth.RoleAdmin,
+	ListClients = Route{Method: http.MethodGet, Path: "/admin/clients", Role: auth.RoleAdmin, Scope: auth.ScopeReadClients,
 		Function: "list-clients", op: operation{invalid: "Invalid query parameters", failed: "Failed to fetch clients"}, handle: (*Handler).listClients}
-	GetClient = Route{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+	GetClient = Route{Method: http.MethodGet, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Scope: auth.ScopeReadClients,
 		Function: "get-client", op: operation{invalid: "Invalid request", failed: "Failed to fetch client"}, handle: (*Handler).getClient}
-	DeleteClient = Route{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin,
+	DeleteClient = Route{Method: http.MethodDelete, Path: "/admin/clients/{clientId}", Role: auth.RoleAdmin, Scope: auth.ScopeDeleteClients,
 		Function: "delete-client", op: operation{invalid: "Invalid request", failed: "Failed to delete client"}, handle: (*Handler).deleteClient}
-	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin,
+	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin, Scope: auth.ScopeUpdateClientSecrets,
 		Function: "reset-secret", op: operation{invalid: "Invalid request", failed: "Failed to reset client secret"}, handle: (*Handler).resetSecret}
 	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login",
 		Function: "admin-login", op: operation{invalid: "Invalid request", failed: "Login failed",
@@ -69,7 +73,7 @@ func Routes() []Route {
 }
 
 // Serve returns the Lambda handler of route r: the router. It checks the
-// role the route declares (and a path clientId's shape) before the route's
+// role and scope the route declares (and a path clientId's shape) before the route's
 // handler runs, so that no handler checks roles itself, and hands the
 // verified claims in through the outcome.
 func (h *Handler) Serve(r Route) HandlerFunc {
@@ -88,7 +92,8 @@ func (h *Handler) Serve(r Route) HandlerFunc {
 }
 
 // authorize checks the token for r's role and records who called. An
-// admin route with a path clientId that could not exist is ErrNotFound,
+// admin token must grant r's scope (a token listing no scopes grants them
+// all). An admin route with a path clientId that could not exist is ErrNotFound,
 // without a lookup. A client token must name its client and carry the
 // session stamp it was issued under; one without (made before stamps
 // existed, or by hand) is invalid.
@@ -114,6 +119,9 @@ func (h *Handler) authorize(r Route, req *Request, o *outcome) error {
 			return err
 		}
 		o.claims = c
+		if !c.Scopes.Grants(r.Scope) {
+			return &missingScope{scope: r.Scope}
+		}
 		if strings.Contains(r.Path, "{clientId}") {
 			id := req.PathParameters["clientId"]
 			if !client.ValidID(id) {

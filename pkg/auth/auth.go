@@ -65,6 +65,9 @@ type Claims struct {
 	// Session is the client's tokensValidAfter stamp the token was issued
 	// under (client tokens only); the token is valid while it is current.
 	Session string
+	// Scopes are what the token grants on admin routes (the router checks
+	// each route's scope against them).
+	Scopes Scopes
 }
 
 // SessionClaim is the private claim that carries Claims.Session.

@@ -37,6 +37,10 @@ type claimSet struct {
 	role          string
 	clientID      string
 	session       string
+	// scoped is true when the token carries a scope or permissions claim,
+	// whatever its value; scopes is the union of the names they hold.
+	scoped bool
+	scopes []string
 }
 
 // payloadSegment returns the decoded middle segment of a compact JWS. The
@@ -69,7 +73,10 @@ func payloadSegment(token string) ([]byte, error) {
 //
 // The private claims role, clientId and session are read when they are
 // strings; any other type leaves them empty, which the router answers with
-// 403 (role) or the session check with 401.
+// 403 (role) or the session check with 401. The scope claim (a string of
+// space-separated names, RFC 9068 §2.2.3) and the permissions claim (an
+// array of strings, as Auth0 issues them) are read when present; either
+// present with another type grants nothing, never everything.
 func parseClaims(raw []byte) (claimSet, error) {
 	var c claimSet
 	dec := json.NewDecoder(bytes.NewReader(raw))
@@ -117,6 +124,15 @@ func parseClaims(raw []byte) (claimSet, error) {
 			c.clientID = stringOrEmpty(val)
 		case SessionClaim:
 			c.session = stringOrEmpty(val)
+		case ScopeClaim:
+			c.scoped = true
+			c.scopes = append(c.scopes, strings.Fields(stringOrEmpty(val))...)
+		case PermissionsClaim:
+			c.scoped = true
+			var names []string
+			if json.Unmarshal(val, &names) == nil {
+				c.scopes = append(c.scopes, names...)
+			}
 		}
 		if err != nil {
 			return c, errClaims
@@ -211,7 +227,8 @@ func (c claimSet) token() (jwt.Token, error) {
 
 // claims is what the API uses of the set.
 func (c claimSet) claims() Claims {
-	return Claims{Subject: c.sub, Role: c.role, ClientID: c.clientID, IssuedAt: c.iat, Session: c.session}
+	return Claims{Subject: c.sub, Role: c.role, ClientID: c.clientID, IssuedAt: c.iat, Session: c.session,
+		Scopes: Scopes{listed: c.scoped, names: c.scopes}}
 }
 
 // expiresAfterEpoch is a validator kept beside jwx's own: jwx skips the

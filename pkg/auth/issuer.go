@@ -22,6 +22,17 @@ func (i Issuer) Sign(subject, role string, ttl time.Duration) (string, error) {
 	return i.sign(subject, map[string]any{"role": role}, ttl)
 }
 
+// SignAdmin returns an admin token for subject granting scopes, valid for
+// ttl: without a scope claim when scopes is FullAccess, else with the
+// scope claim listing exactly its names (an empty string for none).
+func (i Issuer) SignAdmin(subject string, scopes Scopes, ttl time.Duration) (string, error) {
+	claims := map[string]any{"role": RoleAdmin}
+	if !scopes.Full() {
+		claims[ScopeClaim] = scopes.String()
+	}
+	return i.sign(subject, claims, ttl)
+}
+
 // SignClient returns a client token for clientID, issued under session (the
 // client's tokensValidAfter stamp), valid for ttl.
 func (i Issuer) SignClient(clientID, session string, ttl time.Duration) (string, error) {
