@@ -16,6 +16,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/rie"
 	"github.com/outbound-caller/admin-api/internal/sampleevents"
 	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/metrics"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
@@ -93,7 +94,55 @@ func TestBuiltFunctionsAnswerTheirEvents(t *testing.T) {
 			if ct := resp.Headers["Content-Type"]; ct != "application/json" {
 				t.Errorf("Content-Type = %q", ct)
 			}
+			checkRequestLine(t, logs, payload, resp.StatusCode)
 		})
+	}
+}
+
+// checkRequestLine holds the function's one request line to the
+// Embedded Metric Format as CloudWatch reads it: the metrics pkg/metrics
+// publishes, dimensioned by the event's route key and the status class
+// only, in the default namespace (LocalEnv sets none), counting the cold
+// start of this first invocation. The function's output reaches logs
+// through the emulator's pipe, possibly after the invocation's answer.
+func checkRequestLine(t *testing.T, logs *testkit.SyncBuffer, payload []byte, status int) {
+	t.Helper()
+	var ev events.APIGatewayV2HTTPRequest
+	if err := json.Unmarshal(payload, &ev); err != nil {
+		t.Fatal(err)
+	}
+	var lines [][]byte
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if lines = testkit.RequestLines(logs.String()); len(lines) > 0 || time.Now().After(deadline) {
+			break
+		}
+	}
+	if len(lines) != 1 {
+		t.Fatalf("%d request lines, want 1", len(lines))
+	}
+	ms, err := testkit.ParseEMF(lines[0])
+	if err != nil {
+		t.Fatalf("request line is not EMF: %v: %s", err, lines[0])
+	}
+	known := map[string]bool{}
+	for _, m := range metrics.Published() {
+		known[m.Name] = true
+	}
+	var cold bool
+	for _, m := range ms {
+		if !known[m.Name] || m.Namespace != metrics.DefaultNamespace {
+			t.Errorf("publishes %s/%s, which pkg/metrics does not name", m.Namespace, m.Name)
+		}
+		for d, v := range m.Values {
+			want := map[string]string{metrics.Route: ev.RouteKey, metrics.StatusClass: metrics.StatusClassOf(status)}[d]
+			if v != want {
+				t.Errorf("%s dimension %s=%q, want %q (only the route key and the status class are dimensions)", m.Name, d, v, want)
+			}
+		}
+		cold = cold || (m.Name == metrics.ColdStart && m.Value == 1)
+	}
+	if !cold {
+		t.Errorf("the first invocation's line counts no cold start: %s", lines[0])
 	}
 }
 

@@ -3,11 +3,13 @@ package api
 import (
 	"context"
 	"log/slog"
+	"sync/atomic"
 	"time"
 
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/cursor"
+	"github.com/outbound-caller/admin-api/pkg/metrics"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 )
 
@@ -65,11 +67,18 @@ type Handler struct {
 	// SignIn configures the sign-in routes.
 	SignIn SignIn
 	Log    *slog.Logger
+	// MetricsNamespace is the CloudWatch namespace of the request lines'
+	// metrics (METRICS_NAMESPACE); "" means metrics.DefaultNamespace.
+	MetricsNamespace string
 	// Now is the clock used for latency; nil means time.Now.
 	Now func() time.Time
 	// DeadlineMargin is kept free before the Lambda deadline so that the
 	// handler answers (503) instead of being killed.
 	DeadlineMargin time.Duration
+
+	// served turns true with the first request this handler serves: that
+	// request's line reports the cold start (one handler per instance).
+	served atomic.Bool
 }
 
 // outcome carries what one request log line reports besides the response.
@@ -86,7 +95,7 @@ type outcome struct {
 
 // serve runs fn with a deadline short of the invocation's and writes the
 // single log line of the request.
-func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Context, *outcome) Response) (Response, error) {
+func (h *Handler) serve(ctx context.Context, r Route, req *Request, fn func(context.Context, *outcome) Response) (Response, error) {
 	now := h.Now
 	if now == nil {
 		now = time.Now
@@ -99,12 +108,15 @@ func (h *Handler) serve(ctx context.Context, req *Request, fn func(context.Conte
 	}
 	var o outcome
 	resp := fn(ctx, &o)
-	attrs := []slog.Attr{
-		slog.String("requestId", req.RequestContext.RequestID),
-		slog.String("route", req.RouteKey),
-		slog.Int("status", resp.StatusCode),
-		slog.Float64("latencyMs", float64(now().Sub(start).Microseconds())/1000),
-	}
+	// The line is the request's metrics too (Embedded Metric Format, see
+	// pkg/metrics): route, status class, latency, cold start; the members
+	// below it are never dimensions.
+	end := now()
+	attrs := append([]slog.Attr{slog.String("requestId", req.RequestContext.RequestID)},
+		metrics.Attrs(h.MetricsNamespace, metrics.Request{
+			Route: r.Key(), Status: resp.StatusCode, Latency: end.Sub(start),
+			ColdStart: h.served.CompareAndSwap(false, true), SignIn: r.signIn, Time: end,
+		})...)
 	if o.clientID != "" {
 		attrs = append(attrs, slog.String("clientId", o.clientID))
 	}

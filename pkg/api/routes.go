@@ -29,6 +29,9 @@ type Route struct {
 	Scope string
 	// Function is the route's folder in functions/ (its Lambda).
 	Function string
+	// signIn marks the sign-in routes, whose request lines also count
+	// refused and locked-out sign-ins (metrics.SignInFailed, LockedOut).
+	signIn bool
 	// op is the route's error wording, named here and nowhere else.
 	op     operation
 	handle func(h *Handler, ctx context.Context, req *Request, o *outcome) Response
@@ -52,13 +55,13 @@ var (
 		Function: "delete-client", op: operation{invalid: "Invalid request", failed: "Failed to delete client"}, handle: (*Handler).deleteClient}
 	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin, Scope: auth.ScopeUpdateClientSecrets,
 		Function: "reset-secret", op: operation{invalid: "Invalid request", failed: "Failed to reset client secret"}, handle: (*Handler).resetSecret}
-	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login",
+	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login", signIn: true,
 		Function: "admin-login", op: operation{invalid: "Invalid request", failed: "Login failed",
 			missing: "Missing required fields", denied: "Invalid credentials"}, handle: (*Handler).adminLogin}
-	ClientLogin = Route{Method: http.MethodPost, Path: "/auth/login",
+	ClientLogin = Route{Method: http.MethodPost, Path: "/auth/login", signIn: true,
 		Function: "client-login", op: operation{invalid: "Invalid request", failed: "Login failed",
 			missing: "Missing required fields", denied: "Invalid credentials or inactive client"}, handle: (*Handler).clientLogin}
-	OAuthToken = Route{Method: http.MethodPost, Path: "/auth/token",
+	OAuthToken = Route{Method: http.MethodPost, Path: "/auth/token", signIn: true,
 		Function: "oauth-token", handle: (*Handler).oauthToken}
 	GetOwnClient = Route{Method: http.MethodGet, Path: "/secure/client", Role: auth.RoleClient,
 		Function: "get-own-client", op: operation{invalid: "Invalid request", failed: "Failed to get client"}, handle: (*Handler).getOwnClient}
@@ -78,7 +81,7 @@ func Routes() []Route {
 // verified claims in through the outcome.
 func (h *Handler) Serve(r Route) HandlerFunc {
 	return func(ctx context.Context, req Request) (Response, error) {
-		return h.serve(ctx, &req, func(ctx context.Context, o *outcome) Response {
+		return h.serve(ctx, r, &req, func(ctx context.Context, o *outcome) Response {
 			o.op = r.op
 			o.op.role = r.Role // the 403 names the role the route requires
 			return uncached(func() Response {

@@ -18,6 +18,7 @@ import (
 	"github.com/outbound-caller/admin-api/internal/testkit"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/metrics"
 )
 
 // seedBody is the seed document's full example request.
@@ -419,18 +420,14 @@ func TestUpdateLogsOneSafeLinePerRequest(t *testing.T) {
 	for _, b := range bodies {
 		e.Do(t, http.MethodPut, testkit.JohnPath, b, "Authorization", "Bearer "+token, "Content-Type", "application/json")
 	}
-	var lines []string // the request lines; successful writes add an audit line
-	for _, l := range strings.Split(strings.TrimSpace(e.Logs.String()), "\n") {
-		if strings.Contains(l, `"msg":"request"`) {
-			lines = append(lines, l)
-		}
-	}
+	lines := testkit.RequestLines(e.Logs.String()) // successful writes add an audit line
 	if len(lines) != len(bodies) {
 		t.Fatalf("%d log lines for %d requests:\n%s", len(lines), len(bodies), e.Logs.String())
 	}
+	var colds []float64
 	for _, l := range lines {
 		var m map[string]any
-		if err := json.Unmarshal([]byte(l), &m); err != nil {
+		if err := json.Unmarshal(l, &m); err != nil {
 			t.Fatalf("log line is not JSON: %s", l)
 		}
 		for _, k := range []string{"requestId", "route", "status", "latencyMs", "clientId", "sub"} {
@@ -438,6 +435,23 @@ func TestUpdateLogsOneSafeLinePerRequest(t *testing.T) {
 				t.Errorf("log line lacks %s: %s", k, l)
 			}
 		}
+		// The line is the request's metrics (Embedded Metric Format); the
+		// client id and the admin stay members, never dimensions.
+		ms, err := testkit.ParseEMF(l)
+		if err != nil {
+			t.Fatalf("log line is not EMF: %v: %s", err, l)
+		}
+		for _, mt := range ms {
+			for d := range mt.Values {
+				if d != metrics.Route && d != metrics.StatusClass {
+					t.Errorf("%s is dimensioned by %s: %s", mt.Name, d, l)
+				}
+			}
+		}
+		colds = append(colds, m[metrics.ColdStart].(float64))
+	}
+	if !slices.Equal(colds, []float64{1, 0, 0}) {
+		t.Errorf("coldStart per request = %v, want the handler's first request only", colds)
 	}
 	for _, secret := range []string{token, "john.smith@example.com", "jane.doe@example.com", "+12125551234", "+18005559876", "Updated account information", "bad@"} {
 		if strings.Contains(e.Logs.String(), secret) {

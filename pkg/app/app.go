@@ -43,14 +43,15 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		return nil, err
 	}
 	return &api.Handler{
-		Auth:           keys,
-		Secrets:        hasher,
-		SignIn:         signIn,
-		Rules:          client.NewRules(),
-		Cursors:        cursor.New(cursorKey(cfg)),
-		Clients:        store.New(db, cfg.TableName, nil),
-		Log:            log,
-		DeadlineMargin: 500 * time.Millisecond,
+		Auth:             keys,
+		Secrets:          hasher,
+		SignIn:           signIn,
+		Rules:            client.NewRules(),
+		Cursors:          cursor.New(cursorKey(cfg)),
+		Clients:          store.New(db, cfg.TableName, nil),
+		Log:              log,
+		MetricsNamespace: cfg.MetricsNamespace,
+		DeadlineMargin:   500 * time.Millisecond,
 	}, nil
 }
 

@@ -44,6 +44,9 @@ type Config struct {
 	Audience string        // JWT_AUDIENCE: required "aud" when set
 	Skew     time.Duration // JWT_CLOCK_SKEW: tolerated clock difference
 	LogLevel slog.Level    // LOG_LEVEL: debug, info, warn, error
+	// MetricsNamespace (METRICS_NAMESPACE) is the CloudWatch namespace of
+	// the request lines' metrics; "" means metrics.DefaultNamespace.
+	MetricsNamespace string
 	// CursorSecret (CURSOR_SECRET) keys the list cursors' HMAC; empty means
 	// derived from the JWT secret (see app.cursorKey).
 	CursorSecret string
@@ -76,6 +79,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		Skew:         30 * time.Second,
 
 		CursorSecret:      getenv("CURSOR_SECRET"),
+		MetricsNamespace:  getenv("METRICS_NAMESPACE"),
 		AdminUsername:     getenv("ADMIN_USERNAME"),
 		AdminPasswordHash: getenv("ADMIN_PASSWORD_HASH"),
 		AdminTokenTTL:     time.Hour,

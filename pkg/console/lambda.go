@@ -5,10 +5,13 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
+
+	"github.com/outbound-caller/admin-api/pkg/metrics"
 )
 
 // ServeEvent answers an API Gateway HTTP API (payload 2.0) event for one of
@@ -29,8 +32,8 @@ func (s *Site) ServeEvent(_ context.Context, ev events.APIGatewayV2HTTPRequest) 
 
 // Start is the whole main of the console's function: it reads the
 // embedded files once, at cold start, and serves events, logging one JSON
-// line per request as the API's functions do. It needs no configuration,
-// table or secret.
+// line per request as the API's functions do (with the same metrics, in
+// METRICS_NAMESPACE). It needs no table or secret.
 func Start() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
 	s, err := New()
@@ -38,15 +41,20 @@ func Start() {
 		log.Error("cold start failed", "error", err.Error())
 		os.Exit(1)
 	}
-	lambda.StartHandlerFunc(func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	lambda.StartHandlerFunc(s.loggedHandler(log, os.Getenv("METRICS_NAMESPACE")))
+}
+
+// loggedHandler is the function's handler: ServeEvent, and one request
+// line per event in namespace, the first reporting the cold start.
+func (s *Site) loggedHandler(log *slog.Logger, namespace string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
+	var served atomic.Bool
+	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
 		resp, err := s.ServeEvent(ctx, ev)
-		log.LogAttrs(ctx, slog.LevelInfo, "request",
-			slog.String("requestId", ev.RequestContext.RequestID),
-			slog.String("route", ev.RouteKey),
-			slog.Int("status", resp.StatusCode),
-			slog.Float64("latencyMs", float64(time.Since(start).Microseconds())/1000),
-		)
+		end := time.Now()
+		log.LogAttrs(ctx, slog.LevelInfo, "request", append([]slog.Attr{slog.String("requestId", ev.RequestContext.RequestID)},
+			metrics.Attrs(namespace, metrics.Request{Route: ev.RouteKey, Status: resp.StatusCode,
+				Latency: end.Sub(start), ColdStart: served.CompareAndSwap(false, true), Time: end})...)...)
 		return resp, err
-	})
+	}
 }
