@@ -564,7 +564,7 @@ func checkRaceTable(t *testing.T, e *testkit.Env, l *raceLedger, first map[strin
 					counts[k] = int(n)
 				}
 			}
-		case it.PK == "COUNTS":
+		case it.PK == "COUNT#ready":
 			// The counts' ready marker.
 		case strings.HasPrefix(it.PK, "CLIENT#"):
 			clients[it.ClientID] = it

@@ -198,7 +198,7 @@ func measure(ctx context.Context, db *dynamodb.Client, n int) (Size, error) {
 		}
 	}
 	if _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: map[string]ddbtypes.AttributeValue{
-		"pk": &ddbtypes.AttributeValueMemberS{Value: "COUNTS"},
+		"pk": &ddbtypes.AttributeValueMemberS{Value: "COUNT#ready"},
 	}}); err != nil {
 		return Size{}, err
 	}

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -67,10 +68,81 @@ type Env struct {
 	Logs     *SyncBuffer    // everything the handler logged
 	Bodies   *SyncBuffer    // every response body Do read, one per line
 
-	spec  *apispec.Validator
-	mu    sync.Mutex
-	calls []string
-	fault Fault
+	spec     *apispec.Validator
+	mu       sync.Mutex
+	calls    []string
+	accesses []Access
+	fault    Fault
+}
+
+// Access is one item or index a DynamoDB call sent by the handler touches,
+// as IAM authorises it: the action (a TransactWriteItems is authorised
+// item by item as PutItem, UpdateItem, DeleteItem or ConditionCheckItem),
+// and the item's key (pk) or the index queried.
+type Access struct {
+	Action string // dynamodb:GetItem, dynamodb:Query, ...
+	Key    string // the item's pk; "" for a Query
+	Index  string // the index of a Query
+}
+
+// accessesOf lists what the input of one DynamoDB call touches.
+func accessesOf(in any) []Access {
+	pk := func(k map[string]types.AttributeValue) string {
+		s, _ := k["pk"].(*types.AttributeValueMemberS)
+		if s == nil {
+			return ""
+		}
+		return s.Value
+	}
+	var out []Access
+	switch in := in.(type) {
+	case *dynamodb.GetItemInput:
+		out = append(out, Access{Action: "dynamodb:GetItem", Key: pk(in.Key)})
+	case *dynamodb.UpdateItemInput:
+		out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(in.Key)})
+	case *dynamodb.PutItemInput:
+		out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(in.Item)})
+	case *dynamodb.DeleteItemInput:
+		out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(in.Key)})
+	case *dynamodb.QueryInput:
+		idx := ""
+		if in.IndexName != nil {
+			idx = *in.IndexName
+		}
+		out = append(out, Access{Action: "dynamodb:Query", Index: idx})
+	case *dynamodb.BatchGetItemInput:
+		for _, ka := range in.RequestItems {
+			for _, k := range ka.Keys {
+				out = append(out, Access{Action: "dynamodb:BatchGetItem", Key: pk(k)})
+			}
+		}
+	case *dynamodb.TransactWriteItemsInput:
+		for _, it := range in.TransactItems {
+			switch {
+			case it.Put != nil:
+				out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(it.Put.Item)})
+			case it.Update != nil:
+				out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(it.Update.Key)})
+			case it.Delete != nil:
+				out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(it.Delete.Key)})
+			case it.ConditionCheck != nil:
+				out = append(out, Access{Action: "dynamodb:ConditionCheckItem", Key: pk(it.ConditionCheck.Key)})
+			}
+		}
+	default:
+		out = append(out, Access{Action: fmt.Sprintf("unknown %T", in)})
+	}
+	return out
+}
+
+// Accesses returns what the handler's DynamoDB calls touched since the
+// last call, and resets.
+func (e *Env) Accesses() []Access {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	a := e.accesses
+	e.accesses = nil
+	return a
 }
 
 // Fault intercepts one attempt of a DynamoDB operation at the transport
@@ -149,6 +221,7 @@ func (e *Env) countCalls(stack *middleware.Stack) error {
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
 			e.mu.Lock()
 			e.calls = append(e.calls, awsmw.GetOperationName(ctx))
+			e.accesses = append(e.accesses, accessesOf(in.Parameters)...)
 			e.mu.Unlock()
 			return next.HandleInitialize(ctx, in)
 		}), middleware.After)
@@ -188,6 +261,12 @@ func (e *Env) dump(tb testing.TB, dir string) {
 			tb.Errorf("testkit: keep output: %v", err)
 		}
 	}
+}
+
+// forget drops the calls and accesses recorded so far: the test's own I/O.
+func (e *Env) forget() {
+	e.Calls()
+	e.Accesses()
 }
 
 // Calls returns the DynamoDB operations sent since the last call, and resets.
@@ -273,6 +352,8 @@ func (e *Env) Snapshot(tb testing.TB) []string {
 			}
 			pk, _ := m["pk"].(string)
 			switch {
+			case pk == "COUNT#ready":
+				m = map[string]any{"pk": pk}
 			case strings.HasPrefix(pk, "COUNT#"):
 				for k, v := range m {
 					if n, ok := v.(float64); ok && k != "seq" {
@@ -280,8 +361,6 @@ func (e *Env) Snapshot(tb testing.TB) []string {
 					}
 				}
 				continue
-			case pk == "COUNTS":
-				m = map[string]any{"pk": pk}
 			}
 			b, _ := json.Marshal(m)
 			out = append(out, string(b))
@@ -301,7 +380,7 @@ func (e *Env) Snapshot(tb testing.TB) []string {
 		out = append(out, string(b))
 	}
 	slices.Sort(out)
-	e.Calls() // a snapshot is the test's I/O, not the handler's
+	e.forget() // a snapshot is the test's I/O, not the handler's
 	return out
 }
 
@@ -337,7 +416,7 @@ func (e *Env) Item(tb testing.TB, key string) map[string]any {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	e.Calls()
+	e.forget()
 	if len(out.Item) == 0 {
 		return nil
 	}

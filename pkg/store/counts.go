@@ -32,14 +32,15 @@ import (
 // key, so the write ceiling is 16 × 1,000 writes/s, far above this
 // service's rate (docs/performance.md).
 //
-// The ready marker (pk COUNTS) says the shards are exact: a table created
-// by CreateTable has it from the start; a table that held clients before
-// counts existed gets it from Recount. Without it, List counts the index
-// as it always did.
+// The ready marker (pk COUNT#ready: under the shards' key prefix, so that
+// one IAM condition, dynamodb:LeadingKeys COUNT#*, covers what a listing
+// reads) says the shards are exact: a table created by CreateTable has it
+// from the start; a table that held clients before counts existed gets it
+// from Recount. Without it, List counts the index as it always did.
 const (
 	countShards  = 16
 	countPrefix  = "COUNT#"
-	countsReady  = "COUNTS"
+	countsReady  = "COUNT#ready"
 	allAttr      = "all"
 	seqAttr      = "seq"
 	readyAttr    = "initialisedAt"

@@ -295,7 +295,7 @@ func TestRecountReadiesATableFromBeforeCounts(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	del("COUNTS")
+	del("COUNT#ready")
 	for i := range 16 {
 		del(fmt.Sprint("COUNT#", i))
 	}
