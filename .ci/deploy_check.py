@@ -263,6 +263,10 @@ def resolve(v, values):
     """Resolve a Ref to a parameter or resource (physical id), or a literal."""
     if isinstance(v, dict) and set(v) == {"Ref"}:
         return values[v["Ref"]]
+    if isinstance(v, dict) and set(v) == {"Fn::Sub"} and isinstance(v["Fn::Sub"], str):
+        # The string form only: ${Name} is a parameter, a resource's
+        # physical id or a pseudo parameter (AWS::StackName).
+        return re.sub(r"\$\{([^}!]+)\}", lambda m: str(values[m.group(1)]), v["Fn::Sub"])
     if isinstance(v, dict) and set(v) == {"Fn::If"}:
         raise ValueError(f"unresolved {v}")
     return v
@@ -302,6 +306,7 @@ def inspect(cfn_client, ddb, lam, cfn, stack_name, params, code_sha256, out_dir)
     values = {k: p.get("Default") for k, p in cfn.get("Parameters", {}).items()}
     values.update(params)
     values.update({r["LogicalResourceId"]: r.get("PhysicalResourceId") for r in got if "LogicalResourceId" in r})
+    values["AWS::StackName"] = stack_name
     chk = Checker()
     is_prod = values["Stage"] == "prod"
 
