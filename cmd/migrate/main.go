@@ -119,17 +119,19 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		m.Progress = stderr
 	}
 	rep, err := m.Run(ctx, docs, unreadable)
-	// What was done is reported even when the table failed midway: a
-	// re-run resumes from there.
-	fmt.Fprint(stdout, rep.Summary(o.dryRun))
 	if o.report != "" {
 		if werr := writeReport(o.report, rep); werr != nil {
 			return fail(werr)
 		}
 	}
 	if err != nil {
-		return fail(fmt.Errorf("%w (clients written so far stay written; run again to resume)", err))
+		// No summary: counts printed before a failure read like a result.
+		// What was written stays written, and a re-run resumes from there.
+		fmt.Fprintln(stderr, "migrate: the run stopped before its end:", rep.Stopped)
+		fmt.Fprintf(stderr, "migrate: not a result: %d clients were written before it stopped and stay written; run again to resume\n", rep.Imported)
+		return exitFailed
 	}
+	fmt.Fprint(stdout, rep.Summary(o.dryRun))
 	if len(rep.Refused) > 0 {
 		return exitRefused
 	}

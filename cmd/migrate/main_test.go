@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/FerretDB/FerretDB/ferretdb"
+	"github.com/truora/minidyn/server"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -181,6 +184,7 @@ func refusedKeys(r migrate.Report) []string {
 // environment the command reads to reach it.
 type target struct {
 	env    *testkit.Env
+	emb    *localdb.Embedded
 	getenv func(string) string
 }
 
@@ -196,12 +200,19 @@ func newTarget(t testing.TB) target {
 	vars := map[string]string{
 		"TABLE_NAME": e.Table, "AWS_ENDPOINT_URL_DYNAMODB": emb.URL, "ADMIN_JWT_SECRET": testkit.TokenSecret,
 	}
-	return target{env: e, getenv: func(k string) string { return vars[k] }}
+	return target{env: e, emb: emb, getenv: func(k string) string { return vars[k] }}
 }
 
 // migrateRun runs the command and returns its exit status, its report and
 // what it printed.
 func (tg target) migrateRun(t testing.TB, args ...string) (int, migrate.Report, string) {
+	t.Helper()
+	code, rep, out, errOut := tg.migrateOut(t, args...)
+	return code, rep, out + errOut
+}
+
+// migrateOut is migrateRun with stdout and stderr apart.
+func (tg target) migrateOut(t testing.TB, args ...string) (int, migrate.Report, string, string) {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "report.json")
 	var out, errOut bytes.Buffer
@@ -212,7 +223,7 @@ func (tg target) migrateRun(t testing.TB, args ...string) (int, migrate.Report, 
 			t.Fatalf("report: %v\n%s", err, b)
 		}
 	}
-	return code, rep, out.String() + errOut.String()
+	return code, rep, out.String(), errOut.String()
 }
 
 // checkReport checks rep against a run over corpus() and `added` more
@@ -381,7 +392,7 @@ func TestMigrateFromExportFile(t *testing.T) {
 	}
 	checkReport(t, rep, 0, imported, 0, "||")
 	for _, x := range rep.Refused {
-		if x.ClientID == "" && x.Field == "" && !strings.HasPrefix(x.Reason, "line 5: not an Extended JSON document") {
+		if x.ClientID == "" && x.Field == "" && !strings.HasPrefix(x.Reason, "line 5: not JSON") {
 			t.Errorf("the bad line is not named: %q", x.Reason)
 		}
 	}
@@ -412,5 +423,88 @@ func TestMigrateExitStatus(t *testing.T) {
 				t.Errorf("exit %d, want %d\n%s", code, tc.want, out)
 			}
 		})
+	}
+}
+
+// exportFile writes docs as a mongoexport file and returns its path.
+func exportFile(t *testing.T, docs ...bson.D) string {
+	t.Helper()
+	var file bytes.Buffer
+	for _, d := range docs {
+		b, err := bson.MarshalExtJSON(d, true, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		file.Write(b)
+		file.WriteString("\n")
+	}
+	path := filepath.Join(t.TempDir(), "clients.json")
+	if err := os.WriteFile(path, file.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestMigrateStoppedRunPrintsNoResult(t *testing.T) {
+	tg := newTarget(t)
+	path := exportFile(t, corpus()[0])
+	tg.emb.Server.EmulateFailureForTable(tg.env.Table, server.FailureConditionInternalServerError)
+	code, rep, out, errOut := tg.migrateOut(t, "-from", path)
+	if code != exitFailed {
+		t.Fatalf("exit %d\n%s%s", code, out, errOut)
+	}
+	if out != "" {
+		t.Errorf("a stopped run printed a summary:\n%s", out)
+	}
+	if !strings.Contains(errOut, "not a result") {
+		t.Errorf("stderr does not say the counts are no result:\n%s", errOut)
+	}
+	if rep.Stopped == "" {
+		t.Errorf("the report of a stopped run does not say so: %+v", rep)
+	}
+}
+
+// TestMigrateRefusesDatesTheServiceCannotServe: a client whose date the
+// service cannot format back would answer 500 on every read and take the
+// list down with it; it is refused, naming its line and field, and the
+// table stays readable.
+func TestMigrateRefusesDatesTheServiceCannotServe(t *testing.T) {
+	tg := newTarget(t)
+	good := original("client_good", 0, "secret-good", meta("Good", "good@example.com", "+14155550100"), "+18005550100")
+	var docs []bson.D
+	var fields []string
+	for i, tc := range []struct{ field, date any }{
+		{"createdAt", bson.DateTime(253402300800000)}, // year 10000
+		{"createdAt", bson.DateTime(-62198755200000)}, // year -1
+		{"createdAt", bson.DateTime(math.MaxInt64)},   // int64 max
+		{"updatedAt", bson.DateTime(253402300800000)}, // a bad updatedAt
+		{"updatedAt", bson.DateTime(math.MinInt64)},   // int64 min
+	} {
+		fields = append(fields, tc.field.(string))
+		id := fmt.Sprintf("client_bad_date_%d", i)
+		docs = append(docs, original(id, i+1, "secret", meta("Bad "+id, id+"@example.com", "+14155550100"), fmt.Sprintf("+1800555020%d", i),
+			bson.E{Key: tc.field.(string), Value: tc.date}))
+	}
+	path := exportFile(t, append([]bson.D{good}, docs...)...)
+	code, rep, out := tg.migrateRun(t, "-from", path)
+	if code != exitRefused || rep.Imported != 1 || len(rep.Refused) != len(docs) {
+		t.Fatalf("exit %d, imported %d, refused %+v\n%s", code, rep.Imported, rep.Refused, out)
+	}
+	for i, x := range rep.Refused {
+		wantField := fields[i]
+		if x.Field != wantField || !strings.HasPrefix(x.Reason, fmt.Sprintf("line %d ", i+2)) {
+			t.Errorf("refusal %d = %+v, want field %s and line %d", i, x, wantField, i+2)
+		}
+		if tg.env.Item(t, "CLIENT#"+x.ClientID) != nil {
+			t.Errorf("%s was written", x.ClientID)
+		}
+	}
+	admin := "Bearer " + tg.env.AdminToken(t)
+	if r := tg.env.Do(t, http.MethodGet, "/admin/clients", "", "Authorization", admin); r.Status != http.StatusOK {
+		t.Errorf("GET /admin/clients after the import: %d", r.Status)
+	}
+	// A re-run is not stopped by what the first run wrote.
+	if code, again, out := tg.migrateRun(t, "-from", path); code != exitRefused || again.Unchanged != 1 {
+		t.Errorf("re-run: exit %d, %+v\n%s", code, again, out)
 	}
 }

@@ -126,6 +126,18 @@ const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 // FormatTime renders t in TimeLayout, in UTC.
 func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
 
+// ParseTime reads a stored time: TimeLayout, or any RFC 3339 time.
+func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
+
+// Storable reports whether t, to the millisecond, reads back as itself from
+// FormatTime. RFC 3339 spells years in four digits, so a time outside the
+// years 0 to 9999 is written but cannot be read or served again.
+func Storable(t time.Time) bool {
+	ms := t.UTC().Truncate(time.Millisecond)
+	back, err := ParseTime(FormatTime(ms))
+	return err == nil && back.Equal(ms)
+}
+
 // Apply returns c changed by u, stamped with at and by, one version later.
 // The store uses it where DynamoDB does not hand back the new item.
 func (c Client) Apply(u Update, at time.Time, by string) Client {

@@ -97,7 +97,7 @@ func convert(rules *client.Rules, d Document) (candidate, *Refusal) {
 			for _, m := range meta {
 				f, ok := client.FieldAt(client.MetaKey + "." + m.Key)
 				if !ok {
-					c.dropped = append(c.dropped, client.MetaKey+"."+m.Key)
+					c.dropped = append(c.dropped, client.MetaKey+"."+quote(m.Key))
 					continue
 				}
 				v, ok := text(m.Value)
@@ -128,7 +128,7 @@ func convert(rules *client.Rules, d Document) (candidate, *Refusal) {
 				c.secret = s
 			}
 		case !read[e.Key]:
-			c.dropped = append(c.dropped, e.Key)
+			c.dropped = append(c.dropped, quote(e.Key))
 		}
 	}
 	// The create route's order: the id, the nulls (in table order), then
@@ -194,24 +194,34 @@ func times(d Document) (created, updated time.Time, r *Refusal) {
 	return created.UTC().Truncate(time.Millisecond), updated.UTC().Truncate(time.Millisecond), nil
 }
 
+// date reads d's key as a time the service can store and serve again
+// (client.Storable): a date in year 10000, before year 0, or at the ends of
+// int64 would be written, and then that client would answer 500 on every
+// read. The message names the field, never its value.
 func date(d bson.D, key string) (time.Time, bool, error) {
 	v, ok := lookup(d, key)
 	if !ok || v == nil {
 		return time.Time{}, false, nil
 	}
-	switch t := v.(type) {
+	var t time.Time
+	switch x := v.(type) {
 	case bson.DateTime:
-		return t.Time(), true, nil
+		t = x.Time()
 	case time.Time:
-		return t, true, nil
+		t = x
 	case string:
-		parsed, err := time.Parse(time.RFC3339Nano, t)
+		parsed, err := time.Parse(time.RFC3339Nano, x)
 		if err != nil {
 			return time.Time{}, false, fmt.Errorf("%s is not a date", key)
 		}
-		return parsed, true, nil
+		t = parsed
+	default:
+		return time.Time{}, false, fmt.Errorf("%s is not a date", key)
 	}
-	return time.Time{}, false, fmt.Errorf("%s is not a date", key)
+	if !client.Storable(t) {
+		return time.Time{}, false, fmt.Errorf("%s is outside the years this service can store (0 to 9999)", key)
+	}
+	return t, true, nil
 }
 
 // same reports whether stored holds what c would write, field by field

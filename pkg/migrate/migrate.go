@@ -52,6 +52,9 @@ type Report struct {
 	NeedsReset    []string       `json:"needsReset"`
 	Refused       []Refusal      `json:"refused"`
 	DroppedFields map[string]int `json:"droppedFields"`
+	// Stopped, when set, is why the run stopped before its end: the
+	// counts are then what was done before it, not a result.
+	Stopped string `json:"stopped,omitempty"`
 }
 
 // Run migrates docs. Unreadable parts of the source are refusals. Among
@@ -109,7 +112,29 @@ func (m *Migration) Run(ctx context.Context, docs []Document, unreadable []Unrea
 		}
 	}
 	sort.Strings(rep.NeedsReset)
+	for i, r := range rep.Refused {
+		rep.Refused[i] = r.shown()
+	}
+	if err != nil {
+		rep.Stopped = escape(err.Error())
+	}
 	return rep, err
+}
+
+// shown is r as the summary and the report show it: the names quoted
+// when they are not plain text, the reason escaped (see quote).
+func (r Refusal) shown() Refusal {
+	if r.ClientID != "" {
+		r.ClientID = quote(r.ClientID)
+	}
+	if r.HeldBy != "" {
+		r.HeldBy = quote(r.HeldBy)
+	}
+	if r.Field != "" {
+		r.Field = quote(r.Field)
+	}
+	r.Reason = escape(r.Reason)
+	return r
 }
 
 // claim keeps, of the candidates sharing a clientId, an email or a Twilio
