@@ -91,9 +91,13 @@ invoke:
 FROM    ?=
 DRY_RUN ?=
 REPORT  ?=
+# Not echoed: FROM may hold a MongoDB password. make turns every failure
+# into its own exit status 2, so the recipe says which status the tool gave;
+# scripts that tell 1 (refusals) from 2 run bin/migrate itself.
 migrate:
 	@test -n "$(FROM)" || { echo "make migrate FROM=mongodb://host/db (or a mongoexport file) [DRY_RUN=1] [REPORT=report.json]"; exit 2; }
-	$(GO) run ./cmd/migrate -from "$(FROM)" $(if $(filter 1,$(DRY_RUN)),-dry-run,) $(if $(REPORT),-report "$(REPORT)",)
+	@$(GO) build -o bin/migrate ./cmd/migrate
+	@./bin/migrate -from "$(FROM)" $(if $(filter 1,$(DRY_RUN)),-dry-run,) $(if $(REPORT),-report "$(REPORT)",) || { st=$$?; echo "migrate: exit status $$st (1: refusals, 2: the run could not be done); scripts read it from bin/migrate directly" >&2; exit $$st; }
 
 ## token: print a local admin token (ROLE=client for a client token; TTL=12h)
 TTL ?= 12h

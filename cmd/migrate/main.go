@@ -19,6 +19,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"net/url"
 	"os"
 	"os/signal"
@@ -28,7 +29,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/client"
@@ -154,7 +157,15 @@ func read(ctx context.Context, o flags) ([]migrate.Document, []migrate.Unreadabl
 // build configures the migration as the functions are configured.
 func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*migrate.Migration, error) {
 	env := getenv
+	endpoint := getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	local := isLoopback(endpoint)
 	if getenv("ADMIN_JWT_SECRET") == "" && getenv("ADMIN_JWT_SECRET_ARN") == "" && getenv("ADMIN_JWKS_URL") == "" {
+		if !local {
+			// Hashing with the public key would import clients that can never
+			// sign in, and a re-run would find them "unchanged".
+			return nil, errors.New("no ADMIN_JWT_SECRET_ARN (or ADMIN_JWT_SECRET) is set, and the table is not local: " +
+				"refusing to hash client secrets with the public development key; set the secret the functions use")
+		}
 		// As make run does: the public development secret, for local use.
 		fmt.Fprintln(stderr, "migrate: ADMIN_JWT_SECRET: the public development default (local use only)")
 		env = func(k string) string {
@@ -168,7 +179,18 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 	if err != nil {
 		return nil, err
 	}
-	awsCfg, err := awsconfig.LoadDefaultConfig(ctx)
+	var opts []func(*awsconfig.LoadOptions) error
+	if local {
+		// An emulator on this machine checks no signature: it needs neither
+		// credentials nor a region, so none has to be set up for it.
+		if getenv("AWS_ACCESS_KEY_ID") == "" && getenv("AWS_PROFILE") == "" {
+			opts = append(opts, awsconfig.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+		}
+		if getenv("AWS_REGION") == "" && getenv("AWS_DEFAULT_REGION") == "" {
+			opts = append(opts, awsconfig.WithRegion("us-east-1"))
+		}
+	}
+	awsCfg, err := awsconfig.LoadDefaultConfig(ctx, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("AWS configuration: %w", err)
 	}
@@ -182,12 +204,24 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 		}
 	}
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if e := getenv("AWS_ENDPOINT_URL_DYNAMODB"); e != "" {
-			o.BaseEndpoint = aws.String(e)
+		if endpoint != "" {
+			o.BaseEndpoint = aws.String(endpoint)
 			// Local emulators (minidyn, moto) send no valid X-Amz-Crc32.
 			o.DisableValidateResponseChecksum = true
 		}
 	})
+	// A missing table would surface as a bare ResourceNotFoundException
+	// naming nothing, midway; one read first names it.
+	if _, err := db.DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(cfg.TableName)}); err != nil {
+		where := "in AWS"
+		if endpoint != "" {
+			where = "at " + endpoint
+		}
+		if _, missing := errors.AsType[*types.ResourceNotFoundException](err); missing {
+			return nil, fmt.Errorf("table %q does not exist %s: create it first (make run creates it locally, sam deploy in AWS) or set TABLE_NAME", cfg.TableName, where)
+		}
+		return nil, fmt.Errorf("table %q %s cannot be read: %w", cfg.TableName, where, err)
+	}
 	// The service's own constructor: the same keyed hash, so that the
 	// functions verify what the migration wrote.
 	hasher, err := app.SecretHasher(cfg)
@@ -195,6 +229,21 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	return &migrate.Migration{Store: store.New(db, cfg.TableName, nil), Rules: client.NewRules(), Hasher: hasher}, nil
+}
+
+// isLoopback reports whether endpoint is an address on this machine
+// (localhost, 127.0.0.0/8, ::1): a local emulator, never a table in service.
+func isLoopback(endpoint string) bool {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Host == "" {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip, err := netip.ParseAddr(host)
+	return err == nil && ip.IsLoopback()
 }
 
 func writeReport(path string, rep migrate.Report) error {

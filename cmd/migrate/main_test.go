@@ -508,3 +508,47 @@ func TestMigrateRefusesDatesTheServiceCannotServe(t *testing.T) {
 		t.Errorf("re-run: exit %d, %+v\n%s", code, again, out)
 	}
 }
+
+// TestMigrateRefusesToGuess: the development key only against a table on
+// this machine, a missing table named, and a local emulator reached with
+// no AWS credentials or region set up.
+func TestMigrateRefusesToGuess(t *testing.T) {
+	tg := newTarget(t)
+	path := exportFile(t, corpus()[0])
+	for _, tc := range []struct {
+		name   string
+		vars   map[string]string // over the target's own
+		noAWS  bool              // no AWS credentials or region in the process
+		code   int
+		stderr string
+	}{
+		{"development key against AWS", map[string]string{"ADMIN_JWT_SECRET": "", "AWS_ENDPOINT_URL_DYNAMODB": ""}, false, exitFailed, "refusing to hash client secrets with the public development key"},
+		{"development key against a remote endpoint", map[string]string{"ADMIN_JWT_SECRET": "", "AWS_ENDPOINT_URL_DYNAMODB": "https://dynamodb.eu-west-1.amazonaws.com"}, false, exitFailed, "the table is not local"},
+		{"a missing table is named", map[string]string{"TABLE_NAME": "no-such-table"}, false, exitFailed, `table "no-such-table" does not exist at`},
+		{"a local table needs no AWS setup", map[string]string{"ADMIN_JWT_SECRET": ""}, true, exitOK, "public development default"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if tc.noAWS {
+				for _, k := range []string{"AWS_REGION", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"} {
+					t.Setenv(k, "")
+				}
+				t.Setenv("AWS_EC2_METADATA_DISABLED", "true") // a fallback to IMDS fails at once
+			}
+			run := tg
+			run.getenv = func(k string) string {
+				if v, ok := tc.vars[k]; ok {
+					return v
+				}
+				return tg.getenv(k)
+			}
+			before := tg.env.Snapshot(t)
+			code, _, out, errOut := run.migrateOut(t, "-from", path, "-dry-run")
+			if code != tc.code || !strings.Contains(errOut, tc.stderr) {
+				t.Errorf("exit %d, want %d; stderr does not say %q:\n%s%s", code, tc.code, tc.stderr, out, errOut)
+			}
+			if d := testkit.TableDiff(before, tg.env.Snapshot(t)); d != "" {
+				t.Errorf("the table changed: %s", d)
+			}
+		})
+	}
+}
