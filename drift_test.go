@@ -218,6 +218,10 @@ func ruleDrift(f *client.Field, p map[string]any, place string) []string {
 			if got, want := asList(p["enum"]), strings.Fields(param); !slices.Equal(got, want) {
 				bad("enum is %v, the rule says %v", got, want)
 			}
+		case "text":
+			if p["x-plain-text"] != true {
+				bad("x-plain-text is %v, the rule says text (no control, zero-width or bidi characters)", p["x-plain-text"])
+			}
 		case "email":
 			if p["format"] != "email" {
 				bad("format is %v, the rule says email", p["format"])

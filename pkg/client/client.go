@@ -38,13 +38,13 @@ const (
 
 // Meta is a client's contact and business information (clientMeta).
 type Meta struct {
-	FullName     string `field:"fullName,required,client,listed,searched" rule:"min=1,max=200"`
+	FullName     string `field:"fullName,required,client,listed,searched" rule:"min=1,max=200,text"`
 	Email        string `field:"email,required,admin,listed,searched" rule:"max=254,email"`
 	Phone        string `field:"phone,required,removable,client,listed" rule:"e164"`
-	BusinessName string `field:"businessName,removable,client,listed,searched" rule:"max=200"`
-	City         string `field:"city,removable,client,listed" rule:"max=100"`
-	JobTitle     string `field:"jobTitle,removable,client,listed" rule:"max=100"`
-	Notes        string `field:"notes,removable,client,listed" rule:"max=2000"`
+	BusinessName string `field:"businessName,removable,client,listed,searched" rule:"max=200,text"`
+	City         string `field:"city,removable,client,listed" rule:"max=100,text"`
+	JobTitle     string `field:"jobTitle,removable,client,listed" rule:"max=100,text"`
+	Notes        string `field:"notes,removable,client,listed" rule:"max=2000,text"`
 }
 
 // Client is a customer of the calling service as the admin API shows it.

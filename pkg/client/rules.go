@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"strings"
+	"unicode"
 
 	"github.com/go-playground/validator/v10"
 )
@@ -47,7 +48,25 @@ func NewRules() *Rules {
 	// and invisible characters that spell a taken address anew. Ours is
 	// the rule the lock key is built on (email.go).
 	must(v.RegisterValidation("email", func(fl validator.FieldLevel) bool { _, err := EmailKey(fl.Field().String()); return err == nil }))
+	// Free text is shown to people (the console, exports): a bidi override
+	// or a zero-width character would let a name disguise itself, as the
+	// email rule already refuses for addresses.
+	must(v.RegisterValidation("text", func(fl validator.FieldLevel) bool { return PlainText(fl.Field().String()) }))
 	return &Rules{v: v}
+}
+
+// PlainText reports whether s holds no format character (Unicode category
+// Cf: zero-width space and joiners, bidi embeddings, overrides and isolates,
+// the BOM, the soft hyphen) and no control character other than tab, line
+// feed and carriage return, which notes may hold.
+func PlainText(s string) bool {
+	return !strings.ContainsFunc(s, func(r rune) bool {
+		switch r {
+		case '\t', '\n', '\r':
+			return false
+		}
+		return unicode.Is(unicode.Cf, r) || unicode.IsControl(r)
+	})
 }
 
 func must(err error) {
@@ -160,6 +179,8 @@ func message(path, tag, param string) string {
 		return path + " must not be empty"
 	case "max":
 		return path + " must be at most " + param + " characters"
+	case "text":
+		return path + " must not contain control, zero-width or bidirectional formatting characters"
 	default:
 		return path + " is invalid"
 	}
