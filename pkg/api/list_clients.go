@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
 	"slices"
 	"strconv"
@@ -102,6 +103,12 @@ func (h *Handler) listClients(ctx context.Context, req *Request, o *outcome) Res
 	page, err := h.Clients.List(ctx, q)
 	if err != nil {
 		return o.fail(err)
+	}
+	for _, id := range page.Unreadable {
+		// The page shows fewer than its limit: said here, by id (no
+		// personal data), for whoever repairs or deletes the item.
+		h.Log.LogAttrs(ctx, slog.LevelError, "unreadable client skipped from a list page",
+			slog.String("requestId", req.RequestContext.RequestID), slog.String("clientId", id))
 	}
 	r := listResponse{Total: page.Total, Count: len(page.Clients), Clients: make([]clientView, 0, len(page.Clients))}
 	for _, c := range page.Clients {

@@ -30,4 +30,10 @@ type Page struct {
 	TotalExact bool
 	Clients    []Client
 	Next       *Position // nil on the last page
+	// Unreadable are the ids of stored clients the page skipped because
+	// they could not be read (an item written outside the service, with a
+	// time that does not parse, say): the page then shows fewer than its
+	// limit, and the caller logs them, so that one bad item never takes a
+	// list down for everyone and is never skipped silently.
+	Unreadable []string
 }

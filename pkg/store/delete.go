@@ -33,10 +33,10 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 	if err != nil {
 		return err
 	}
-	cur, err := r.client()
-	if err != nil {
-		return err
-	}
+	// A delete needs the id, version, status and unique values, never the
+	// times: a client whose stored time does not parse (written outside the
+	// service) can still be removed.
+	cur := r.withoutTimes()
 	if w.IfVersion != 0 && cur.Version != w.IfVersion {
 		return client.ErrPreconditionFailed
 	}

@@ -124,12 +124,18 @@ func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 	return r, nil
 }
 
+// withoutTimes is r's client with its times unset.
+func (r *record) withoutTimes() client.Client {
+	c := r.fields
+	c.ClientID, c.UpdatedBy, c.Version = r.ClientID, r.UpdatedBy, r.Version
+	return c
+}
+
 // client is the domain view of r. A stored time that does not parse is an
 // error: a zero time shown as a client's, or compared as its session
 // stamp, would be a wrong answer, not a missing one.
 func (r *record) client() (client.Client, error) {
-	c := r.fields
-	c.ClientID, c.UpdatedBy, c.Version = r.ClientID, r.UpdatedBy, r.Version
+	c := r.withoutTimes()
 	for _, f := range []struct {
 		name     string
 		stored   string

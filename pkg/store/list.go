@@ -164,14 +164,17 @@ func (s *Store) fill(page *client.Page, q client.ListQuery, matched []map[string
 	for _, item := range matched {
 		c, err := fromItem(item)
 		if err != nil {
-			return err
+			page.Unreadable = append(page.Unreadable, stringAttr(item, "clientId"))
+			continue
 		}
 		page.Clients = append(page.Clients, c)
 	}
 	switch {
 	case more:
-		last := page.Clients[len(page.Clients)-1]
-		page.Next = &client.Position{CreatedAt: client.FormatTime(last.CreatedAt), ClientID: last.ClientID}
+		// The next page starts after the last item read, readable or not,
+		// by the stored text of its sort key.
+		last := matched[len(matched)-1]
+		page.Next = &client.Position{CreatedAt: stringAttr(last, "createdAt"), ClientID: stringAttr(last, "clientId")}
 	case resume != nil:
 		page.Next = resume
 	}
@@ -312,4 +315,13 @@ func (s *Store) startKey(status client.Status, p client.Position) map[string]typ
 		k["gsi1pk"] = &types.AttributeValueMemberS{Value: allClients}
 	}
 	return k
+}
+
+// stringAttr is item's string attribute name, or "" when it is absent or
+// not a string.
+func stringAttr(item map[string]types.AttributeValue, name string) string {
+	if v, ok := item[name].(*types.AttributeValueMemberS); ok {
+		return v.Value
+	}
+	return ""
 }
