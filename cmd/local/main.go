@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -165,6 +166,7 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	mux := http.NewServeMux()
 	mux.Handle("/", gateway.WithCORS(cors, gateway.New(h)))
 	mux.HandleFunc("GET /openapi.yaml", serveSpec)
+	mux.HandleFunc("GET /{$}", serveIndex)
 	if err := mountConsole(mux); err != nil {
 		return err
 	}
@@ -208,4 +210,24 @@ func mountConsole(mux *http.ServeMux) error {
 func serveSpec(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	_, _ = w.Write(adminapi.OpenAPI())
+}
+
+// serveIndex answers GET / (which the API itself does not route: a JSON 404
+// there told a newcomer nothing) with where to go: the console, the
+// contract and the docs. A browser gets links, anything else JSON.
+func serveIndex(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Cache-Control", "no-store")
+	if strings.Contains(r.Header.Get("Accept"), "text/html") {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprint(w, `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Outbound Caller Admin API (local)</title></head>
+<body><h1>Outbound Caller Admin API — local</h1><ul>
+<li><a href="`+console.Prefix+`">Admin console</a></li>
+<li><a href="/openapi.yaml">The contract (openapi.yaml)</a></li>
+<li>The docs: README.md and docs/api.md in the repository</li>
+</ul></body></html>
+`)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
+	fmt.Fprintf(w, `{"message":"Outbound Caller Admin API (local). The routes are under /admin, /auth and /secure.","console":%q,"contract":"/openapi.yaml","docs":"README.md and docs/api.md in the repository"}`+"\n", console.Prefix)
 }

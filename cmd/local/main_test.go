@@ -219,3 +219,22 @@ func TestInterruptStopsCleanly(t *testing.T) {
 		t.Errorf("no shutdown message:\n%s", out.String())
 	}
 }
+
+// TestRootPointsToTheConsoleAndTheDocs: GET / was a JSON 404.
+func TestRootPointsToTheConsoleAndTheDocs(t *testing.T) {
+	base, _ := startLocal(t)
+	for _, tc := range []struct{ accept, want string }{
+		{"text/html,application/xhtml+xml", `href="/console/"`},
+		{"*/*", `"console":"/console/","contract":"/openapi.yaml"`},
+		{"", `"console":"/console/"`},
+	} {
+		status, body := send(t, http.MethodGet, base+"/", "", "Accept", tc.accept)
+		if status != http.StatusOK || !strings.Contains(body, tc.want) {
+			t.Errorf("GET / (Accept %q): %d %s", tc.accept, status, body)
+		}
+	}
+	// Every other unknown path is still the API's 404.
+	if status, _ := send(t, http.MethodGet, base+"/nothing-here", ""); status != http.StatusNotFound {
+		t.Errorf("GET /nothing-here: %d", status)
+	}
+}

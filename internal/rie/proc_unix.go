@@ -21,12 +21,14 @@ func killProcessGroup(cmd *exec.Cmd) {
 		return
 	}
 	pid := cmd.Process.Pid
-	children := childrenOf(pid)
-	_ = syscall.Kill(-pid, syscall.SIGKILL)
-	for _, c := range children {
+	// The function first: stopped after the emulator, it would find its
+	// runtime API gone and print "failed to get the next invoke: …
+	// connection refused" after a good answer.
+	for _, c := range childrenOf(pid) {
 		_ = syscall.Kill(-c, syscall.SIGKILL)
 		_ = syscall.Kill(c, syscall.SIGKILL)
 	}
+	_ = syscall.Kill(-pid, syscall.SIGKILL)
 }
 
 // childrenOf lists pid's child processes from /proc/<pid>/task/*/children;
