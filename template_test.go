@@ -1,6 +1,7 @@
 package adminapi_test
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -44,6 +45,10 @@ type template struct {
 			// AWS::Serverless::HttpApi
 			DefaultRouteSettings routeSettings            `yaml:"DefaultRouteSettings"`
 			RouteSettings        map[string]routeSettings `yaml:"RouteSettings"`
+			AccessLogSettings    struct {
+				DestinationArn string `yaml:"DestinationArn"`
+				Format         string `yaml:"Format"`
+			} `yaml:"AccessLogSettings"`
 			// AWS::Serverless::Function
 			Events map[string]struct {
 				Type       string `yaml:"Type"`
@@ -453,3 +458,32 @@ func TestTableAccessIsNarrowedByKeyPrefix(t *testing.T) {
 }
 
 var keyPrefix = regexp.MustCompile(`^[A-Z_]+#\*$`)
+
+// TestHTTPAPIWritesAccessLogs: one JSON line per request with what an
+// incident needs, to a log group with the retention parameter, and nothing
+// a request carries in its headers or body.
+func TestHTTPAPIWritesAccessLogs(t *testing.T) {
+	tpl := readTemplate(t)
+	api := tpl.Resources["HttpApi"].Properties.AccessLogSettings
+	group, _, _ := strings.Cut(api.DestinationArn, ".")
+	if g, ok := tpl.Resources[group]; !ok || g.Type != "AWS::Logs::LogGroup" || g.Properties.RetentionInDays != "LogRetentionInDays" {
+		t.Fatalf("access logs go to %q, want a log group of this template with RetentionInDays: !Ref LogRetentionInDays", api.DestinationArn)
+	}
+	var line map[string]string
+	if err := json.Unmarshal([]byte(api.Format), &line); err != nil {
+		t.Fatalf("Format is not one JSON object: %v", err)
+	}
+	for key, want := range map[string]string{
+		"requestId": "$context.requestId", "sourceIp": "$context.identity.sourceIp", "routeKey": "$context.routeKey",
+		"status": "$context.status", "responseLatencyMs": "$context.responseLatency", "userAgent": "$context.identity.userAgent",
+	} {
+		if line[key] != want {
+			t.Errorf("access log %s = %q, want %q", key, line[key], want)
+		}
+	}
+	for _, forbidden := range []string{"authorization", "$request.header", "$request.body", "$context.authorizer"} {
+		if strings.Contains(strings.ToLower(api.Format), strings.ToLower(forbidden)) {
+			t.Errorf("access log format holds %s", forbidden)
+		}
+	}
+}
