@@ -97,8 +97,15 @@ const shellPrelude = `set -euo pipefail
 curl() {
   local body
   body=$(mktemp "$DOCS_OUT/body.XXXXXX")
+  # The docs' own -w '\n' (a newline after each body, for a reader's
+  # terminal) gives way to the status code this check records.
+  local args=()
+  while (($#)); do
+    if [[ $1 == -w ]]; then shift 2; continue; fi
+    args+=("$1"); shift
+  done
   local code
-  code=$(command curl -sS -o "$body" -w '%{http_code}' "$@")
+  code=$(command curl -sS -o "$body" -w '%{http_code}' "${args[@]}")
   printf 'curl %s %s\n' "$code" "$body" >> "$DOCS_OUT/log"
   cat "$body"
 }
@@ -128,7 +135,8 @@ func runDoc(t *testing.T, root, addr string, steps []step) []mismatch {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", "-c", script.String())
 	cmd.Dir = root
-	cmd.Env = append(docsEnv(), "DOCS_OUT="+out)
+	// The blocks read the server's address from $API (3000 by default).
+	cmd.Env = append(docsEnv(), "DOCS_OUT="+out, "API=http://"+addr)
 	var output bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &output, &output
 	runErr := cmd.Run()
