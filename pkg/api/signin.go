@@ -3,8 +3,6 @@ package api
 import (
 	"bytes"
 	"context"
-	"crypto/sha256"
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"log/slog"
@@ -17,8 +15,9 @@ import (
 
 // SignIn configures the sign-in routes.
 type SignIn struct {
-	AdminUsername     string
-	AdminPasswordHash string // argon2id or bcrypt; empty refuses every admin sign-in
+	// Admins are the accounts that may sign in (config.Config.Admins);
+	// none refuses every admin sign-in.
+	Admins []auth.AdminAccount
 	// AdminTokens signs admin tokens. It is nil when admin tokens come from
 	// an identity provider (JWKS mode): admin sign-in then answers 404.
 	AdminTokens  *auth.Issuer
@@ -78,20 +77,14 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	if d := attempts.LockedFor(h.now()); d > 0 {
 		return o.fail(&lockedOut{retryAfter: d})
 	}
-	// The password is always checked against the configured hash, so a
-	// wrong username costs exactly the work (same hash, same parameters)
-	// of a wrong password. Usernames are compared as digests, in
-	// constant time, so their length does not show either.
-	ok := h.Secrets.Verify(h.SignIn.AdminPasswordHash, password)
-	got, want := sha256.Sum256([]byte(user)), sha256.Sum256([]byte(h.SignIn.AdminUsername))
-	ok = subtle.ConstantTimeCompare(got[:], want[:]) == 1 && h.SignIn.AdminUsername != "" && ok
+	account, ok := h.verifyAdmin(user, password)
 	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
 		return o.fail(err)
 	}
 	if !ok {
 		return o.fail(errInvalidCredentials)
 	}
-	tok, err := h.SignIn.AdminTokens.Sign(user, auth.RoleAdmin, h.SignIn.AdminTTL)
+	tok, err := h.SignIn.AdminTokens.SignAdmin(account.Username, account.Scopes, h.SignIn.AdminTTL)
 	if err != nil {
 		return o.fail(err)
 	}

@@ -45,7 +45,7 @@ func TestAdminLogin(t *testing.T) {
 	const iss, aud = "https://issuer.test", "outbound-caller-admin"
 	e := testkit.Seeded(t, func(c *config.Config) { c.Issuer, c.Audience = iss, aud })
 	verifies := testkit.CountVerifies(e.Handler)
-	configured := e.Handler.SignIn.AdminPasswordHash
+	configured := e.Handler.SignIn.Admins[0].PasswordHash
 	missing := `{"error":"Missing required fields","requiredFields":["username","password"],"statusCode":400}`
 	for _, tc := range []struct {
 		name, contentType, body string

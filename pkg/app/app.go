@@ -192,8 +192,12 @@ func tokens(ctx context.Context, cfg appconfig.Config) (*auth.Keyring, api.SignI
 		keys.Add(admin, auth.RoleAdmin)
 		keys.Add(cv, auth.RoleClient)
 	}
+	admins, err := cfg.Admins()
+	if err != nil {
+		return nil, api.SignIn{}, err
+	}
 	si := api.SignIn{
-		AdminUsername: cfg.AdminUsername, AdminPasswordHash: cfg.AdminPasswordHash,
+		Admins:       admins,
 		ClientTokens: auth.Issuer{Secret: []byte(clientSecret), Issuer: cfg.Issuer, Audience: cfg.Audience},
 		AdminTTL:     cfg.AdminTokenTTL, ClientTTL: cfg.ClientTokenTTL,
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -48,7 +49,7 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		return *out.ARN
 	}
 	lambdaEnv := func(arn string) func(string) string {
-		env := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "update-client", "ADMIN_JWT_SECRET_ARN": arn, "TABLE_NAME": "t",
+		env := map[string]string{"AWS_LAMBDA_FUNCTION_NAME": "update-client", "ADMIN_JWT_SECRET_ARN": arn, "TABLE_NAME": "t", "ADMIN_USERNAME": "admin",
 			"AWS_ENDPOINT_URL_SECRETS_MANAGER": endpoint, "AWS_REGION": "us-east-1", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test"}
 		return func(k string) string { return env[k] }
 	}
@@ -75,7 +76,8 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 			cur    = "deployed-cursor-secret-0123456789abcdef012345678"
 			bcrypt = "$2a$04$abcdefghijklmnopqrstuu5ZgTOq1rzJdVTJYoCJEm7hrcTKyZ9Ay"
 		)
-		doc := `{"jwtSecret":"` + jwt + `","clientJwtSecret":"` + cli + `","cursorSecret":"` + cur + `","adminPasswordHash":"` + bcrypt + `"}`
+		doc := `{"jwtSecret":"` + jwt + `","clientJwtSecret":"` + cli + `","cursorSecret":"` + cur + `","adminPasswordHash":"` + bcrypt + `",` +
+			`"adminAccounts":[{"username":"support","passwordHash":"` + bcrypt + `","scopes":["read:clients"]}]}`
 		h, err := app.Lambda(ctx, lambdaEnv(put(t, doc)), io.Discard)
 		if err != nil {
 			t.Fatal(err)
@@ -93,8 +95,12 @@ func TestLambdaColdStartReadsTheSecretFromSecretsManager(t *testing.T) {
 		if _, err := h.Auth.Authorize("Bearer "+crossed, auth.RoleClient); err == nil {
 			t.Error("client token signed with jwtSecret accepted")
 		}
-		if h.SignIn.AdminPasswordHash != bcrypt {
-			t.Error("admin sign-in does not use adminPasswordHash")
+		want := []auth.AdminAccount{
+			{Username: "admin", PasswordHash: bcrypt, Scopes: auth.FullAccess()},
+			{Username: "support", PasswordHash: bcrypt, Scopes: auth.Only(auth.ScopeReadClients)},
+		}
+		if got := h.SignIn.Admins; !reflect.DeepEqual(got, want) {
+			t.Errorf("admin accounts = %+v, want adminPasswordHash's and adminAccounts' %+v", got, want)
 		}
 		q := client.ListQuery{Limit: 10}
 		c := cursor.New(cursor.DeriveKey(cur)).Encode(client.Position{CreatedAt: "2026-01-01T00:00:00.000Z", ClientID: testkit.JohnID}, q)

@@ -54,6 +54,10 @@ type Config struct {
 	// Sign-in (issue 8).
 	AdminUsername     string        // ADMIN_USERNAME: the admin sign-in name
 	AdminPasswordHash string        // ADMIN_PASSWORD_HASH: argon2id (or bcrypt) hash of the admin password
+	// AdminAccounts (ADMIN_ACCOUNTS locally, "adminAccounts" in the
+	// secret) is the JSON list of further admin accounts, each with its
+	// own password hash and scopes (issue 21); Admins reads it.
+	AdminAccounts string
 	AdminTokenTTL     time.Duration // ADMIN_TOKEN_TTL: lifetime of admin tokens (default 1h)
 	ClientTokenTTL    time.Duration // CLIENT_TOKEN_TTL: lifetime of client tokens (default 24h)
 	// ClientJWTSecret (CLIENT_JWT_SECRET) signs and verifies client tokens.
@@ -82,6 +86,7 @@ func FromEnv(getenv func(string) string) (Config, error) {
 		MetricsNamespace:  getenv("METRICS_NAMESPACE"),
 		AdminUsername:     getenv("ADMIN_USERNAME"),
 		AdminPasswordHash: getenv("ADMIN_PASSWORD_HASH"),
+		AdminAccounts:     getenv("ADMIN_ACCOUNTS"),
 		AdminTokenTTL:     time.Hour,
 		ClientTokenTTL:    24 * time.Hour,
 		ClientJWTSecret:   getenv("CLIENT_JWT_SECRET"),
@@ -136,6 +141,7 @@ type Secrets struct {
 	ClientJWTSecret   string
 	CursorSecret      string
 	AdminPasswordHash string
+	AdminAccounts     string // the "adminAccounts" list, as JSON text
 	SecretHashKey     string
 }
 
@@ -154,6 +160,7 @@ func (c *Config) secretFields(s Secrets) []secretField {
 		{"CURSOR_SECRET", "cursorSecret", &c.CursorSecret, s.CursorSecret},
 		{"ADMIN_PASSWORD_HASH", "adminPasswordHash", &c.AdminPasswordHash, s.AdminPasswordHash},
 		{"SECRET_HASH_KEY", "secretHashKey", &c.SecretHashKey, s.SecretHashKey},
+		{"ADMIN_ACCOUNTS", "adminAccounts", &c.AdminAccounts, s.AdminAccounts},
 	}
 }
 
@@ -193,6 +200,9 @@ func (c *Config) validate() error {
 	if c.AdminPasswordHash != "" && !passhash.Valid(c.AdminPasswordHash) {
 		// Never echo the value: it is a password hash.
 		return errors.New("config: ADMIN_PASSWORD_HASH is not an argon2id or bcrypt hash (make hash-password prints one)")
+	}
+	if _, err := c.Admins(); err != nil {
+		return err
 	}
 	if c.JWKSURL != "" && c.ClientJWTSecret == "" {
 		return errors.New("config: CLIENT_JWT_SECRET (clientJwtSecret in the secret) is required with ADMIN_JWKS_URL: client tokens are signed by this service")

@@ -1,10 +1,13 @@
 package config_test
 
 import (
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
 )
 
@@ -200,6 +203,8 @@ func TestWithSecrets(t *testing.T) {
 			env: env(), stored: config.Secrets{JWTSecret: strong, CursorSecret: config.DevSecret}, wantErr: "public development secret"},
 		{name: "a password that is not a hash is refused",
 			env: env(), stored: config.Secrets{JWTSecret: strong, AdminPasswordHash: "hunter2hunter2"}, wantErr: "not an argon2id or bcrypt hash"},
+		{name: "a bad admin account in the document stops the cold start",
+			env: env(), stored: config.Secrets{JWTSecret: strong, AdminAccounts: `[{"username":"support","passwordHash":"hunter2hunter2"}]`}, wantErr: `adminAccounts[0] ("support")`},
 		{name: "locally, a value in both the environment and the document is ambiguous",
 			env: env(append(local, "CURSOR_SECRET", strong)...), stored: config.Secrets{JWTSecret: strong, CursorSecret: strong}, wantErr: "set both"},
 		{name: "locally, the environment completes the document",
@@ -244,4 +249,94 @@ func TestCheckSecretRefusesTheDevSecretOnlyOffLocal(t *testing.T) {
 			t.Errorf("CheckSecret(%q, local=%v) = %v", c.secret[:8], c.local, err)
 		}
 	}
+}
+
+// TestAdmins reads the admin accounts: the single ADMIN_USERNAME /
+// ADMIN_PASSWORD_HASH pair (full access) and the adminAccounts list, and
+// refuses a list that would sign someone in with other rights than meant.
+func TestAdmins(t *testing.T) {
+	const argon = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5a2V5"
+	account := func(user, extra string) string {
+		return `{"username":"` + user + `","passwordHash":"` + argon + `"` + extra + `}`
+	}
+	for _, tc := range []struct {
+		name     string
+		env      map[string]string
+		want     []auth.AdminAccount
+		wantErr  string // substring; "" for success
+		notInErr string
+	}{
+		{name: "the single pair is one account with full access",
+			env:  map[string]string{"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD_HASH": argon},
+			want: []auth.AdminAccount{{Username: "ops", PasswordHash: argon, Scopes: auth.FullAccess()}}},
+		{name: "a username without a hash is no account", env: map[string]string{"ADMIN_USERNAME": "ops"}},
+		{name: "the pair first, then the list in its order; absent scopes are full access, an empty list nothing",
+			env: map[string]string{"ADMIN_USERNAME": "ops", "ADMIN_PASSWORD_HASH": argon, "ADMIN_ACCOUNTS": "[" +
+				account("support", `,"scopes":["read:clients"]`) + "," + account("lead", "") + "," + account("parked", `,"scopes":[]`) + "]"},
+			want: []auth.AdminAccount{
+				{Username: "ops", PasswordHash: argon, Scopes: auth.FullAccess()},
+				{Username: "support", PasswordHash: argon, Scopes: auth.Only("read:clients")},
+				{Username: "lead", PasswordHash: argon, Scopes: auth.FullAccess()},
+				{Username: "parked", PasswordHash: argon, Scopes: auth.Only()},
+			}},
+		{name: "the list alone", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("support", `,"scopes":["read:clients","update:clients"]`) + "]"},
+			want: []auth.AdminAccount{{Username: "support", PasswordHash: argon, Scopes: auth.Only("read:clients", "update:clients")}}},
+		{name: "an unknown scope name is a typo, refused", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("support", `,"scopes":["read:client"]`) + "]"},
+			wantErr: `adminAccounts[0] ("support"): unknown scope "read:client"`},
+		{name: "null scopes are refused, not read as full access", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("support", `,"scopes":null`) + "]"},
+			wantErr: "scopes must be a list"},
+		{name: "scopes as a string are refused", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("support", `,"scopes":"read:clients"`) + "]"},
+			wantErr: "scopes must be a list"},
+		{name: "a username twice is refused", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("a", "") + "," + account("a", "") + "]"},
+			wantErr: `adminAccounts[1] ("a"): the username is already an account`},
+		{name: "the pair's username in the list is refused", env: map[string]string{"ADMIN_USERNAME": "a", "ADMIN_PASSWORD_HASH": argon, "ADMIN_ACCOUNTS": "[" + account("a", "") + "]"},
+			wantErr: "already an account"},
+		{name: "no username", env: map[string]string{"ADMIN_ACCOUNTS": "[" + account("", "") + "]"}, wantErr: "adminAccounts[0] has no username"},
+		{name: "a password instead of a hash is refused without echoing it",
+			env:     map[string]string{"ADMIN_ACCOUNTS": `[{"username":"a","passwordHash":"hunter2hunter2"}]`},
+			wantErr: "passwordHash is not an argon2id or bcrypt hash", notInErr: "hunter2"},
+		{name: "a misspelt key is refused, named", env: map[string]string{"ADMIN_ACCOUNTS": `[{"username":"a","password":"hunter2hunter2"}]`},
+			wantErr: `unknown key "password"`, notInErr: "hunter2"},
+		{name: "not a list", env: map[string]string{"ADMIN_ACCOUNTS": `{"username":"a","passwordHash":"hunter2hunter2"}`},
+			wantErr: "must be a JSON list", notInErr: "hunter2"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"ADMIN_JWT_SECRET": config.DevSecret}
+			for k, v := range tc.env {
+				env[k] = v
+			}
+			// FromEnv checks the accounts (a bad list stops the cold start);
+			// Admins is what the sign-in route gets.
+			c, err := config.FromEnv(func(k string) string { return env[k] })
+			if err == nil {
+				var got []auth.AdminAccount
+				got, err = c.Admins()
+				if err == nil && !reflect.DeepEqual(accounts(got), accounts(tc.want)) {
+					t.Errorf("Admins = %v, want %v", accounts(got), accounts(tc.want))
+				}
+			}
+			switch {
+			case tc.wantErr == "" && err != nil:
+				t.Fatalf("unexpected error: %v", err)
+			case tc.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tc.wantErr)):
+				t.Fatalf("err = %v, want one containing %q", err, tc.wantErr)
+			case err != nil && (strings.Contains(err.Error(), argon) || tc.notInErr != "" && strings.Contains(err.Error(), tc.notInErr)):
+				t.Fatalf("error echoes a value: %v", err)
+			}
+		})
+	}
+}
+
+// accounts describes accounts without their hashes: name, then "full" or
+// the scopes granted in brackets.
+func accounts(as []auth.AdminAccount) []string {
+	var out []string
+	for _, a := range as {
+		grant := "full"
+		if !a.Scopes.Full() {
+			grant = "[" + a.Scopes.String() + "]"
+		}
+		out = append(out, a.Username+" "+grant+" "+fmt.Sprint(len(a.PasswordHash) > 0))
+	}
+	return out
 }

@@ -4,7 +4,8 @@
 //
 // The secret at ADMIN_JWT_SECRET_ARN is a JSON document with named keys,
 //
-//	{"jwtSecret": "…", "clientJwtSecret": "…", "cursorSecret": "…", "adminPasswordHash": "$argon2id$…", "secretHashKey": "…"}
+//	{"jwtSecret": "…", "clientJwtSecret": "…", "cursorSecret": "…", "adminPasswordHash": "$argon2id$…", "secretHashKey": "…",
+//	 "adminAccounts": [{"username": "support", "passwordHash": "$argon2id$…", "scopes": ["read:clients"]}]}
 //
 // every key optional (config.Config.WithSecrets checks that the whole
 // makes sense), or, as the first deployments stored it, a plain string:
@@ -66,6 +67,9 @@ type document struct {
 	AdminPasswordHash string `json:"adminPasswordHash"`
 	// SecretHashKey keys the client secrets' HMAC (config.Config.SecretHashSource).
 	SecretHashKey string `json:"secretHashKey"`
+	// AdminAccounts is kept as JSON text: config.Config.Admins reads it,
+	// for the secret and for ADMIN_ACCOUNTS alike.
+	AdminAccounts json.RawMessage `json:"adminAccounts"`
 }
 
 // Parse reads a secret string: a JSON object is the document of named
@@ -85,11 +89,21 @@ func Parse(s string) (config.Secrets, error) {
 	if _, err := dec.Token(); err != io.EOF {
 		return config.Secrets{}, errors.New("secretsdoc: the secret has data after its JSON document")
 	}
-	if doc == (document{}) {
-		return config.Secrets{}, errors.New("secretsdoc: the secret's JSON document has none of jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash, secretHashKey")
+	secrets := config.Secrets{
+		JWTSecret: doc.JWTSecret, ClientJWTSecret: doc.ClientJWTSecret, CursorSecret: doc.CursorSecret,
+		AdminPasswordHash: doc.AdminPasswordHash, SecretHashKey: doc.SecretHashKey,
 	}
-	return config.Secrets(doc), nil
+	if len(doc.AdminAccounts) > 0 && string(doc.AdminAccounts) != "null" {
+		secrets.AdminAccounts = string(doc.AdminAccounts)
+	}
+	if secrets == (config.Secrets{}) {
+		return config.Secrets{}, errors.New("secretsdoc: the secret's JSON document has none of " + knownKeys)
+	}
+	return secrets, nil
 }
+
+// knownKeys are the document's keys, for error messages.
+const knownKeys = "jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash, secretHashKey, adminAccounts"
 
 // describe turns a decoding error into one that cannot carry any part of
 // the secret: encoding/json's syntax errors quote the offending character.
@@ -103,8 +117,8 @@ func describe(err error) error {
 		return fmt.Errorf("secretsdoc: the secret's %q must be a string", typ.Field)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// The message names the key only.
-		return fmt.Errorf("secretsdoc: the secret has an unknown key %s (known: jwtSecret, clientJwtSecret, cursorSecret, adminPasswordHash, secretHashKey)",
-			strings.TrimPrefix(err.Error(), "json: unknown field "))
+		return fmt.Errorf("secretsdoc: the secret has an unknown key %s (known: %s)",
+			strings.TrimPrefix(err.Error(), "json: unknown field "), knownKeys)
 	default:
 		return errors.New("secretsdoc: the secret is not a valid JSON document")
 	}
