@@ -14,6 +14,12 @@ Steps (each timed):
   inspect    stack resources, the DynamoDB table, each Lambda's handler,
              runtime, architecture, memory and environment against the
              template; what moto cannot show is reported as a gap
+  operations the deployments' wiring (issue 25): a CodeDeploy application,
+             an alias "live" and a deployment group per function, the HTTP
+             API calling the aliases, the traffic shift each stage gets; on
+             moto, what it creates (published versions); the rest, which
+             moto's CloudFormation does not create, in the transformed
+             template (what CloudFormation gets), said so in the output
 
 It writes <out-dir>/stack.json ({"table", "region", "stack"}) for the
 integration run that follows against the stack's table.
@@ -245,6 +251,34 @@ def deploy(sm, cfn_client, cfn, stack_name, params, secret_name, timeout):
     return st, arn
 
 
+def for_moto(cfn):
+    """The transformed template as moto 5.2 can create it: moto's
+    CloudFormation has no AWS::Lambda::Alias, and a Ref to a resource it did
+    not create leaves the property out (a 500, KeyError 'FunctionName', for
+    the API's Lambda permissions, which are granted on the aliases). Here
+    each Ref to an alias names the alias's function instead; the alias
+    itself, and the permission's being on it, are checked in the
+    transformed template (step operations). Returns the copy and the
+    substitutions, reported as gaps."""
+    res = cfn["Resources"]
+    alias_fn = {k: v["Properties"]["FunctionName"] for k, v in res.items() if v["Type"] == "AWS::Lambda::Alias"}
+    swapped = []
+
+    def walk(x, where):
+        if isinstance(x, dict):
+            if set(x) == {"Ref"} and x["Ref"] in alias_fn:
+                swapped.append(f"{where}: Ref {x['Ref']} -> {alias_fn[x['Ref']]}")
+                return copy.deepcopy(alias_fn[x["Ref"]])
+            return {k: walk(v, where) for k, v in x.items()}
+        if isinstance(x, list):
+            return [walk(v, where) for v in x]
+        return x
+
+    out = copy.deepcopy(cfn)
+    out["Resources"] = {k: walk(v, k) for k, v in res.items()}
+    return out, swapped
+
+
 # --- inspect -----------------------------------------------------------------
 
 
@@ -374,11 +408,168 @@ def inspect(cfn_client, ddb, lam, cfn, stack_name, params, code_sha256, out_dir)
     for f in chk.failures:
         print(f"  FAIL {f}")
     report["moto_gaps"], report["failures"] = chk.gaps, chk.failures
+    report["values"] = values
     with open(os.path.join(out_dir, "inspect.json"), "w") as f:
         json.dump(report, f, indent=2, default=str)
     if chk.failures:
         sys.exit(f"{len(chk.failures)} mismatches between the template and the deployed stack")
     return report
+
+
+# --- operations --------------------------------------------------------------
+
+
+def condition(cfn, name, params):
+    """Evaluate one of the transformed template's Conditions for params (a
+    parameter absent from params takes its Default): Fn::Equals, Fn::Not,
+    Fn::And, Fn::Or, Condition, Ref to a parameter."""
+    defaults = {k: p.get("Default") for k, p in cfn.get("Parameters", {}).items()}
+    values = dict(defaults, **params)
+
+    def ev(x):
+        if isinstance(x, dict) and len(x) == 1:
+            (op, arg), = x.items()
+            if op == "Ref":
+                return str(values[arg])
+            if op == "Fn::Equals":
+                return ev(arg[0]) == ev(arg[1])
+            if op == "Fn::Not":
+                return not ev(arg[0])
+            if op == "Fn::And":
+                return all(ev(a) for a in arg)
+            if op == "Fn::Or":
+                return any(ev(a) for a in arg)
+            if op == "Condition":
+                return ev(cfn["Conditions"][arg])
+            raise ValueError(f"condition {name}: cannot evaluate {op}")
+        return str(x)
+
+    return ev(cfn["Conditions"][name])
+
+
+def choose(cfn, v, params):
+    """v with every Fn::If resolved for params; Fn::Sub's string form with
+    parameters substituted."""
+    if isinstance(v, dict) and set(v) == {"Fn::If"}:
+        cond, yes, no = v["Fn::If"]
+        return choose(cfn, yes if condition(cfn, cond, params) else no, params)
+    if isinstance(v, dict) and set(v) == {"Fn::Sub"} and isinstance(v["Fn::Sub"], str):
+        defaults = {k: p.get("Default") for k, p in cfn.get("Parameters", {}).items()}
+        values = dict(defaults, **params)
+        return re.sub(r"\$\{([^}!.]+)\}", lambda m: str(values.get(m.group(1), m.group(0))), v["Fn::Sub"])
+    if isinstance(v, list):
+        return [choose(cfn, x, params) for x in v]
+    return v
+
+
+def ref(v):
+    """The logical id a {"Ref": id} or {"Fn::GetAtt": [id, …]} names, else None."""
+    if isinstance(v, dict) and set(v) == {"Ref"}:
+        return v["Ref"]
+    if isinstance(v, dict) and set(v) == {"Fn::GetAtt"}:
+        a = v["Fn::GetAtt"]
+        return a[0] if isinstance(a, list) else a.split(".", 1)[0]
+    return None
+
+
+# What each stage's deploy shifts with when DeploymentType is not given,
+# and explicit choices (template.yaml, Parameters.DeploymentType). The
+# transform substitutes the parameter into the type (CloudFormation runs it
+# with the stack's parameter values), so each case is transformed anew.
+SHIFTS = [
+    ({"Stage": "dev"}, "CodeDeployDefault.LambdaAllAtOnce"),
+    ({"Stage": "prod"}, "CodeDeployDefault.LambdaCanary10Percent5Minutes"),
+    ({"Stage": "prod", "DeploymentType": "Linear10PercentEvery1Minute"}, "CodeDeployDefault.LambdaLinear10PercentEvery1Minute"),
+    ({"Stage": "dev", "DeploymentType": "Canary10Percent10Minutes"}, "CodeDeployDefault.LambdaCanary10Percent10Minutes"),
+]
+
+
+@step("operations")
+def operations(lam, cfn, packaged, values, out_dir):
+    res = cfn["Resources"]
+    by_type = lambda t: {k: v for k, v in res.items() if v["Type"] == t}
+    functions = by_type("AWS::Lambda::Function")
+    aliases = by_type("AWS::Lambda::Alias")
+    groups = by_type("AWS::CodeDeploy::DeploymentGroup")
+    apps = by_type("AWS::CodeDeploy::Application")
+    versions = by_type("AWS::Lambda::Version")
+    failures = []
+    fail = failures.append
+    if len(apps) != 1:
+        fail(f"{len(apps)} CodeDeploy applications, want 1")
+    app = next(iter(apps), None)
+
+    shift_cfn = [(params, want, transform(copy.deepcopy(packaged), dict(params), OfflinePolicyLoader()))
+                 for params, want in SHIFTS]
+    alias_of = {}
+    for fn in sorted(functions):
+        live = [a for a, r in aliases.items() if ref(r["Properties"]["FunctionName"]) == fn and r["Properties"]["Name"] == "live"]
+        if len(live) != 1:
+            fail(f"function {fn}: {len(live)} aliases named live, want 1")
+            continue
+        a = live[0]
+        alias_of[fn] = a
+        p = aliases[a]["Properties"]
+        v = ref(p["FunctionVersion"])
+        if v not in versions or ref(versions[v]["Properties"]["FunctionName"]) != fn:
+            fail(f"alias {a}: FunctionVersion {p['FunctionVersion']} is no AWS::Lambda::Version of {fn}")
+        upd = aliases[a].get("UpdatePolicy", {}).get("CodeDeployLambdaAliasUpdate", {})
+        g = ref(upd.get("DeploymentGroupName"))
+        if ref(upd.get("ApplicationName")) != app or g not in groups:
+            fail(f"alias {a}: UpdatePolicy {upd} names no deployment group of application {app}")
+            continue
+        gp = groups[g]["Properties"]
+        if ref(gp["ApplicationName"]) != app:
+            fail(f"deployment group {g}: application {gp['ApplicationName']}, want {app}")
+        rollback = gp.get("AutoRollbackConfiguration", {})
+        if not rollback.get("Enabled") or "DEPLOYMENT_STOP_ON_ALARM" not in rollback.get("Events", []):
+            fail(f"deployment group {g}: no rollback on alarm ({rollback})")
+        shifts = []
+        for params, want, c in shift_cfn:
+            got = choose(c, c["Resources"][g]["Properties"]["DeploymentConfigName"], params)
+            shifts.append(got.removeprefix("CodeDeployDefault.Lambda"))
+            if got != want:
+                fail(f"deployment group {g} with {params}: {got}, want {want}")
+        print(f"  {fn:28} alias {a:34} group {g:40} shifts {'/'.join(shifts)}")
+    if len(groups) != len(functions):
+        fail(f"{len(groups)} deployment groups for {len(functions)} functions")
+
+    # The HTTP API calls the aliases: every integration's URI names an
+    # alias resource, and every API permission is granted on an alias.
+    routes = 0
+    for api_id, api in by_type("AWS::ApiGatewayV2::Api").items():
+        for path, methods in api["Properties"].get("Body", {}).get("paths", {}).items():
+            for method, op in methods.items():
+                uri = op.get("x-amazon-apigateway-integration", {}).get("uri", {})
+                named = re.findall(r"\$\{(\w+)\}", uri.get("Fn::Sub", "") if isinstance(uri, dict) else "")
+                routes += 1
+                if not any(n in aliases for n in named):
+                    fail(f"{api_id} {method.upper()} {path}: integration {uri} calls no alias")
+    for pid, p in by_type("AWS::Lambda::Permission").items():
+        if p["Properties"].get("Principal") == "apigateway.amazonaws.com" and ref(p["Properties"]["FunctionName"]) not in aliases:
+            fail(f"permission {pid}: granted on {p['Properties']['FunctionName']}, not an alias")
+    print(f"  {routes} HTTP API routes call an alias")
+
+    # On moto: each function's version is published (moto creates
+    # AWS::Lambda::Version); it does not create aliases or CodeDeploy
+    # resources, so those were checked above in the transformed template.
+    gaps = []
+    for fn in sorted(functions):
+        got = [v["Version"] for v in lam.list_versions_by_function(FunctionName=values[fn])["Versions"]]
+        if not [v for v in got if v != "$LATEST"]:
+            fail(f"function {fn}: no published version on moto ({got})")
+    for t in ("AWS::Lambda::Alias", "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup"):
+        n = len(by_type(t))
+        if n:
+            gaps.append(f"{n} {t} not created by moto's CloudFormation: checked in the transformed template")
+    for g in gaps:
+        print(f"  MOTO GAP {g}")
+    with open(os.path.join(out_dir, "operations.json"), "w") as f:
+        json.dump({"failures": failures, "gaps": gaps, "aliases": alias_of}, f, indent=2)
+    for f in failures:
+        print(f"  FAIL {f}")
+    if failures:
+        sys.exit(f"{len(failures)} operations checks failed")
 
 
 def main():
@@ -428,8 +619,12 @@ def main():
 
     packaged, code_sha256 = package(s3, template, fn_dirs, a.build_dir, a.bucket, a.out_dir)
     cfn = sam_transform(packaged, tparams, a.out_dir)
-    _, secret_arn = deploy(sm, cf, cfn, stack_name, params, a.secret_name or f"outbound-caller/{a.stage}/admin-api", a.timeout)
+    moto_cfn, swapped = for_moto(cfn)
+    for line in swapped:
+        print(f"  MOTO GAP {line}")
+    _, secret_arn = deploy(sm, cf, moto_cfn, stack_name, params, a.secret_name or f"outbound-caller/{a.stage}/admin-api", a.timeout)
     report = inspect(cf, ddb, lam, cfn, stack_name, dict(params, AdminJwtSecretArn=secret_arn), code_sha256, a.out_dir)
+    operations(lam, cfn, packaged, report["values"], a.out_dir)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
     if "TableName" not in outputs or outputs["TableName"] not in report["tables"]:
         sys.exit(f"the stack's TableName output {outputs.get('TableName')!r} is not the table it created ({list(report['tables'])})")
