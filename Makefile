@@ -99,10 +99,12 @@ migrate:
 	@$(GO) build -o bin/migrate ./cmd/migrate
 	@./bin/migrate -from "$(FROM)" $(if $(filter 1,$(DRY_RUN)),-dry-run,) $(if $(REPORT),-report "$(REPORT)",) || { st=$$?; echo "migrate: exit status $$st (1: refusals, 2: the run could not be done); scripts read it from bin/migrate directly" >&2; exit $$st; }
 
-## token: print a local admin token (ROLE=client for a client token; TTL=12h)
-TTL ?= 12h
+## token: print a local admin token (ROLE=client for a client token; TTL=12h;
+##   SCOPE="read:clients …" for an admin token granting only those scopes)
+TTL   ?= 12h
+SCOPE ?=
 token:
-	@$(GO) run ./cmd/token -role $(ROLE) -ttl $(TTL)
+	@$(GO) run ./cmd/token -role $(ROLE) -ttl $(TTL) $(if $(SCOPE),-scope "$(SCOPE)",)
 
 # The password is read without echo (or from PASSWORD in the environment or
 # standard input), never from make's command line.

@@ -1,5 +1,5 @@
 // Command hash-password prints the argon2id hash of a password for
-// ADMIN_PASSWORD_HASH. The password comes from the PASSWORD environment
+// ADMIN_PASSWORD_HASH or an adminAccounts entry's passwordHash. The password comes from the PASSWORD environment
 // variable or the first line of standard input (make hash-password reads it
 // without echo), never from the command line, so it stays out of shell
 // history and process listings.
@@ -39,4 +39,9 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Println(hash)
+	// Standard output is the hash alone (scripts capture it); where it
+	// goes is said on standard error.
+	fmt.Fprintf(os.Stderr, "hash-password: the secret's adminPasswordHash (ADMIN_PASSWORD_HASH locally), or an entry of its adminAccounts list:\n"+
+		"  {\"username\": \"support\", \"passwordHash\": \"%s\", \"scopes\": [\"read:clients\"]}\n"+
+		"  (leave scopes out for full access; docs/security.md#admin-accounts)\n", hash)
 }

@@ -6,6 +6,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -109,8 +112,17 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 			return err
 		}
 	}
+	// And a read-only account beside the full admin (issue 21), unless
+	// ADMIN_ACCOUNTS says which accounts there are: its password is drawn
+	// for this run and printed, so that nobody comes to rely on one.
+	support, err := supportAccount(getenv, hasher)
+	if err != nil {
+		return err
+	}
 	env := func(k string) string {
 		switch {
+		case k == "ADMIN_ACCOUNTS" && support.accounts != "":
+			return support.accounts
 		case k == "ADMIN_JWT_SECRET" && getenv(k) == "" && getenv("ADMIN_JWKS_URL") == "":
 			return config.DevSecret
 		case k == "ADMIN_USERNAME" && getenv(k) == "":
@@ -161,6 +173,10 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 				cfg.AdminUsername, config.DevAdminPassword)
 		} else {
 			fmt.Fprintf(out, "Admin sign-in: username %s, the password hashed in ADMIN_PASSWORD_HASH\n", cfg.AdminUsername)
+		}
+		if support.password != "" {
+			fmt.Fprintf(out, "Read-only sign-in (scope %s; password drawn for this run): username %s  password %s\n",
+				auth.ScopeReadClients, supportUsername, support.password)
 		}
 	}
 	mux := http.NewServeMux()
@@ -230,4 +246,40 @@ func serveIndex(w http.ResponseWriter, r *http.Request) {
 	}
 	w.Header().Set("Content-Type", "application/json")
 	fmt.Fprintf(w, `{"message":"Outbound Caller Admin API (local). The routes are under /admin, /auth and /secure.","console":%q,"contract":"/openapi.yaml","docs":"README.md and docs/api.md in the repository"}`+"\n", console.Prefix)
+}
+
+// supportUsername is the read-only account make run seeds.
+const supportUsername = "support"
+
+// seededSupport is the read-only account of a local run: its password and
+// the ADMIN_ACCOUNTS list that holds its hash ("" for both when none is
+// seeded).
+type seededSupport struct {
+	password, accounts string
+}
+
+// supportAccount draws the support account's password and hashes it, as
+// the service hashes admin passwords. None is seeded when ADMIN_ACCOUNTS
+// is set (the accounts are then the caller's) or when ADMIN_USERNAME
+// already takes the name.
+func supportAccount(getenv func(string) string, hasher *passhash.Hasher) (seededSupport, error) {
+	if getenv("ADMIN_ACCOUNTS") != "" || getenv("ADMIN_USERNAME") == supportUsername {
+		return seededSupport{}, nil
+	}
+	raw := make([]byte, 12)
+	if _, err := rand.Read(raw); err != nil {
+		return seededSupport{}, err
+	}
+	password := base64.RawURLEncoding.EncodeToString(raw)
+	hash, err := hasher.Hash(password)
+	if err != nil {
+		return seededSupport{}, err
+	}
+	accounts, err := json.Marshal([]map[string]any{
+		{"username": supportUsername, "passwordHash": hash, "scopes": []string{auth.ScopeReadClients}},
+	})
+	if err != nil {
+		return seededSupport{}, err
+	}
+	return seededSupport{password: password, accounts: string(accounts)}, nil
 }

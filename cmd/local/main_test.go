@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/json"
 	"io"
 	"net"
 	"net/http"
@@ -108,13 +110,32 @@ func TestRunAcceptsTheOriginalCreateExample(t *testing.T) {
 // clients' secrets that `make run` prints sign in.
 func TestRunPrintsWorkingSignIns(t *testing.T) {
 	base, out := startLocal(t)
-	admin := regexp.MustCompile(`username (\S+)  password (\S+)`).FindStringSubmatch(out)
-	if admin == nil {
-		t.Fatalf("no admin sign-in printed:\n%s", out)
+	// Two accounts: the full admin (no scope claim) and the read-only
+	// support account (scope read:clients), each signs in as printed.
+	admins := regexp.MustCompile(`username (\S+)  password (\S+)`).FindAllStringSubmatch(out, -1)
+	if len(admins) != 2 {
+		t.Fatalf("want two admin sign-ins printed:\n%s", out)
 	}
-	status, body := send(t, http.MethodPost, base+"/auth/admin/login", `{"username":"`+admin[1]+`","password":"`+admin[2]+`"}`, "Content-Type", "application/json")
-	if status != 200 || !strings.Contains(body, `"success":true`) {
-		t.Errorf("admin sign-in: %d %s", status, body)
+	for i, want := range []struct{ username, scope string }{{"admin", "(none)"}, {"support", "read:clients"}} {
+		a := admins[i]
+		status, body := send(t, http.MethodPost, base+"/auth/admin/login", `{"username":"`+a[1]+`","password":"`+a[2]+`"}`, "Content-Type", "application/json")
+		if status != 200 || !strings.Contains(body, `"success":true`) {
+			t.Fatalf("%s sign-in: %d %s", a[1], status, body)
+		}
+		var got struct{ Token string }
+		_ = json.Unmarshal([]byte(body), &got)
+		claims := map[string]any{}
+		if parts := strings.Split(got.Token, "."); len(parts) == 3 {
+			raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
+			_ = json.Unmarshal(raw, &claims)
+		}
+		scope, ok := claims["scope"].(string)
+		if !ok {
+			scope = "(none)"
+		}
+		if a[1] != want.username || claims["sub"] != want.username || scope != want.scope {
+			t.Errorf("sign-in %d: username %s, sub %v, scope %s; want %s with scope %s", i, a[1], claims["sub"], scope, want.username, want.scope)
+		}
 	}
 	clients := regexp.MustCompile(`clientId (\S+)  clientSecret (\S+)`).FindAllStringSubmatch(out, -1)
 	if len(clients) != 2 {

@@ -1,7 +1,8 @@
 // Command token prints a signed token for local use: an admin token by
 // default, a client token with -role client. With -secret-id it signs with
 // a deployment's secret, read from Secrets Manager (the first admin token
-// of a stack without admin sign-in).
+// of a stack without admin sign-in). With -scope an admin token grants only
+// the scopes it names (issue 21); without it, every scope.
 package main
 
 import (
@@ -9,6 +10,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"strings"
 	"time"
 
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
@@ -27,8 +29,11 @@ func main() {
 	session := flag.String("session", client.FormatTime(localdb.SeedStamp()),
 		"session claim of a client token: the client's tokensValidAfter (default: the demo clients' seed stamp)")
 	ttl := flag.Duration("ttl", 12*time.Hour, "lifetime")
+	scope := flag.String("scope", "", `scopes of an admin token, space-separated (e.g. "read:clients"); absent: full access, "" : none`)
 	secretID := flag.String("secret-id", "", "sign with the secret of a deployment: its Secrets Manager name or ARN (AWS credentials from the environment)")
 	flag.Parse()
+	scoped := false
+	flag.Visit(func(f *flag.Flag) { scoped = scoped || f.Name == "scope" })
 
 	getenv := os.Getenv
 	if *secretID != "" {
@@ -53,7 +58,18 @@ func main() {
 		if s == "" {
 			s = "local-admin"
 		}
-		tok, err = iss.Sign(s, auth.RoleAdmin, *ttl)
+		grant := auth.FullAccess()
+		if scoped {
+			names := strings.Fields(*scope)
+			for _, n := range names {
+				if !auth.KnownScope(n) {
+					// The API ignores it: say so rather than mint a surprise.
+					fmt.Fprintf(os.Stderr, "token: %q is not a scope of this API (known: %s); it grants nothing\n", n, strings.Join(auth.APIScopes(), ", "))
+				}
+			}
+			grant = auth.Only(names...)
+		}
+		tok, err = iss.SignAdmin(s, grant, *ttl)
 	case auth.RoleClient:
 		// Client tokens are signed with CLIENT_JWT_SECRET when it is set,
 		// as the service does.
