@@ -54,10 +54,7 @@ type Config struct {
 	// Sign-in (issue 8).
 	AdminUsername     string        // ADMIN_USERNAME: the admin sign-in name
 	AdminPasswordHash string        // ADMIN_PASSWORD_HASH: argon2id (or bcrypt) hash of the admin password
-	// AdminAccounts (ADMIN_ACCOUNTS locally, "adminAccounts" in the
-	// secret) is the JSON list of further admin accounts, each with its
-	// own password hash and scopes (issue 21); Admins reads it.
-	AdminAccounts string
+	AdminAccounts     string        // ADMIN_ACCOUNTS locally, "adminAccounts" in the secret: JSON list of further accounts with their scopes (issue 21; Admins reads it)
 	AdminTokenTTL     time.Duration // ADMIN_TOKEN_TTL: lifetime of admin tokens (default 1h)
 	ClientTokenTTL    time.Duration // CLIENT_TOKEN_TTL: lifetime of client tokens (default 24h)
 	// ClientJWTSecret (CLIENT_JWT_SECRET) signs and verifies client tokens.
