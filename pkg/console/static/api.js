@@ -29,6 +29,61 @@ export function setSession(token, username) {
   try { sessionStorage.setItem(KEY, JSON.stringify(session)); } catch { /* memory only */ }
 }
 
+// What the held token grants, read from its claims only to choose which
+// controls to show: the API checks every request itself. null means full
+// access (a token with neither a scope nor a permissions claim, as the API
+// reads it, or one the console cannot decode: then the API's answers say
+// what is refused); otherwise the set of names the scope string and the
+// permissions array hold together.
+function grantsOf(token) {
+  const claims = claimsOf(token);
+  if (!claims || (!Object.hasOwn(claims, 'scope') && !Object.hasOwn(claims, 'permissions'))) return null;
+  const names = new Set();
+  if (typeof claims.scope === 'string') for (const n of claims.scope.split(/\s+/)) if (n) names.add(n);
+  if (Array.isArray(claims.permissions)) for (const n of claims.permissions) if (typeof n === 'string') names.add(n);
+  return names;
+}
+
+// The token's claims (its middle part, base64url JSON), or null.
+function claimsOf(token) {
+  try {
+    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const bin = atob(part.padEnd(Math.ceil(part.length / 4) * 4, '='));
+    const claims = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0))));
+    return claims && typeof claims === 'object' && !Array.isArray(claims) ? claims : null;
+  } catch {
+    return null;
+  }
+}
+
+// The token's `sub`, only to show who is signed in.
+export function subjectOf(token) {
+  const sub = claimsOf(token)?.sub;
+  return typeof sub === 'string' ? sub.slice(0, 100) : '';
+}
+
+// can(scope): whether the held token grants scope (see grantsOf).
+export function can(scope) {
+  if (!session) return false;
+  const grants = grantsOf(session.token);
+  return grants === null || grants.has(scope);
+}
+
+// What each scope lets a person do, in words for the page.
+const SCOPE_WORDS = {
+  'read:clients': 'view clients',
+  'create:clients': 'create clients',
+  'update:clients': 'change clients',
+  'delete:clients': 'delete clients',
+  'update:client_secrets': 'reset client secrets',
+};
+
+// The sentence for an action the account's scopes do not allow.
+export function notPermitted(scope) {
+  const words = SCOPE_WORDS[scope] || 'do that';
+  return `Your account does not have permission to ${words} (it lacks the ${scope} permission). Ask an administrator to grant it.`;
+}
+
 export function clearSession() {
   session = null;
   try { sessionStorage.removeItem(KEY); } catch { /* nothing stored */ }
@@ -50,6 +105,9 @@ export class ApiError extends Error {
     // field: the JSON path of the one field a 400 or 409 is about
     // ("clientMeta.email", "twilioPhoneNumber"), or '' when it is about none.
     this.field = typeof b.field === 'string' ? b.field : '';
+    // missingScope: the permission a 403 names ("Missing scope: <scope>").
+    const m = status === 403 && typeof b.message === 'string' ? /^Missing scope: ([A-Za-z0-9_.:\/-]{1,100})$/.exec(b.message) : null;
+    this.missingScope = m ? m[1] : '';
     this.requiredFields = Array.isArray(b.requiredFields) ? b.requiredFields.filter((f) => typeof f === 'string') : [];
     this.headers = headers || new Headers();
   }
@@ -101,8 +159,16 @@ export const login = (username, password) =>
   request('POST', '/auth/admin/login', { body: { username, password }, token: null });
 
 // A pasted token is checked with the cheapest admin call before it is kept.
-export const checkToken = (token) =>
-  request('GET', '/admin/clients?limit=1', { token, notify401: false });
+// A 403 naming a missing scope is an admin token all the same (the scope is
+// checked after the role): it is kept, and the pages say what it lacks.
+export async function checkToken(token) {
+  try {
+    return await request('GET', '/admin/clients?limit=1', { token, notify401: false });
+  } catch (err) {
+    if (err.status === 403 && err.missingScope) return null;
+    throw err;
+  }
+}
 
 // Empty parameters are left out: the API refuses unknown or invalid ones.
 export function listClients({ search, status, limit, cursor }, signal) {
@@ -139,7 +205,7 @@ export function describeError(err) {
     case 0: return 'The server could not be reached. Check your connection and try again.';
     case 400: return sentence(err.details) || 'The server could not accept that request.';
     case 401: return 'Your session has expired. Sign in again.';
-    case 403: return 'This account is not an administrator, so it cannot do that.';
+    case 403: return err.missingScope ? notPermitted(err.missingScope) : 'This account is not an administrator, so it cannot do that.';
     case 404: return 'Not found. It may have been deleted.';
     case 409: return sentence(err.details) || 'That conflicts with another client.';
     case 412: return 'This client was changed by someone else.';

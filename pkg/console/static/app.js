@@ -13,6 +13,7 @@ const main = document.getElementById('main');
 const nav = document.getElementById('nav');
 const who = document.getElementById('who');
 const signOut = document.getElementById('signout');
+const newClient = document.getElementById('nav-new');
 
 let controller = null; // aborts the previous view's requests and timers
 let firstRender = true;
@@ -67,6 +68,11 @@ function route() {
     return;
   } else if (r.view === 'list') {
     list.render(ctx);
+  } else if (r.view === 'create' && !api.can('create:clients')) {
+    ctx.setTitle('New client');
+    main.append(el('h1', { tabindex: '-1', text: 'New client' }),
+      el('p', { class: 'error', text: api.notPermitted('create:clients') }),
+      el('p', {}, link('#/clients', 'Go to the clients list')));
   } else if (r.view === 'create') {
     create.render(ctx);
   } else if (r.view === 'client') {
@@ -86,7 +92,11 @@ function updateHeader(session) {
   nav.hidden = !session;
   signOut.hidden = !session;
   who.hidden = !session;
-  who.textContent = session ? `Signed in as ${session.username}` : '';
+  // The token's sub names the person (what updatedBy records); the name
+  // typed at sign-in only when the token has none.
+  who.textContent = session ? `Signed in as ${api.subjectOf(session.token) || session.username}` : '';
+  // Only the actions the token's scopes allow are offered (the API decides).
+  newClient.hidden = !api.can('create:clients');
   const current = location.hash === '#/new' ? '#/new' : parse(location.hash).view === 'list' ? '#/clients' : null;
   for (const a of nav.querySelectorAll('a')) {
     if (a.getAttribute('href') === current) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');

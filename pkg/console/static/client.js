@@ -61,7 +61,8 @@ export async function render(ctx, id) {
     details.show(page.client, keepEdits);
   }
 
-  body.replaceChildren(meta.node, status.node, stale.node, details.node, secret.node, removal.node);
+  // A part the account's scopes do not allow has no node.
+  body.replaceChildren(...[meta.node, status.node, stale.node, details.node, secret.node, removal.node].filter(Boolean));
   apply(first, false);
 }
 
@@ -85,15 +86,16 @@ function metaPart(page) {
 
 // --- Status: Suspend sets "Suspended" (the client's tokens stop working at
 // once); Reactivate sets "Active". An Inactive client is reactivated the
-// same way. ------------------------------------------------------------------
+// same way. Without update:clients the status is shown, with no button. -----
 function statusPart(page) {
   const statusText = el('strong');
   const button = el('button', { type: 'button' });
   const error = el('p', { class: 'form-error', tabindex: '-1', hidden: true });
+  const canUpdate = api.can('update:clients');
   const node = el('section', { 'aria-labelledby': 'status-h' },
     el('h2', { id: 'status-h', text: 'Account status' }),
     el('p', {}, 'Current status: ', statusText),
-    el('div', { class: 'actions' }, button),
+    canUpdate ? el('div', { class: 'actions' }, button) : null,
     error);
 
   function show(client) {
@@ -153,18 +155,21 @@ function stalePart(page, status, details) {
   return { node, show };
 }
 
-// --- Details: the edit form. Save sends only the changed fields. -----------
+// --- Details: the edit form. Save sends only the changed fields. Without
+// update:clients the fields are read-only and there is no Save. ------------
 function detailsPart(page) {
   // baseline: the server's values as the form shows them.
   let baseline = {};
   const { nodes, inputs } = buildFields('update');
   const formError = el('p', { class: 'form-error', tabindex: '-1', hidden: true });
   const save = el('button', { type: 'submit', text: 'Save' });
+  const canUpdate = api.can('update:clients');
+  if (!canUpdate) for (const f of FIELDS) inputs[f.key].input.readOnly = true;
   const node = el('form', { novalidate: true, 'aria-labelledby': 'details-h' },
     el('h2', { id: 'details-h', text: 'Details' }),
     el('div', { class: 'grid' }, nodes),
     formError,
-    el('div', { class: 'actions' }, save));
+    canUpdate ? el('div', { class: 'actions' }, save) : null);
 
   function show(client, keepEdits) {
     const fresh = valuesOf(client);
@@ -177,6 +182,7 @@ function detailsPart(page) {
 
   node.addEventListener('submit', (e) => {
     e.preventDefault();
+    if (!canUpdate) return; // Enter in a read-only field
     withBusy(save, async () => {
       clearFieldErrors(inputs);
       hideError(formError);
@@ -213,6 +219,7 @@ function detailsPart(page) {
 
 // --- Secret: reset, and the new secret shown once. -------------------------
 function secretPart(page) {
+  if (!api.can('update:client_secrets')) return { node: null };
   const resetButton = el('button', { type: 'button', text: 'Reset secret' });
   const slot = el('div');
   const error = el('p', { class: 'form-error', tabindex: '-1', hidden: true });
@@ -255,6 +262,7 @@ function secretPart(page) {
 
 // --- Delete: typed confirmation, then back to the list. --------------------
 function deletePart(page, ctx) {
+  if (!api.can('delete:clients')) return { node: null };
   const { id } = page;
   const input = el('input', { id: 'delete-confirm', name: 'confirm', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false', 'aria-describedby': 'delete-hint' });
   const button = el('button', { type: 'submit', class: 'danger', text: 'Delete', disabled: true });

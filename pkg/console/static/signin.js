@@ -82,7 +82,7 @@ function tokenForm(error, onSignedIn) {
       }
       try {
         await api.checkToken(t);
-        api.setSession(t, subjectOf(t) || 'token user');
+        api.setSession(t, api.subjectOf(t) || 'token user');
         token.value = '';
         onSignedIn();
       } catch (err) {
@@ -93,16 +93,4 @@ function tokenForm(error, onSignedIn) {
     });
   });
   return form;
-}
-
-// The token's `sub`, only to show who is signed in (the server checks the token).
-function subjectOf(token) {
-  try {
-    const part = token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
-    const bin = atob(part.padEnd(Math.ceil(part.length / 4) * 4, '='));
-    const sub = JSON.parse(new TextDecoder().decode(Uint8Array.from(bin, (c) => c.charCodeAt(0)))).sub;
-    return typeof sub === 'string' ? sub.slice(0, 100) : '';
-  } catch {
-    return '';
-  }
 }
