@@ -50,6 +50,8 @@ $(addprefix build-fn-,$(FUNCTIONS)): build-fn-%:
 FN_UpdateClientFunction := update-client
 FN_CreateClientFunction := create-client
 FN_GetClientFunction := get-client
+FN_GetClientHistoryFunction := get-client-history
+FN_HistoryWriterFunction := history-writer
 FN_ListClientsFunction := list-clients
 FN_DeleteClientFunction := delete-client
 FN_ResetSecretFunction := reset-secret

@@ -38,6 +38,9 @@ type template struct {
 					NonKeyAttributes []string `yaml:"NonKeyAttributes"`
 				} `yaml:"Projection"`
 			} `yaml:"GlobalSecondaryIndexes"`
+			StreamSpecification struct {
+				StreamViewType string `yaml:"StreamViewType"`
+			} `yaml:"StreamSpecification"`
 			TimeToLiveSpecification struct {
 				AttributeName string `yaml:"AttributeName"`
 				Enabled       bool   `yaml:"Enabled"`
@@ -156,6 +159,9 @@ func TestTemplateTableIsTheStoreSchema(t *testing.T) {
 		if got := keys(p.KeySchema); !slices.Equal(got, wantKeys) {
 			t.Errorf("%s key schema: template %v, code %v", name, got, wantKeys)
 		}
+		if got, code := p.StreamSpecification.StreamViewType, string(want.StreamSpecification.StreamViewType); got != code {
+			t.Errorf("%s stream: template %q, code %q (the history writer needs both images)", name, got, code)
+		}
 		if len(p.GlobalSecondaryIndexes) != len(want.GlobalSecondaryIndexes) {
 			t.Errorf("%s has %d indexes in the template, %d in the code", name, len(p.GlobalSecondaryIndexes), len(want.GlobalSecondaryIndexes))
 		}
@@ -251,6 +257,12 @@ var (
 // console.Start().
 const consoleFolder = "console"
 
+// historyWriterFolder is the function the table's stream invokes: no
+// route, one DynamoDB event on ClientsTable's stream.
+const historyWriterFolder = "history-writer"
+
+var startHistoryWriter = regexp.MustCompile(`(?m)^\s*app\.StartHistoryWriter\(\)$`)
+
 // TestRoutesAgree fails when the four places that name the routes
 // disagree: the route table (api.Routes), the template's functions and
 // their HttpApi events, the Makefile's build map (FN_<LogicalId>), and the
@@ -278,7 +290,7 @@ func TestRoutesAgree(t *testing.T) {
 	// the Makefile builds it from, and that route's Function names it.
 	tpl := readTemplate(t)
 	served := map[string]bool{}
-	consoleIn := 0
+	consoleIn, historyIn := 0, 0
 	for id, r := range tpl.Resources {
 		if r.Type != "AWS::Serverless::Function" {
 			continue
@@ -311,6 +323,15 @@ func TestRoutesAgree(t *testing.T) {
 		if len(r.Properties.Events) != 1 {
 			t.Errorf("template function %s has %d events, want 1", id, len(r.Properties.Events))
 		}
+		if folder == historyWriterFolder {
+			for _, ev := range r.Properties.Events {
+				if ev.Type != "DynamoDB" {
+					t.Errorf("template function %s: event type %s, want DynamoDB (the table's stream)", id, ev.Type)
+				}
+			}
+			historyIn++
+			continue
+		}
 		for _, ev := range r.Properties.Events {
 			key := strings.ToUpper(ev.Properties.Method) + " " + ev.Properties.Path
 			rt, ok := byKey[key]
@@ -325,8 +346,9 @@ func TestRoutesAgree(t *testing.T) {
 			served[key] = true
 		}
 	}
-	if consoleIn != 1 {
-		t.Errorf("template.yaml has %d functions built from functions/%s, want 1", consoleIn, consoleFolder)
+	if consoleIn != 1 || historyIn != 1 {
+		t.Errorf("template.yaml has %d functions built from functions/%s and %d from functions/%s, want 1 each",
+			consoleIn, consoleFolder, historyIn, historyWriterFolder)
 	}
 	for id := range folderOf {
 		t.Errorf("the Makefile maps FN_%s, which template.yaml does not have", id)
@@ -344,7 +366,7 @@ func TestRoutesAgree(t *testing.T) {
 	}
 	names := map[string]api.Route{
 		"UpdateClient": api.UpdateClient, "CreateClient": api.CreateClient, "ListClients": api.ListClients,
-		"GetClient": api.GetClient, "DeleteClient": api.DeleteClient, "ResetSecret": api.ResetSecret,
+		"GetClient": api.GetClient, "DeleteClient": api.DeleteClient, "ResetSecret": api.ResetSecret, "ClientHistory": api.ClientHistory,
 		"AdminLogin": api.AdminLogin, "ClientLogin": api.ClientLogin, "OAuthToken": api.OAuthToken,
 		"GetOwnClient": api.GetOwnClient, "UpdateOwnClient": api.UpdateOwnClient,
 	}
@@ -363,6 +385,12 @@ func TestRoutesAgree(t *testing.T) {
 				t.Errorf("%s does not start the console with console.Start()", m)
 			}
 			seen[folder] = true
+			continue
+		}
+		if folder == historyWriterFolder {
+			if !startHistoryWriter.Match(src) || startRoute.Match(src) {
+				t.Errorf("%s does not start the history writer with app.StartHistoryWriter()", m)
+			}
 			continue
 		}
 		sm := startRoute.FindSubmatch(src)

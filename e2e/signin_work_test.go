@@ -39,7 +39,7 @@ func TestClientSignInDoesTheSameWorkWhetherOrNotTheClientExists(t *testing.T) {
 	for id, st := range map[string]client.Status{"work_active": client.StatusActive, "work_suspended": client.StatusSuspended} {
 		c := client.Client{ClientID: id, Status: st, AgentID: "agent", Meta: client.Meta{FullName: "W", Email: id + "@work.test"},
 			CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now}
-		if err := e.Store.Create(t.Context(), c, hash); err != nil {
+		if err := e.Store.Create(t.Context(), c, hash, testkit.SetupOrigin()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -155,7 +155,7 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	now := time.Now()
 	c := client.Client{ClientID: id, Status: client.StatusActive, AgentID: "agent", Meta: client.Meta{FullName: "U", Email: "u@work.test"},
 		CreatedAt: now, UpdatedAt: now, Version: 1, TokensValidAfter: now}
-	if err := e.Store.Create(t.Context(), c, legacy); err != nil {
+	if err := e.Store.Create(t.Context(), c, legacy, testkit.SetupOrigin()); err != nil {
 		t.Fatal(err)
 	}
 	key := "CLIENT#" + id

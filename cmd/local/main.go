@@ -22,13 +22,16 @@ import (
 	"time"
 
 	adminapi "github.com/outbound-caller/admin-api"
+	"github.com/outbound-caller/admin-api/internal/eventsource"
 	"github.com/outbound-caller/admin-api/internal/gateway"
 	"github.com/outbound-caller/admin-api/internal/localdb"
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/auth"
 	"github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/console"
+	"github.com/outbound-caller/admin-api/pkg/history"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
+	"github.com/outbound-caller/admin-api/pkg/store"
 )
 
 func main() {
@@ -158,6 +161,9 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	if err != nil {
 		return err
 	}
+	if err := startHistory(ctx, local, cfg); err != nil {
+		return err
+	}
 	if cfg.JWTSecret != "" {
 		tok, err := auth.Issuer{Secret: []byte(cfg.JWTSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}.
 			Sign("local-admin", auth.RoleAdmin, 12*time.Hour)
@@ -282,4 +288,21 @@ func supportAccount(getenv func(string) string, hasher *passhash.Hasher) (seeded
 		return seededSupport{}, err
 	}
 	return seededSupport{password: password, accounts: string(accounts)}, nil
+}
+
+// startHistory runs the history writer on the table's stream, as Lambda
+// runs HistoryWriterFunction: polled every quarter second, so that a
+// change is in its client's history well within a second.
+func startHistory(ctx context.Context, local *localdb.Local, cfg config.Config) error {
+	streams, err := localdb.StreamsClient(ctx, local.Endpoint)
+	if err != nil {
+		return err
+	}
+	st := store.New(local.DB, cfg.TableName, nil)
+	st.HistoryRetention = cfg.HistoryRetention
+	log := app.NewLogger(os.Stderr, cfg.LogLevel)
+	w := &history.Writer{Events: st, Log: log}
+	m := &eventsource.Mapping{Streams: streams, Table: cfg.TableName, Handler: w.Handle, MaxRetries: -1, Log: log}
+	go m.Run(ctx, 250*time.Millisecond)
+	return nil
 }

@@ -241,7 +241,9 @@ func writes(ctx context.Context, db *dynamodb.Client) ([]Write, error) {
 		kind string
 		f    func() error
 	}{
-		{"create", func() error { return s.Create(ctx, cl, "") }},
+		{"create", func() error {
+			return s.Create(ctx, cl, "", client.Origin{Action: client.ActionCreate, Actor: client.Actor{Sub: "bench", Role: client.RoleAdmin}})
+		}},
 		{"PUT naming the stored status", func() error {
 			_, err := s.Update(ctx, cl.ClientID, client.UpdateOf(map[string]string{"status": string(cl.Status)}), client.Write{By: "bench"})
 			return err

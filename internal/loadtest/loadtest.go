@@ -257,7 +257,7 @@ func startAPI(ctx context.Context, endpoint string, n int) (string, func(), []st
 			Meta:              client.Meta{FullName: "Load Gen", Email: fmt.Sprintf("loadgen.%d.1@example.com", w)},
 			CreatedAt:         now, UpdatedAt: now, UpdatedBy: "loadgen", Version: 1, TokensValidAfter: now,
 		}
-		if err := st.Create(ctx, c, ""); err != nil && !errors.Is(err, client.ErrIDTaken) {
+		if err := st.Create(ctx, c, "", client.Origin{Action: client.ActionCreate, Actor: client.Actor{Sub: "loadtest", Role: client.RoleAdmin}}); err != nil && !errors.Is(err, client.ErrIDTaken) {
 			return "", nil, nil, err
 		}
 	}

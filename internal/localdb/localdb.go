@@ -12,6 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodbstreams"
 	"github.com/truora/minidyn/server"
 )
 
@@ -53,4 +54,25 @@ func Client(ctx context.Context, endpoint string, opts ...func(*dynamodb.Options
 		o.DisableValidateResponseChecksum = true
 	}}, opts...)
 	return dynamodb.NewFromConfig(cfg, opts...), nil
+}
+
+// StreamsClient returns a DynamoDB Streams client for a local endpoint (the
+// embedded store and moto serve the Streams API beside DynamoDB's), with
+// the credentials Client uses.
+func StreamsClient(ctx context.Context, endpoint string) (*dynamodbstreams.Client, error) {
+	region := os.Getenv("AWS_REGION")
+	if region == "" {
+		region = "us-east-1"
+	}
+	load := []func(*config.LoadOptions) error{config.WithRegion(region)}
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
+		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	if err != nil {
+		return nil, err
+	}
+	return dynamodbstreams.NewFromConfig(cfg, func(o *dynamodbstreams.Options) {
+		o.BaseEndpoint = aws.String(endpoint)
+	}), nil
 }

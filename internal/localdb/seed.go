@@ -10,12 +10,18 @@ import (
 
 // Creator is what Seed needs of the store.
 type Creator interface {
-	Create(ctx context.Context, c client.Client, secretHash string) error
+	Create(ctx context.Context, c client.Client, secretHash string, o client.Origin) error
 }
 
 // SeedStamp is the tokensValidAfter stamp of the demo clients. It is fixed
 // so that client tokens made ahead of time (events/, make token ROLE=client)
 // match a freshly seeded store.
+// SeedOrigin is the history's origin of the demo clients: created by
+// "seed", make run's seeding.
+func SeedOrigin() client.Origin {
+	return client.Origin{Action: client.ActionCreate, Actor: client.Actor{Sub: "seed", Role: client.RoleAdmin}}
+}
+
 func SeedStamp() time.Time { return time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC) }
 
 // The demo clients: John Smith and Jane Doe, and their secrets. The
@@ -81,7 +87,7 @@ func SeedWithSecrets(ctx context.Context, st Creator, h Hasher, now time.Time) e
 				return err
 			}
 		}
-		if err := st.Create(ctx, c, hash); err != nil && !errors.Is(err, client.ErrIDTaken) {
+		if err := st.Create(ctx, c, hash, SeedOrigin()); err != nil && !errors.Is(err, client.ErrIDTaken) {
 			return err
 		}
 	}

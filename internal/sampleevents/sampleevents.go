@@ -38,6 +38,8 @@ func Outcomes() map[string]Outcome {
 		"create-client-duplicate-email.json": {409, `{"error":"Client already exists with this ID or email","details":"email","field":"clientMeta.email","statusCode":409}`},
 		"get-client.json":                    {Status: 200},
 		"get-client-not-found.json":          {404, `{"error":"Client not found","statusCode":404}`},
+		"get-client-history.json":            {Status: 200},
+		"get-client-history-not-found.json":  {404, `{"error":"Client not found","statusCode":404}`},
 		"list-clients.json":                  {Status: 200},
 		"list-clients-search.json":           {Status: 200},
 		"list-clients-bad-limit.json":        {400, `{"error":"Invalid query parameters","details":"limit must be an integer from 1 to 100","field":"limit","statusCode":400}`},

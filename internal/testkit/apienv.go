@@ -26,12 +26,15 @@ import (
 	"github.com/truora/minidyn/server"
 
 	"github.com/outbound-caller/admin-api/internal/apispec"
+	"github.com/outbound-caller/admin-api/internal/eventsource"
 	"github.com/outbound-caller/admin-api/internal/gateway"
 	"github.com/outbound-caller/admin-api/internal/localdb"
 	"github.com/outbound-caller/admin-api/pkg/api"
 	"github.com/outbound-caller/admin-api/pkg/app"
 	"github.com/outbound-caller/admin-api/pkg/auth"
+	"github.com/outbound-caller/admin-api/pkg/client"
 	"github.com/outbound-caller/admin-api/pkg/config"
+	"github.com/outbound-caller/admin-api/pkg/history"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/store"
 )
@@ -67,12 +70,22 @@ type Env struct {
 	Embedded *server.Server // nil when running against an external emulator
 	Logs     *SyncBuffer    // everything the handler logged
 	Bodies   *SyncBuffer    // every response body Do read, one per line
+	// History delivers the table's stream to the history writer, as
+	// Lambda does for HistoryWriterFunction; DrainHistory runs it.
+	History *eventsource.Mapping
+	// HistoryLogs is everything the history writer logged.
+	HistoryLogs *SyncBuffer
+	// HistoryGivenUp lists the stream ranges the mapping sent to its
+	// failure destination.
+	HistoryGivenUp []string
 
 	spec     *apispec.Validator
 	mu       sync.Mutex
 	calls    []string
 	accesses []Access
 	fault    Fault
+	// writerFault intercepts the history writer's DynamoDB calls.
+	writerFault Fault
 }
 
 // Access is one item or index a DynamoDB call sent by the handler touches,
@@ -206,6 +219,9 @@ func NewEnv(tb testing.TB, opts ...Option) *Env {
 	e.Handler = h
 	e.Store = store.New(db, e.Table, nil)
 	e.Issuer = auth.Issuer{Secret: []byte(TokenSecret), Issuer: cfg.Issuer, Audience: cfg.Audience}
+	if err := e.startHistory(ctx, endpoint, cfg); err != nil {
+		tb.Fatal(err)
+	}
 	srv := httptest.NewServer(gateway.New(h))
 	tb.Cleanup(srv.Close)
 	e.URL = srv.URL
@@ -213,6 +229,56 @@ func NewEnv(tb testing.TB, opts ...Option) *Env {
 		tb.Fatal(err)
 	}
 	return e
+}
+
+// startHistory builds the history writer on its own DynamoDB client (its
+// calls are not the handler's: Calls and Accesses leave them out) and the
+// mapping that delivers the stream to it.
+func (e *Env) startHistory(ctx context.Context, endpoint string, cfg config.Config) error {
+	wdb, err := localdb.Client(ctx, endpoint, func(o *dynamodb.Options) {
+		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
+			return stack.Finalize.Add(faultStep("testkit.writerFault", func() Fault {
+				e.mu.Lock()
+				defer e.mu.Unlock()
+				return e.writerFault
+			}), middleware.After)
+		})
+	})
+	if err != nil {
+		return err
+	}
+	streams, err := localdb.StreamsClient(ctx, endpoint)
+	if err != nil {
+		return err
+	}
+	ws := store.New(wdb, e.Table, nil)
+	ws.HistoryRetention = cfg.HistoryRetention
+	e.HistoryLogs = &SyncBuffer{}
+	w := &history.Writer{Events: ws, Log: app.NewLogger(e.HistoryLogs, -4)}
+	e.History = &eventsource.Mapping{Streams: streams, Table: e.Table, Handler: w.Handle, MaxRetries: 3,
+		OnFailure: func(first, last string, err error) {
+			e.mu.Lock()
+			defer e.mu.Unlock()
+			e.HistoryGivenUp = append(e.HistoryGivenUp, first+".."+last)
+		}}
+	return nil
+}
+
+// DrainHistory delivers every stream record written so far to the history
+// writer, as Lambda would within seconds.
+func (e *Env) DrainHistory(tb testing.TB) {
+	tb.Helper()
+	if err := e.History.Drain(context.Background()); err != nil {
+		tb.Fatalf("history: %v", err)
+	}
+}
+
+// SetWriterFault installs f on the history writer's DynamoDB calls (nil
+// removes it).
+func (e *Env) SetWriterFault(f Fault) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.writerFault = f
 }
 
 // countCalls records the name of every DynamoDB operation the SDK sends.
@@ -229,11 +295,19 @@ func (e *Env) countCalls(stack *middleware.Stack) error {
 
 // injectFaults runs every attempt through the current Fault, if any.
 func (e *Env) injectFaults(stack *middleware.Stack) error {
-	return stack.Finalize.Add(middleware.FinalizeMiddlewareFunc("testkit.fault",
+	return stack.Finalize.Add(faultStep("testkit.fault", func() Fault {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		return e.fault
+	}), middleware.After)
+}
+
+// faultStep is a finalize step that runs the Fault current() returns
+// around each attempt of a call.
+func faultStep(id string, current func() Fault) middleware.FinalizeMiddleware {
+	return middleware.FinalizeMiddlewareFunc(id,
 		func(ctx context.Context, in middleware.FinalizeInput, next middleware.FinalizeHandler) (out middleware.FinalizeOutput, md middleware.Metadata, err error) {
-			e.mu.Lock()
-			f := e.fault
-			e.mu.Unlock()
+			f := current()
 			if f == nil {
 				return next.HandleFinalize(ctx, in)
 			}
@@ -242,7 +316,7 @@ func (e *Env) injectFaults(stack *middleware.Stack) error {
 				return err
 			})
 			return out, md, err
-		}), middleware.After)
+		})
 }
 
 // SetFault installs f for the handler's DynamoDB calls; nil removes it.
@@ -444,4 +518,10 @@ func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// SetupOrigin is the history's origin of the clients a test writes
+// straight into the store, before the requests it tests.
+func SetupOrigin() client.Origin {
+	return client.Origin{Action: client.ActionCreate, Actor: client.Actor{Sub: "test-setup", Role: client.RoleAdmin}}
 }

@@ -39,7 +39,7 @@ func (h *Handler) createClient(ctx context.Context, req *Request, o *outcome) Re
 		return o.fail(err)
 	}
 	c := cr.Client(h.now(), o.sub)
-	if err := h.Clients.Create(ctx, c, hash); err != nil {
+	if err := h.Clients.Create(ctx, c, hash, origin(req, o, client.ActionCreate)); err != nil {
 		return o.fail(err)
 	}
 	h.audit(ctx, req, o, append(cr.Fields.FieldNames(), "clientId", "clientSecret"))

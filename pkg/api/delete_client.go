@@ -21,7 +21,7 @@ func (h *Handler) deleteClient(ctx context.Context, req *Request, o *outcome) Re
 	if err != nil {
 		return o.fail(err)
 	}
-	if err := h.Clients.Delete(ctx, id, client.Write{By: o.sub, IfVersion: version}); err != nil {
+	if err := h.Clients.Delete(ctx, id, client.Write{By: o.sub, IfVersion: version, Origin: origin(req, o, client.ActionDelete)}); err != nil {
 		return o.fail(err)
 	}
 	h.audit(ctx, req, o, nil)

@@ -16,8 +16,11 @@ import (
 // Clients is what the handlers need from the store.
 type Clients interface {
 	Update(ctx context.Context, id string, u client.Update, w client.Write) (client.Client, error)
-	Create(ctx context.Context, c client.Client, secretHash string) error
+	Create(ctx context.Context, c client.Client, secretHash string, o client.Origin) error
 	Get(ctx context.Context, id string) (client.Client, error)
+	// History reads a page of a client's history (client.ErrNotFound for
+	// an id that never had a client).
+	History(ctx context.Context, q client.HistoryQuery) (client.HistoryPage, error)
 	List(ctx context.Context, q client.ListQuery) (client.Page, error)
 	Delete(ctx context.Context, id string, w client.Write) error
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error

@@ -56,7 +56,7 @@ func listed(t *testing.T) (*testkit.Env, []string) {
 		if i%2 == 0 {
 			c.Meta.BusinessName = "Blue Harbor Ltd"
 		}
-		if err := e.Store.Create(t.Context(), c, ""); err != nil {
+		if err := e.Store.Create(t.Context(), c, "", testkit.SetupOrigin()); err != nil {
 			t.Fatal(err)
 		}
 		made = append(made, c.ClientID)

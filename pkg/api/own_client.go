@@ -47,7 +47,8 @@ func (h *Handler) updateOwnClient(ctx context.Context, req *Request, o *outcome)
 	if err != nil {
 		return o.fail(err)
 	}
-	c, err := h.Clients.Update(ctx, claims.ClientID, u, client.Write{By: claims.ClientID, Session: claims.Session, IfVersion: version})
+	c, err := h.Clients.Update(ctx, claims.ClientID, u, client.Write{By: claims.ClientID, Session: claims.Session, IfVersion: version,
+		Origin: origin(req, o, client.ActionSelfUpdate)})
 	if errors.Is(err, client.ErrNotFound) {
 		err = client.ErrSessionRevoked
 	}

@@ -30,7 +30,7 @@ func (h *Handler) resetSecret(ctx context.Context, req *Request, o *outcome) Res
 	if err != nil {
 		return o.fail(err)
 	}
-	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub, IfVersion: version}); err != nil {
+	if err := h.Clients.ResetSecret(ctx, id, hash, client.Write{By: o.sub, IfVersion: version, Origin: origin(req, o, client.ActionResetSecret)}); err != nil {
 		return o.fail(err)
 	}
 	h.audit(ctx, req, o, []string{"clientSecret"})

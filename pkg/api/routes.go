@@ -55,6 +55,8 @@ var (
 		Function: "delete-client", op: operation{invalid: "Invalid request", failed: "Failed to delete client"}, handle: (*Handler).deleteClient}
 	ResetSecret = Route{Method: http.MethodPost, Path: "/admin/clients/{clientId}/reset-secret", Role: auth.RoleAdmin, Scope: auth.ScopeUpdateClientSecrets,
 		Function: "reset-secret", op: operation{invalid: "Invalid request", failed: "Failed to reset client secret"}, handle: (*Handler).resetSecret}
+	ClientHistory = Route{Method: http.MethodGet, Path: "/admin/clients/{clientId}/history", Role: auth.RoleAdmin, Scope: auth.ScopeReadClients,
+		Function: "get-client-history", op: operation{invalid: "Invalid query parameters", failed: "Failed to fetch client history"}, handle: (*Handler).clientHistory}
 	AdminLogin = Route{Method: http.MethodPost, Path: "/auth/admin/login", signIn: true,
 		Function: "admin-login", op: operation{invalid: "Invalid request", failed: "Login failed",
 			missing: "Missing required fields", denied: "Invalid credentials"}, handle: (*Handler).adminLogin}
@@ -71,7 +73,7 @@ var (
 
 // Routes lists every route the service serves.
 func Routes() []Route {
-	return []Route{UpdateClient, CreateClient, ListClients, GetClient, DeleteClient, ResetSecret,
+	return []Route{UpdateClient, CreateClient, ListClients, GetClient, DeleteClient, ResetSecret, ClientHistory,
 		AdminLogin, ClientLogin, OAuthToken, GetOwnClient, UpdateOwnClient}
 }
 

@@ -153,7 +153,7 @@ func TestClientLogin(t *testing.T) {
 	if err := e.Store.Create(t.Context(), client.Client{
 		ClientID: "client_suspended", Status: suspended, AgentID: "a", TwilioPhoneNumber: "+15550009999",
 		Meta: client.Meta{FullName: "S", Email: "s@example.com"}, CreatedAt: now, UpdatedAt: now, TokensValidAfter: now,
-	}, hash); err != nil {
+	}, hash, testkit.SetupOrigin()); err != nil {
 		t.Fatal(err)
 	}
 	e.Calls()
@@ -260,7 +260,7 @@ func TestOAuthToken(t *testing.T) {
 	if err := e.Store.Create(t.Context(), client.Client{
 		ClientID: oddID, Status: client.StatusActive, AgentID: "a", TwilioPhoneNumber: "+15550008888",
 		Meta: client.Meta{FullName: "O", Email: "o@example.com"}, CreatedAt: now, UpdatedAt: now, TokensValidAfter: now,
-	}, hash); err != nil {
+	}, hash, testkit.SetupOrigin()); err != nil {
 		t.Fatal(err)
 	}
 	e.Calls()

@@ -37,7 +37,7 @@ func (h *Handler) updateClient(ctx context.Context, req *Request, o *outcome) Re
 	if err != nil {
 		return o.fail(err)
 	}
-	c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version})
+	c, err := h.Clients.Update(ctx, id, u, client.Write{By: o.sub, IfVersion: version, Origin: origin(req, o, client.ActionUpdate)})
 	if err != nil {
 		return o.fail(err)
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 	appconfig "github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/cursor"
+	"github.com/outbound-caller/admin-api/pkg/history"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/secretsdoc"
 	"github.com/outbound-caller/admin-api/pkg/store"
@@ -48,11 +49,19 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		SignIn:           signIn,
 		Rules:            client.NewRules(),
 		Cursors:          cursor.New(cursorKey(cfg)),
-		Clients:          store.New(db, cfg.TableName, nil),
+		Clients:          clientStore(db, cfg),
 		Log:              log,
 		MetricsNamespace: cfg.MetricsNamespace,
 		DeadlineMargin:   500 * time.Millisecond,
 	}, nil
+}
+
+// clientStore is the store of cfg's table over db, keeping history events
+// as long as cfg says.
+func clientStore(db store.API, cfg appconfig.Config) *store.Store {
+	s := store.New(db, cfg.TableName, nil)
+	s.HistoryRetention = cfg.HistoryRetention
+	return s
 }
 
 // SecretHasher is the hasher of client secrets as the service builds it
@@ -225,4 +234,42 @@ func Start(route api.Route) {
 	}
 	var fn func(context.Context, api.Request) (api.Response, error) = h.Serve(route)
 	lambda.StartHandlerFunc(fn)
+}
+
+// StartHistoryWriter is the whole main of the history writer, the function
+// the table's stream invokes (pkg/history). It needs the table
+// (TABLE_NAME), the retention (HISTORY_RETENTION_DAYS) and AWS's own
+// settings, and none of the API's secrets.
+func StartHistoryWriter() {
+	log := NewLogger(os.Stdout, slog.LevelInfo)
+	w, err := HistoryWriter(os.Getenv, log)
+	if err != nil {
+		log.Error("cold start failed", "error", err.Error())
+		os.Exit(1)
+	}
+	lambda.StartHandlerFunc(w.Handle)
+}
+
+// HistoryWriter builds the history writer from the environment (getenv).
+func HistoryWriter(getenv func(string) string, log *slog.Logger) (*history.Writer, error) {
+	retention, err := appconfig.HistoryRetention(getenv)
+	if err != nil {
+		return nil, err
+	}
+	table := getenv("TABLE_NAME")
+	if table == "" {
+		table = appconfig.DefaultTable
+	}
+	awsCfg, err := lambdaAWS(getenv)
+	if err != nil {
+		return nil, err
+	}
+	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
+		if e := appconfig.EndpointURL(getenv, "DYNAMODB"); e != "" {
+			o.BaseEndpoint = aws.String(e)
+		}
+	})
+	s := store.New(db, table, nil)
+	s.HistoryRetention = retention
+	return &history.Writer{Events: s, Log: log}, nil
 }

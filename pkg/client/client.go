@@ -117,6 +117,9 @@ type Write struct {
 	// client token: the write happens only while it is still current and the
 	// client is Active.
 	Session string
+	// Origin is what the write is and who asked, recorded in the client's
+	// history with the change (history.go).
+	Origin Origin
 }
 
 // TimeLayout renders timestamps as the contract shows them: UTC with

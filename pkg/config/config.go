@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,6 +51,10 @@ type Config struct {
 	// CursorSecret (CURSOR_SECRET) keys the list cursors' HMAC; empty means
 	// derived from the JWT secret (see app.cursorKey).
 	CursorSecret string
+	// HistoryRetention (HISTORY_RETENTION_DAYS, whole days, default 400)
+	// is how long a client's history events are kept before the table's
+	// TTL removes them.
+	HistoryRetention time.Duration
 
 	// Sign-in (issue 8).
 	AdminUsername     string        // ADMIN_USERNAME: the admin sign-in name
@@ -91,6 +96,10 @@ func FromEnv(getenv func(string) string) (Config, error) {
 	}
 	if c.TableName == "" {
 		c.TableName = DefaultTable
+	}
+	var err error
+	if c.HistoryRetention, err = HistoryRetention(getenv); err != nil {
+		return c, err
 	}
 	if s := getenv("JWT_CLOCK_SKEW"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -285,4 +294,22 @@ func EndpointURL(getenv func(string) string, service string) string {
 		}
 	}
 	return ""
+}
+
+// DefaultHistoryRetentionDays is the history's retention when
+// HISTORY_RETENTION_DAYS is unset (template.yaml's default too).
+const DefaultHistoryRetentionDays = 400
+
+// HistoryRetention reads HISTORY_RETENTION_DAYS: whole days, 1 to 3,650.
+// The history writer reads it alone (it needs no other setting).
+func HistoryRetention(getenv func(string) string) (time.Duration, error) {
+	days := DefaultHistoryRetentionDays
+	if s := getenv("HISTORY_RETENTION_DAYS"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n < 1 || n > 3650 {
+			return 0, fmt.Errorf("config: HISTORY_RETENTION_DAYS must be a whole number of days from 1 to 3650, got %q", s)
+		}
+		days = n
+	}
+	return time.Duration(days) * 24 * time.Hour, nil
 }

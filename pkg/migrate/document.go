@@ -46,6 +46,12 @@ func topField(key string) (*client.Field, bool) {
 // re-run tells a client it wrote and nobody changed since.
 const Actor = "migration"
 
+// Origin is the history's origin of every client the migration writes:
+// an import, by the migration tool.
+func Origin() client.Origin {
+	return client.Origin{Action: client.ActionImport, Actor: client.Actor{Sub: Actor, Role: client.RoleMigration}}
+}
+
 // convert turns a document into a candidate by way of the create route's
 // rules: the document's client fields become a client.Create, checked by
 // rules.CheckCreate exactly as a created client is. Nulls are read as the

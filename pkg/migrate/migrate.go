@@ -19,7 +19,7 @@ import (
 // Store is what the migration needs of the table; *store.Store has it.
 type Store interface {
 	Get(ctx context.Context, id string) (client.Client, error)
-	Create(ctx context.Context, c client.Client, secretHash string) error
+	Create(ctx context.Context, c client.Client, secretHash string, o client.Origin) error
 	Holders(ctx context.Context, c client.Client) (map[string]string, error)
 }
 
@@ -230,7 +230,7 @@ func (m *Migration) one(ctx context.Context, c candidate) (result, error) {
 	if err != nil {
 		return result{}, fmt.Errorf("hash the secret of client %s: %w", id, err)
 	}
-	err = m.Store.Create(ctx, c.client, hash)
+	err = m.Store.Create(ctx, c.client, hash, Origin())
 	switch {
 	case err == nil:
 		return result{imported: true}, nil

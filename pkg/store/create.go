@@ -11,14 +11,20 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// Create writes a new client with its secret hash, its lock items and its
-// counts (counts.go) in one transaction. It fails with ErrIDTaken,
+// Create writes a new client with its secret hash, its lock items, its
+// counts (counts.go) and its history's first event (history.go: a create
+// or an import, as o says) in one transaction. It fails with ErrIDTaken,
 // ErrEmailTaken or ErrPhoneTaken; a transaction that loses a race for a
 // counter shard starts over on another shard, up to maxAttempts, then
 // ErrConflict (503).
-func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) error {
+func (s *Store) Create(ctx context.Context, c client.Client, secretHash string, o client.Origin) error {
 	r := toRecord(c)
 	r.SecretHash = secretHash
+	// The event's time is the write's: an import keeps the original's
+	// createdAt and updatedAt, but it happens now.
+	at := s.now()
+	stamp := stampOf(o, client.FormatTime(at))
+	r.LastChange = &stamp
 	key, err := client.EmailKey(c.Meta.Email)
 	if err != nil {
 		return err
@@ -43,6 +49,13 @@ func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) 
 			taken = append(taken, q.taken)
 		}
 	}
+	// The create's event: every field set, and the secret when it has one.
+	event, err := s.eventPut(client.NewEvent(o, at, c.ClientID, c.Version, client.Client{}, c, secretHash != ""))
+	if err != nil {
+		return err
+	}
+	items = append(items, event)
+	taken = append(taken, nil)
 	counter := len(items)
 	items = append(items, types.TransactWriteItem{})
 	return retry(ctx, client.ErrConflict, func() error {
@@ -53,7 +66,7 @@ func (s *Store) Create(ctx context.Context, c client.Client, secretHash string) 
 		}
 		failed := cancelled(err)
 		for i, t := range taken {
-			if failed.conditionFailed(i) {
+			if failed.conditionFailed(i) && t != nil {
 				return t
 			}
 		}

@@ -12,8 +12,8 @@ import (
 	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
-// Delete removes client id and its lock items, and counts it out
-// (counts.go), in one transaction, so that
+// Delete removes client id and its lock items, counts it out (counts.go)
+// and records its delete in its history (history.go), in one transaction, so that
 // its email and Twilio number are free the moment it returns. It reads the
 // client first (the locks are named by its values) and conditions the
 // delete on the version read, retrying when another writer got in between.
@@ -58,6 +58,12 @@ func (s *Store) deleteOnce(ctx context.Context, id string, w client.Write) error
 		}
 	}
 	items = append(items, s.countItem(deleted(cur.Status)))
+	// The delete's event records every field as it was.
+	event, err := s.eventPut(client.NewEvent(w.Origin, s.now(), id, versionAfter(cur.Version), cur, client.Client{}, false))
+	if err != nil {
+		return err
+	}
+	items = append(items, event)
 	_, err = s.db.TransactWriteItems(ctx, &dynamodb.TransactWriteItemsInput{TransactItems: items})
 	if err == nil {
 		return nil

@@ -32,7 +32,11 @@ func (e *expr) value(v types.AttributeValue) string {
 }
 
 func (e *expr) setValue(path, value string) {
-	e.set = append(e.set, path+" = "+e.value(&types.AttributeValueMemberS{Value: value}))
+	e.setAttr(path, &types.AttributeValueMemberS{Value: value})
+}
+
+func (e *expr) setAttr(path string, v types.AttributeValue) {
+	e.set = append(e.set, path+" = "+e.value(v))
 }
 
 // equals is a condition that path holds value, or is absent when value is
@@ -60,7 +64,8 @@ func (e *expr) update() string {
 // (client.Update.Changes, each at its stored attribute), stamps
 // updatedAt/updatedBy and bumps the version. clientMeta fields are set one
 // by one so that the fields not named survive.
-func updateExpr(u client.Update, at, by string) *expr {
+func updateExpr(u client.Update, at string, w client.Write) *expr {
+	by := w.By
 	e := &expr{
 		names:  map[string]string{"#version": "version"},
 		values: map[string]types.AttributeValue{":one": &types.AttributeValueMemberN{Value: "1"}},
@@ -91,5 +96,7 @@ func updateExpr(u client.Update, at, by string) *expr {
 	}
 	e.setValue(e.name("updatedAt"), at)
 	e.setValue(e.name("updatedBy"), by)
+	// The stamp the history writer reads from the stream (history.go).
+	e.setAttr(e.name(lastChangeAttr), stampOf(w.Origin, at).attr())
 	return e
 }

@@ -36,6 +36,9 @@ type record struct {
 	SecretHash       string `dynamodbav:"secretHash,omitempty"` // passhash's; read only by sign-in
 	GSI1PK           string `dynamodbav:"gsi1pk,omitempty"`     // the list indexes' keys (list.go)
 	GSI1SK           string `dynamodbav:"gsi1sk,omitempty"`
+	// LastChange is the origin of the write that produced the item, for
+	// its history (history.go). Items written before it have none.
+	LastChange *lastChange `dynamodbav:"lastChange,omitempty"`
 	// fields holds the values of the table's fields (the rest of it is
 	// unset), read by decodeRecord and written by item.
 	fields client.Client

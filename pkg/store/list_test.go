@@ -223,7 +223,7 @@ func TestCountsExactUnderConcurrency(t *testing.T) {
 					Meta:      client.Meta{FullName: "Racer", Email: fmt.Sprintf("race%d.%d@example.com", g, i)},
 					CreatedAt: now, UpdatedAt: now, TokensValidAfter: now, Version: 1,
 				}
-				if err := s.Create(t.Context(), c, ""); err != nil {
+				if err := s.Create(t.Context(), c, "", testkit.SetupOrigin()); err != nil {
 					errs <- fmt.Errorf("create %s: %w", c.ClientID, err)
 					return
 				}

@@ -25,6 +25,8 @@ func (s *Store) ResetSecret(ctx context.Context, id, secretHash string, w client
 		":at":   &types.AttributeValueMemberS{Value: at},
 		":by":   &types.AttributeValueMemberS{Value: w.By},
 		":one":  &types.AttributeValueMemberN{Value: "1"},
+		// The stamp the history writer reads from the stream (history.go).
+		":change": stampOf(w.Origin, at).attr(),
 	}
 	cond := "attribute_exists(pk)"
 	if w.IfVersion != 0 {
@@ -33,11 +35,11 @@ func (s *Store) ResetSecret(ctx context.Context, id, secretHash string, w client
 	}
 	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
 		TableName: &s.table, Key: clientKey(id),
-		UpdateExpression:    aws.String("SET #secretHash = :hash, #tokensValidAfter = :at, #updatedAt = :at, #updatedBy = :by ADD #version :one"),
+		UpdateExpression:    aws.String("SET #secretHash = :hash, #tokensValidAfter = :at, #updatedAt = :at, #updatedBy = :by, #lastChange = :change ADD #version :one"),
 		ConditionExpression: aws.String(cond),
 		ExpressionAttributeNames: map[string]string{
 			"#secretHash": "secretHash", "#tokensValidAfter": "tokensValidAfter", "#updatedAt": "updatedAt",
-			"#updatedBy": "updatedBy", "#version": "version",
+			"#updatedBy": "updatedBy", "#version": "version", "#lastChange": lastChangeAttr,
 		},
 		ExpressionAttributeValues:           values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,

@@ -55,6 +55,8 @@ type API interface {
 	// BatchGetItem reads a client and its sign-in attempt counter in one
 	// round trip (attempts.go).
 	BatchGetItem(context.Context, *dynamodb.BatchGetItemInput, ...func(*dynamodb.Options)) (*dynamodb.BatchGetItemOutput, error)
+	// PutItem records a change the table's stream delivered (PutEvent).
+	PutItem(context.Context, *dynamodb.PutItemInput, ...func(*dynamodb.Options)) (*dynamodb.PutItemOutput, error)
 }
 
 var _ API = (*dynamodb.Client)(nil)
@@ -64,6 +66,9 @@ type Store struct {
 	db    API
 	table string
 	now   func() time.Time
+	// HistoryRetention is how long a client's history events are kept
+	// (history.go); DefaultHistoryRetention when 0.
+	HistoryRetention time.Duration
 }
 
 // New returns a Store on table. now is the clock (time.Now when nil).

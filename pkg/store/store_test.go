@@ -144,7 +144,7 @@ func TestCreateRefusesTakenValues(t *testing.T) {
 			c := base
 			tc.change(&c)
 			before := e.Snapshot(t)
-			if err := e.Store.Create(t.Context(), c, "hash"); !errors.Is(err, tc.want) {
+			if err := e.Store.Create(t.Context(), c, "hash", testkit.SetupOrigin()); !errors.Is(err, tc.want) {
 				t.Errorf("err = %v, want %v", err, tc.want)
 			}
 			if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {

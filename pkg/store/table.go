@@ -44,12 +44,25 @@ func Schema(table string) *dynamodb.CreateTableInput {
 			{AttributeName: aws.String("gsi1pk"), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String("gsi1sk"), AttributeType: types.ScalarAttributeTypeS},
 			{AttributeName: aws.String("status"), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(historyPK), AttributeType: types.ScalarAttributeTypeS},
+			{AttributeName: aws.String(historySK), AttributeType: types.ScalarAttributeTypeS},
 		},
 		KeySchema: []types.KeySchemaElement{{AttributeName: aws.String(keyAttr), KeyType: types.KeyTypeHash}},
 		GlobalSecondaryIndexes: []types.GlobalSecondaryIndex{
 			listIndex(IndexAll, "gsi1pk", ListedAttributes(IndexAll)),
 			listIndex(IndexStatus, "status", ListedAttributes(IndexStatus)),
+			{
+				IndexName: aws.String(IndexHistory),
+				KeySchema: []types.KeySchemaElement{
+					{AttributeName: aws.String(historyPK), KeyType: types.KeyTypeHash},
+					{AttributeName: aws.String(historySK), KeyType: types.KeyTypeRange},
+				},
+				Projection: &types.Projection{ProjectionType: types.ProjectionTypeAll},
+			},
 		},
+		// The history writer reads client changes from the stream
+		// (history.go).
+		StreamSpecification: &types.StreamSpecification{StreamEnabled: aws.Bool(true), StreamViewType: types.StreamViewTypeNewAndOldImages},
 	}
 }
 

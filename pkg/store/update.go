@@ -98,7 +98,7 @@ func changesStatus(cur record, u client.Update) bool {
 // updateInPlace is one conditional UpdateItem. When the condition fails
 // and w may write, it returns errCondition and the stored item.
 func (s *Store) updateInPlace(ctx context.Context, id string, u client.Update, w client.Write, session, wantEmailKey string) (client.Client, record, error) {
-	e := updateExpr(u, client.FormatTime(s.now()), w.By)
+	e := updateExpr(u, client.FormatTime(s.now()), w)
 	cond := "attribute_exists(pk)"
 	if w.IfVersion != 0 {
 		cond += " AND #version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(w.IfVersion, 10)})
@@ -176,7 +176,7 @@ func (s *Store) updateMovingLocks(ctx context.Context, id string, u client.Updat
 		return client.Client{}, err
 	}
 	now := s.now()
-	e := updateExpr(u, client.FormatTime(now), w.By)
+	e := updateExpr(u, client.FormatTime(now), w)
 	// The version pins everything we read, the lock values included.
 	cond := "#version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(cur.Version, 10)})
 	_, emailChanges := u.Value(client.EmailField)

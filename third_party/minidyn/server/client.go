@@ -25,6 +25,10 @@ type Client struct {
 	tableFailureErrs     map[string]error
 	unprocessedMatchers  map[string]func(int, map[string]*AttributeValue) bool
 	indexActivationDelay time.Duration
+	// Patched: streams (streams.go), and the records of the transaction
+	// running, published when it commits.
+	streams       map[string]*stream
+	pendingStream *[]pendingRecord
 }
 
 // NewClient creates a new in-memory DynamoDB-compatible client used by the HTTP server.
@@ -212,6 +216,7 @@ func (c *Client) CreateTable(ctx context.Context, input *CreateTableInput) (*Cre
 	}
 
 	c.tables[tableName] = table
+	c.enableStream(table, input.StreamSpecification, input.KeySchema)
 
 	return &CreateTableOutput{TableDescription: mapTableDescriptionToDDB(table.Description(tableName))}, nil
 }
@@ -227,6 +232,10 @@ func (c *Client) UpdateTable(ctx context.Context, input *UpdateTableInput) (*Upd
 
 	if input.AttributeDefinitions != nil {
 		table.SetAttributeDefinition(mapAttributeDefinitions(input.AttributeDefinitions))
+	}
+
+	if input.StreamSpecification != nil && c.streams[tableName] == nil {
+		c.enableStream(table, input.StreamSpecification, nil)
 	}
 
 	for _, change := range mapGSIUpdate(input.GlobalSecondaryIndexUpdates) {
@@ -330,6 +339,8 @@ func (c *Client) PutItem(ctx context.Context, input *PutItemInput) (*PutItemOutp
 		return nil, err
 	}
 
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(input.Item))
+
 	item, err := table.Put(&types.PutItemInput{
 		TableName:                   input.TableName,
 		ConditionExpression:         input.ConditionExpression,
@@ -344,6 +355,8 @@ func (c *Client) PutItem(ctx context.Context, input *PutItemInput) (*PutItemOutp
 	if err != nil {
 		return nil, mapKnownError(err)
 	}
+
+	written()
 
 	return &PutItemOutput{Attributes: mapTypesMapToAttributeValue(item)}, nil
 }
@@ -370,6 +383,8 @@ func (c *Client) DeleteItem(ctx context.Context, input *DeleteItemInput) (*Delet
 		return nil, err
 	}
 
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(input.Key))
+
 	item, err := table.Delete(&types.DeleteItemInput{
 		TableName:                 input.TableName,
 		ConditionExpression:       input.ConditionExpression,
@@ -381,6 +396,8 @@ func (c *Client) DeleteItem(ctx context.Context, input *DeleteItemInput) (*Delet
 	if err != nil {
 		return nil, mapKnownError(err)
 	}
+
+	written()
 
 	if input.ReturnValues == ddbtypes.ReturnValueAllOld {
 		return &DeleteItemOutput{Attributes: mapTypesMapToAttributeValue(item)}, nil
@@ -412,6 +429,8 @@ func (c *Client) UpdateItem(ctx context.Context, input *UpdateItemInput) (*Updat
 		return nil, err
 	}
 
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(input.Key))
+
 	item, err := table.Update(&types.UpdateItemInput{
 		TableName:                           input.TableName,
 		ConditionExpression:                 input.ConditionExpression,
@@ -426,6 +445,8 @@ func (c *Client) UpdateItem(ctx context.Context, input *UpdateItemInput) (*Updat
 	if err != nil {
 		return nil, mapKnownError(err)
 	}
+
+	written()
 
 	return &UpdateItemOutput{Attributes: mapTypesMapToAttributeValue(item)}, nil
 }
@@ -864,7 +885,11 @@ func (c *Client) TransactWriteItems(ctx context.Context, input *TransactWriteIte
 
 	var execErr error
 
+	publish := c.beginStreamTransaction()
+
 	defer func() {
+		publish(execErr == nil)
+
 		if execErr != nil {
 			for name, snap := range snapshots {
 				c.tables[name].Restore(snap)
@@ -1010,6 +1035,8 @@ func (c *Client) runTransactPut(i, n int, put *Put) error {
 		return mapKnownError(tErr)
 	}
 
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(put.Item))
+
 	if _, opErr := table.Put(&types.PutItemInput{
 		TableName:                 put.TableName,
 		ConditionExpression:       put.ConditionExpression,
@@ -1019,6 +1046,8 @@ func (c *Client) runTransactPut(i, n int, put *Put) error {
 	}); opErr != nil {
 		return newServerTransactionCancelledError(i, n, opErr)
 	}
+
+	written()
 
 	return nil
 }
@@ -1032,6 +1061,8 @@ func (c *Client) runTransactUpdate(i, n int, update *Update) error {
 	if tErr != nil {
 		return mapKnownError(tErr)
 	}
+
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(update.Key))
 
 	_, opErr := table.Update(&types.UpdateItemInput{
 		TableName:                           update.TableName,
@@ -1050,6 +1081,8 @@ func (c *Client) runTransactUpdate(i, n int, update *Update) error {
 		return newServerTransactionCancelledError(i, n, opErr)
 	}
 
+	written()
+
 	return nil
 }
 
@@ -1063,6 +1096,8 @@ func (c *Client) runTransactDelete(i, n int, del *Delete) error {
 		return mapKnownError(tErr)
 	}
 
+	written := c.beforeWrite(table, mapAttributeValueMapToTypes(del.Key))
+
 	if _, opErr := table.Delete(&types.DeleteItemInput{
 		TableName:                 del.TableName,
 		ConditionExpression:       del.ConditionExpression,
@@ -1072,6 +1107,8 @@ func (c *Client) runTransactDelete(i, n int, del *Delete) error {
 	}); opErr != nil {
 		return newServerTransactionCancelledError(i, n, opErr)
 	}
+
+	written()
 
 	return nil
 }

@@ -127,6 +127,26 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if err = decoder.Decode(&input); err == nil {
 			resp, err = s.client.TransactGetItems(context.Background(), &input)
 		}
+	case "ListStreams":
+		var input ListStreamsInput
+		if err = decoder.Decode(&input); err == nil {
+			resp, err = s.client.ListStreams(context.Background(), &input)
+		}
+	case "DescribeStream":
+		var input DescribeStreamInput
+		if err = decoder.Decode(&input); err == nil {
+			resp, err = s.client.DescribeStream(context.Background(), &input)
+		}
+	case "GetShardIterator":
+		var input GetShardIteratorInput
+		if err = decoder.Decode(&input); err == nil {
+			resp, err = s.client.GetShardIterator(context.Background(), &input)
+		}
+	case "GetRecords":
+		var input GetRecordsInput
+		if err = decoder.Decode(&input); err == nil {
+			resp, err = s.client.GetRecords(context.Background(), &input)
+		}
 	default:
 		http.Error(w, "unsupported operation", http.StatusBadRequest)
 		return
