@@ -161,14 +161,18 @@ func TestRequestsThatChangeNothingRecordNothing(t *testing.T) {
 		do   func() testkit.Result
 		want int
 	}{
-		{"same values", func() testkit.Result { return put(t, e, testkit.JohnPath, `{"status":"Active","agentId":"agent_demo_001"}`) }, 200},
+		{"same values", func() testkit.Result {
+			return put(t, e, testkit.JohnPath, `{"status":"Active","agentId":"agent_demo_001"}`)
+		}, 200},
 		{"invalid", func() testkit.Result { return put(t, e, testkit.JohnPath, `{"agentId":""}`) }, 400},
 		{"no token", func() testkit.Result { return e.Do(t, http.MethodPut, testkit.JohnPath, `{"agentId":"x_1"}`) }, 401},
 		{"client token", func() testkit.Result {
 			tok := testkit.Login(t, e, testkit.JohnID, testkit.JohnSecret)
 			return e.Do(t, http.MethodPut, testkit.JohnPath, `{"agentId":"x_1"}`, "Authorization", "Bearer "+tok, "Content-Type", "application/json")
 		}, 403},
-		{"email taken", func() testkit.Result { return put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`) }, 409},
+		{"email taken", func() testkit.Result {
+			return put(t, e, testkit.JohnPath, `{"clientMeta":{"email":"jane.doe@example.com"}}`)
+		}, 409},
 		{"stale If-Match", func() testkit.Result {
 			return e.Do(t, http.MethodPut, testkit.JohnPath, `{"agentId":"x_1"}`, "Authorization", admin,
 				"Content-Type", "application/json", "If-Match", `"999"`)
