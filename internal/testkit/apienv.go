@@ -236,6 +236,9 @@ func NewEnv(tb testing.TB, opts ...Option) *Env {
 // mapping that delivers the stream to it.
 func (e *Env) startHistory(ctx context.Context, endpoint string, cfg config.Config) error {
 	wdb, err := localdb.Client(ctx, endpoint, func(o *dynamodb.Options) {
+		// The mapping retries the batch; the SDK's own backoff would only
+		// make the fault tests slow.
+		o.RetryMaxAttempts = 1
 		o.APIOptions = append(o.APIOptions, func(stack *middleware.Stack) error {
 			return stack.Finalize.Add(faultStep("testkit.writerFault", func() Fault {
 				e.mu.Lock()
@@ -271,6 +274,16 @@ func (e *Env) DrainHistory(tb testing.TB) {
 	if err := e.History.Drain(context.Background()); err != nil {
 		tb.Fatalf("history: %v", err)
 	}
+}
+
+// RunHistory delivers the stream to the history writer continuously, as
+// make run does, until tb ends (for tests that cannot say when to drain,
+// such as the browser's). Use it or DrainHistory, not both.
+func (e *Env) RunHistory(tb testing.TB) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); e.History.Run(ctx, 100*time.Millisecond) }()
+	tb.Cleanup(func() { cancel(); <-done })
 }
 
 // SetWriterFault installs f on the history writer's DynamoDB calls (nil

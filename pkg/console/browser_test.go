@@ -910,3 +910,56 @@ func TestConsoleShowsASearchThatHasNotReadEverything(t *testing.T) {
 		t.Error("Next is enabled after the search reached the end")
 	}
 }
+
+// TestConsoleShowsAClientsHistory: the client page's History section lists
+// who changed what, newest first, from → to, as text (a value that is
+// markup stays text), and a deleted client's page still shows its
+// history, reached from a search by its id.
+func TestConsoleShowsAClientsHistory(t *testing.T) {
+	chromium(t)
+	e := testkit.NewEnv(t)
+	e.RunHistory(t)
+	base := serve(t, e)
+	admin := e.AdminToken(t)
+	ada := create(t, e, admin, "Ada Lovelace", "ada@example.com", "+15550000001", map[string]string{"city": "London"})
+	for _, body := range []string{`{"clientMeta":{"city":"Paris","jobTitle":"Analyst"}}`, `{"clientMeta":{"notes":"` + strings.ReplaceAll(xssName, `"`, `\"`) + `"}}`, `{"status":"Suspended"}`} {
+		if r := e.Do(t, "PUT", "/admin/clients/"+ada.ID, body, append(testkit.AuthHeader(admin), "Content-Type", "application/json")...); r.Status != 200 {
+			t.Fatalf("PUT %s: %d %s", body, r.Status, r.Body)
+		}
+	}
+	b := newTab(t, 1280, 900)
+	b.do(chromedp.Navigate(base + "/console/"))
+	b.fill("Username", config.DevAdminUsername)
+	b.fill("Password", config.DevAdminPassword)
+	b.press("Sign in")
+	b.press("Ada Lovelace", linkRole...)
+	b.find("History", "heading")
+	b.waitText("City: “London” → “Paris”")
+	b.waitText("Status: “Active” → “Suspended”")
+	items := eval[[]string](b, `[...document.querySelectorAll('.history > li')].map((li) => li.innerText)`)
+	if len(items) != 4 || !strings.HasPrefix(items[0], "Updated by admin-tester (admin)") || !strings.HasPrefix(items[3], "Created by admin-tester (admin)") {
+		t.Errorf("history items %q: want 4, newest first (the status change) to oldest (the create)", items)
+	}
+	if !strings.Contains(items[1], "Notes: (none) → “"+xssName+"”") {
+		t.Errorf("the notes change %q does not show the markup as text", items[1])
+	}
+	if n := eval[float64](b, `document.querySelectorAll('main img').length`); n != 0 {
+		t.Errorf("the page has %v <img> elements: a history value became markup", n)
+	}
+	if !strings.Contains(items[3], "Client secret: changed (never shown)") {
+		t.Errorf("the create %q does not record the secret as changed", items[3])
+	}
+	b.screenshot("console-history.png", 1280)
+
+	if r := e.Do(t, "DELETE", "/admin/clients/"+ada.ID, "", testkit.AuthHeader(admin)...); r.Status != 200 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	b.press("Back to clients", linkRole...)
+	b.fill("Search", ada.ID)
+	b.press("Apply")
+	b.waitText("No clients match.")
+	b.press("History of client ID "+ada.ID, linkRole...)
+	b.find("Client not found", "heading")
+	b.waitText("Deleted by admin-tester (admin)")
+	b.waitText("Full name: “Ada Lovelace” → (none)")
+}

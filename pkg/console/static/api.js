@@ -185,6 +185,11 @@ export const updateClient = async (id, body, etag) => request('PUT', await clien
 export const createClient = (body) => request('POST', '/admin/clients', { body });
 export const resetSecret = async (id) => request('POST', `${await clientPath(id)}/reset-secret`);
 export const deleteClient = async (id) => request('DELETE', await clientPath(id));
+export async function clientHistory(id, { limit, cursor }, signal) {
+  const q = new URLSearchParams({ limit: String(limit) });
+  if (cursor) q.set('cursor', cursor);
+  return request('GET', `${await clientPath(id)}/history?${q}`, { signal });
+}
 
 // Nothing to show: the view was left, or a 401 already sent the user to sign-in.
 export function isSilent(err, signal) {

@@ -4,6 +4,7 @@
 // does, and shares the page's state through `page`.
 import { el, link, announce, withBusy, showError, hideError, confirmDialog, secretBox } from './dom.js';
 import * as api from './api.js';
+import { historyPart } from './history.js';
 import {
   FIELDS, buildFields, valuesOf, buildUpdate, readRequired, showSaveError, clearFieldErrors,
 } from './fields.js';
@@ -27,6 +28,8 @@ export async function render(ctx, id) {
       ctx.setTitle('Client not found');
     }
     body.replaceChildren(el('p', { class: 'error', text: err.status === 404 ? 'No client has this ID. It may have been deleted.' : api.describeError(err) }));
+    // A deleted client keeps its history.
+    if (err.status === 404) body.append(historyPart(id, signal).node);
     return;
   }
   if (signal.aborted) return;
@@ -50,8 +53,10 @@ export async function render(ctx, id) {
   page.showStale = stale.show;
   const secret = secretPart(page);
   const removal = deletePart(page, ctx);
+  const history = historyPart(id, signal);
 
   function apply(res, keepEdits) {
+    if (page.client) history.reload(); // a change made here
     page.client = res.data;
     page.etag = res.etag;
     h1.textContent = page.client.clientMeta?.fullName || id;
@@ -62,7 +67,7 @@ export async function render(ctx, id) {
   }
 
   // A part the account's scopes do not allow has no node.
-  body.replaceChildren(...[meta.node, status.node, stale.node, details.node, secret.node, removal.node].filter(Boolean));
+  body.replaceChildren(...[meta.node, status.node, stale.node, details.node, secret.node, removal.node, history.node].filter(Boolean));
   apply(first, false);
 }
 

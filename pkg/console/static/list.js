@@ -87,6 +87,11 @@ export function render(ctx) {
     if (clients.length === 0) {
       const text = partial ? 'No matches in the part of the list searched so far.' : 'No clients match.';
       results.replaceChildren(el('p', { class: 'empty', text }));
+      // A deleted client is in no list, but its history is kept: a search
+      // that looks like a client ID offers it.
+      if (/^[A-Za-z0-9_-]{1,100}$/.test(state.search) && !partial) {
+        results.append(el('p', {}, clientLink(state.search, `History of client ID ${state.search}`)));
+      }
       summary.textContent = counted + more;
       if (!quiet) ctx.announce(partial ? `${text} More results may follow.` : text);
     } else {
