@@ -288,6 +288,22 @@ func checkService(t *testing.T, e *testkit.Env) {
 	if s := e.Item(t, "CLIENT#client_suspended"); s == nil || s["status"] != "Suspended" {
 		t.Errorf("suspended client = %v", s)
 	}
+	// The import is the first event of the client's history, by the
+	// migration, with every field it set and the secret as changed.
+	h := e.Do(t, http.MethodGet, "/admin/clients/5C3JSOVVFiVmBoh8mv3I/history", "", "Authorization", "Bearer "+e.AdminToken(t)).JSON(t)
+	evs, _ := h["events"].([]any)
+	if len(evs) != 1 {
+		t.Fatalf("history of an imported client: %v", h)
+	}
+	ev := evs[0].(map[string]any)
+	changes, _ := ev["changes"].(map[string]any)
+	actor, _ := ev["actor"].(map[string]any)
+	agent, _ := changes["agentId"].(map[string]any)
+	secret, _ := changes["clientSecret"].(map[string]any)
+	if ev["action"] != "import" || actor["sub"] != migrate.Actor || actor["role"] != "migration" ||
+		agent["from"] != nil || agent["to"] != "agent_5C3JSOVVFiVmBoh8mv3I" || secret["hidden"] != true {
+		t.Errorf("import event = %v", ev)
+	}
 	// Nothing of the original's secrets or tokens is stored in clear.
 	for _, item := range e.Snapshot(t) {
 		for _, secret := range []string{paulSecret, "secret-dup-early", "never-expiring", "ghl-access-token-value"} {
