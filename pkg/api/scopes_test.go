@@ -46,6 +46,9 @@ var scopedRequests = map[string]scopedRequest{
 	"get-client": func(*testing.T, *testkit.Env, int) (string, string, string, int) {
 		return http.MethodGet, testkit.JohnPath, "", 200
 	},
+	"get-client-history": func(*testing.T, *testkit.Env, int) (string, string, string, int) {
+		return http.MethodGet, testkit.JohnPath + "/history", "", 200
+	},
 	"delete-client": func(t *testing.T, e *testkit.Env, n int) (string, string, string, int) {
 		id := fmt.Sprintf("client_doomed_%d", n)
 		r := admin(t, e, http.MethodPost, "/admin/clients", fmt.Sprintf(`{"clientId":"%s","agentId":"agent_d","twilioPhoneNumber":"+1415557%04d",`+
