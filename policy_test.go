@@ -46,6 +46,8 @@ func TestPoliciesAllowWhatEachFunctionDoes(t *testing.T) {
 		{"update-client", http.MethodPut, testkit.JohnPath, `{"status":"Active","clientMeta":{"email":"john.policy@example.com"},"twilioPhoneNumber":"+18005550042"}`, "admin", false},
 		{"create-client", http.MethodPost, "/admin/clients", `{"clientId":"client_policy_new","clientSecret":"client_secure_secret_key_0123456789","clientMeta":{"fullName":"Policy New","email":"policy.new@example.com","phone":"+12125550100"},"agentId":"agent_p","twilioPhoneNumber":"+18005550043","status":"Active"}`, "admin", false},
 		{"get-client", http.MethodGet, testkit.JohnPath, "", "admin", false},
+		{"get-client-history", http.MethodGet, testkit.JohnPath + "/history", "", "admin", false},
+		{"get-client-history", http.MethodGet, "/admin/clients/client_never_was/history", "", "admin", false},
 		{"list-clients", http.MethodGet, "/admin/clients?limit=1", "", "admin", false},
 		{"list-clients", http.MethodGet, "/admin/clients?status=Active&limit=1", "", "admin", false},
 		{"list-clients", http.MethodGet, "/admin/clients?search=acme", "", "admin", false},
