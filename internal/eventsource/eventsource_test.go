@@ -43,7 +43,10 @@ func TestStreamRecordsOnlyWhatCommitted(t *testing.T) {
 	}
 	absent := aws.String("attribute_not_exists(pk)")
 	steps := []func() error{
-		func() error { _, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item("a", "1")}); return err },
+		func() error {
+			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item("a", "1")})
+			return err
+		},
 		func() error {
 			_, err := db.PutItem(ctx, &dynamodb.PutItemInput{TableName: &table, Item: item("a", "x"), ConditionExpression: absent})
 			return expectRefused(err)
@@ -63,8 +66,14 @@ func TestStreamRecordsOnlyWhatCommitted(t *testing.T) {
 			}})
 			return err
 		},
-		func() error { _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key("c")}); return err },
-		func() error { _, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key("nothing")}); return err },
+		func() error {
+			_, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key("c")})
+			return err
+		},
+		func() error {
+			_, err := db.DeleteItem(ctx, &dynamodb.DeleteItemInput{TableName: &table, Key: key("nothing")})
+			return err
+		},
 	}
 	for i, s := range steps {
 		if err := s(); err != nil {
