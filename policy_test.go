@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/outbound-caller/admin-api/internal/testkit"
+	"github.com/outbound-caller/admin-api/pkg/client"
 )
 
 // TestPoliciesAllowWhatEachFunctionDoes runs a request down every path of
@@ -43,6 +44,7 @@ func TestPoliciesAllowWhatEachFunctionDoes(t *testing.T) {
 	}{
 		{"update-client", http.MethodPut, testkit.JohnPath, `{"clientMeta":{"city":"Paris"}}`, "admin", false},
 		{"update-client", http.MethodPut, testkit.JohnPath, `{"status":"Inactive"}`, "admin", false},
+		{"update-client", http.MethodPut, testkit.JohnPath, `{"agentId":"agent_policy","calId":"cal_policy","clientMeta":{"fullName":"John P","businessName":"Acme P","notes":null}}`, "admin", false},
 		{"update-client", http.MethodPut, testkit.JohnPath, `{"status":"Active","clientMeta":{"email":"john.policy@example.com"},"twilioPhoneNumber":"+18005550042"}`, "admin", false},
 		{"create-client", http.MethodPost, "/admin/clients", `{"clientId":"client_policy_new","clientSecret":"client_secure_secret_key_0123456789","clientMeta":{"fullName":"Policy New","email":"policy.new@example.com","phone":"+12125550100"},"agentId":"agent_p","twilioPhoneNumber":"+18005550043","status":"Active"}`, "admin", false},
 		{"get-client", http.MethodGet, testkit.JohnPath, "", "admin", false},
@@ -91,6 +93,7 @@ func TestPoliciesAllowWhatEachFunctionDoes(t *testing.T) {
 		}
 		statements := tpl.Resources[id].Properties.Policies
 		for _, a := range accesses {
+
 			allowed := false
 			for _, p := range statements {
 				allowed = allowed || slices.ContainsFunc(p.Statement, func(st statement) bool { return grants(st, a) })
@@ -124,7 +127,80 @@ func grants(st statement, a testkit.Access) bool {
 		return false
 	}
 	patterns, narrowed := st.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
-	return !narrowed || slices.ContainsFunc(patterns, func(p string) bool {
+	if narrowed && !slices.ContainsFunc(patterns, func(p string) bool {
 		return strings.HasPrefix(a.Key, strings.TrimSuffix(p, "*"))
-	})
+	}) {
+		return false
+	}
+	// dynamodb:Attributes: every attribute the request names must be one
+	// the statement lists.
+	allowed, listed := st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+	return !listed || !slices.ContainsFunc(a.Attrs, func(attr string) bool { return !slices.Contains(allowed, attr) })
+}
+
+// TestWritePoliciesNameTheirAttributes: every statement that lets a
+// function put or update items lists the attributes it may write
+// (dynamodb:Attributes), and the client updates' lists are the field
+// table's: an admin update may write every field, its search copy, the
+// email lock's key and the stamps; a client's own update only the fields a
+// client may change and their search copies (never its secret hash, agent,
+// Twilio number, calendar or email key); a reset only the secret and the
+// stamps. The lists are what the store's requests name: the key, the
+// update expression's attributes and the condition's
+// (TestPoliciesAllowWhatEachFunctionDoes holds every request to them).
+func TestWritePoliciesNameTheirAttributes(t *testing.T) {
+	tpl := readTemplate(t)
+	stamps := []string{"pk", "updatedAt", "updatedBy", "version", "lastChange"}
+	fieldAttrs := func(byClient bool) []string {
+		var out []string
+		for _, f := range client.Fields() {
+			if byClient && !f.ByClient {
+				continue
+			}
+			attr := f.Attr
+			if f.Meta {
+				attr = client.MetaKey
+			}
+			out = append(out, attr)
+			if f.Searched {
+				out = append(out, f.SearchAttr())
+			}
+		}
+		return out
+	}
+	want := map[string][]string{
+		// Every field, its lock key and the stamp a suspension moves.
+		"UpdateClientFunction": append(append(fieldAttrs(false), "emailKey", "tokensValidAfter"), stamps...),
+		// The session condition names status and tokensValidAfter.
+		"UpdateOwnClientFunction": append(append(fieldAttrs(true), "status", "tokensValidAfter"), stamps...),
+		"ResetSecretFunction":     append([]string{"secretHash", "tokensValidAfter"}, stamps...),
+	}
+	for id, r := range tpl.Resources {
+		if r.Type != "AWS::Serverless::Function" {
+			continue
+		}
+		for _, p := range r.Properties.Policies {
+			for _, st := range p.Statement {
+				writes := slices.Contains(st.Action, "dynamodb:PutItem") || slices.Contains(st.Action, "dynamodb:UpdateItem")
+				attrs, listed := st.Condition["ForAllValues:StringEquals"]["dynamodb:Attributes"]
+				if writes && !listed {
+					t.Errorf("%s may %v with no dynamodb:Attributes list", id, st.Action)
+				}
+				keys := st.Condition["ForAllValues:StringLike"]["dynamodb:LeadingKeys"]
+				w, ok := want[id]
+				if !ok || !writes || !slices.Equal(keys, []string{"CLIENT#*"}) {
+					continue
+				}
+				if got, exp := slices.Sorted(slices.Values(attrs)), attrSet(w); !slices.Equal(got, exp) {
+					t.Errorf("%s may write %v of a client item, the field table says %v", id, got, exp)
+				}
+			}
+		}
+	}
+}
+
+func attrSet(l []string) []string {
+	out := slices.Clone(l)
+	slices.Sort(out)
+	return slices.Compact(out)
 }

@@ -12,6 +12,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -96,6 +97,66 @@ type Access struct {
 	Action string // dynamodb:GetItem, dynamodb:Query, ...
 	Key    string // the item's pk; "" for a Query
 	Index  string // the index of a Query
+	// Attrs are the top-level attributes a Put or Update names, as IAM's
+	// dynamodb:Attributes sees them: the item's attributes for a Put; the
+	// key and every attribute of the update and condition expressions for
+	// an Update (sorted, each once).
+	Attrs []string
+}
+
+// exprAttrs lists the top-level attribute names the expressions use:
+// placeholders (#n, through names) and bare names, but not the parts of a
+// document path after a dot, functions, keywords or values.
+func exprAttrs(names map[string]string, exprs ...*string) []string {
+	var out []string
+	for _, e := range exprs {
+		if e == nil {
+			continue
+		}
+		for _, m := range exprToken.FindAllStringSubmatchIndex(*e, -1) {
+			tok := (*e)[m[2]:m[3]]
+			if m[2] > 0 && (*e)[m[2]-1] == '.' {
+				continue // a nested name
+			}
+			if strings.HasPrefix(tok, ":") || exprWords[strings.ToLower(tok)] {
+				continue
+			}
+			if strings.HasPrefix(tok, "#") {
+				tok = names[tok]
+			}
+			if end := m[3]; end < len(*e) && (*e)[end] == '(' {
+				continue // a function
+			}
+			out = append(out, tok)
+		}
+	}
+	return out
+}
+
+var exprToken = regexp.MustCompile(`([#:]?[A-Za-z_][A-Za-z0-9_]*)`)
+
+var exprWords = map[string]bool{"set": true, "add": true, "remove": true, "delete": true, "and": true, "or": true, "not": true,
+	"between": true, "in": true}
+
+func attrSet(lists ...[]string) []string {
+	var out []string
+	for _, l := range lists {
+		for _, a := range l {
+			if a != "" && !slices.Contains(out, a) {
+				out = append(out, a)
+			}
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
+func itemAttrs(item map[string]types.AttributeValue) []string {
+	out := make([]string, 0, len(item))
+	for k := range item {
+		out = append(out, k)
+	}
+	return out
 }
 
 // accessesOf lists what the input of one DynamoDB call touches.
@@ -112,9 +173,11 @@ func accessesOf(in any) []Access {
 	case *dynamodb.GetItemInput:
 		out = append(out, Access{Action: "dynamodb:GetItem", Key: pk(in.Key)})
 	case *dynamodb.UpdateItemInput:
-		out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(in.Key)})
+		out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(in.Key),
+			Attrs: attrSet(itemAttrs(in.Key), exprAttrs(in.ExpressionAttributeNames, in.UpdateExpression, in.ConditionExpression))})
 	case *dynamodb.PutItemInput:
-		out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(in.Item)})
+		out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(in.Item),
+			Attrs: attrSet(itemAttrs(in.Item), exprAttrs(in.ExpressionAttributeNames, in.ConditionExpression))})
 	case *dynamodb.DeleteItemInput:
 		out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(in.Key)})
 	case *dynamodb.QueryInput:
@@ -133,9 +196,11 @@ func accessesOf(in any) []Access {
 		for _, it := range in.TransactItems {
 			switch {
 			case it.Put != nil:
-				out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(it.Put.Item)})
+				out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(it.Put.Item),
+					Attrs: attrSet(itemAttrs(it.Put.Item), exprAttrs(it.Put.ExpressionAttributeNames, it.Put.ConditionExpression))})
 			case it.Update != nil:
-				out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(it.Update.Key)})
+				out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(it.Update.Key),
+					Attrs: attrSet(itemAttrs(it.Update.Key), exprAttrs(it.Update.ExpressionAttributeNames, it.Update.UpdateExpression, it.Update.ConditionExpression))})
 			case it.Delete != nil:
 				out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(it.Delete.Key)})
 			case it.ConditionCheck != nil:
