@@ -118,9 +118,12 @@ endif
 	@if [ -z "$${PASSWORD:-}" ] && [ -t 0 ]; then read -rsp 'Password: ' PASSWORD; echo >&2; export PASSWORD; fi; \
 	$(GO) run ./cmd/hash-password
 
-## test: every test, against the embedded store
+# go test -json through cmd/testsummary: one line per package, the whole
+# output of what failed, and every skipped test with its reason at the end
+# (go test's own non-verbose output hides skips); go test's exit status.
+## test: every test, against the embedded store; lists the skipped tests and why
 test:
-	$(GO) test $(RACE) -count=1 ./...
+	$(GO) run ./cmd/testsummary $(RACE) -count=1 ./...
 
 ## test-moto: the same suites against moto (python3 -m moto.server)
 test-moto:
