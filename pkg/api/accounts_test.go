@@ -115,6 +115,14 @@ func TestScopedAccountsActAsThemselves(t *testing.T) {
 	if stored != "editor" {
 		t.Errorf("updatedBy stored %q, want the editor's username", stored)
 	}
+	// The history records the editor too, and support may read it
+	// (read:clients).
+	e.DrainHistory(t)
+	r := e.Do(t, http.MethodGet, testkit.JohnPath+"/history", "", supportAuth...)
+	var h historyBody
+	if r.Status != 200 || json.Unmarshal([]byte(r.Body), &h) != nil || len(h.Events) == 0 || h.Events[0].Actor.Sub != "editor" {
+		t.Errorf("history as support: %d %s; want the newest event by editor", r.Status, r.Body)
+	}
 	var audits []string
 	for _, line := range strings.Split(e.Logs.String(), "\n") {
 		if strings.Contains(line, `"msg":"audit"`) {

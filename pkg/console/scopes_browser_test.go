@@ -19,12 +19,14 @@ type control struct {
 
 // TestConsoleShowsOnlyWhatTheAccountMayDo signs in as the read-only
 // support account and as the full admin (issue 21): support sees the list
-// and the client page, its fields read-only, and no control that writes;
+// and the client page with its history, its fields read-only, and no
+// control that writes;
 // the full admin finds every one. The header names who is signed in.
 func TestConsoleShowsOnlyWhatTheAccountMayDo(t *testing.T) {
 	chromium(t)
 	support := testkit.Support()
 	e := testkit.NewEnv(t, testkit.WithAccounts(t, support))
+	e.RunHistory(t)
 	base := serve(t, e)
 	create(t, e, e.AdminToken(t), "Ada Lovelace", "ada@example.com", "+15550000001", map[string]string{"city": "London"})
 	writes := []control{
@@ -47,6 +49,9 @@ func TestConsoleShowsOnlyWhatTheAccountMayDo(t *testing.T) {
 			b.waitText("Signed in as " + tc.username)
 			b.press("Ada Lovelace", linkRole...)
 			b.waitText("Current status: Active")
+			// Reading includes the history.
+			b.find("History", "heading")
+			b.waitText("Created by admin-tester (admin)")
 			if got := b.value("City"); got != "London" {
 				t.Errorf("City shows %q, want London", got)
 			}
