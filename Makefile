@@ -131,13 +131,15 @@ test-moto:
 
 # Slow; not part of test.
 ## bench: benchmarks, instruction counts (valgrind, where installed), bootstrap
-## sizes, cold start, load and list page cost (embedded and moto) into bench/results.md
+## sizes, cold start, load, list page cost (embedded and moto), create at 100
+## and 20,000 clients and a 10,000-client migration into bench/results.md
 BENCH_COUNT ?= 5
 COLD_RUNS   ?= 10
 WARM        ?= 1000
 LOAD_TIME   ?= 20s
 LOAD_C      ?= 8
 LIST_SIZES  ?= 1000,10000
+MIGRATE_CLIENTS ?= 10000
 # Each round runs every benchmark once, so that a handler and its bare pair
 # run side by side in time and a change in machine load hits both.
 bench:
@@ -145,6 +147,7 @@ bench:
 	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
 	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... ./internal/... | tee -a bench/out/gotest.txt; done
+	$(GO) test -run '^$$' -bench MigrateExportFile -benchtime 1x -migrate.clients $(MIGRATE_CLIENTS) ./cmd/migrate | tee -a bench/out/gotest.txt
 	$(GO) run ./cmd/bench/instructions -o bench/out/instructions.json
 	$(GO) run ./cmd/bench/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json

@@ -128,5 +128,6 @@ require (
 tool github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 
 // The embedded store, patched to report a Query's ScannedCount (the items
-// it read) as DynamoDB does: third_party/minidyn/README.md.
+// it read) as DynamoDB does, and to roll transactions back by an undo log
+// rather than a copy of the table: third_party/minidyn/README.md.
 replace github.com/truora/minidyn => ./third_party/minidyn

@@ -37,8 +37,12 @@ func main() {
 	}
 }
 
-// bench is the median of one benchmark's runs.
-type bench struct{ ns, bytes, allocs float64 }
+// bench is the median of one benchmark's runs; other holds the metrics it
+// reports itself (b.ReportMetric: clients/s, copied/op), by unit.
+type bench struct {
+	ns, bytes, allocs float64
+	other             map[string]float64
+}
 
 func parseGoTest(path string) (map[string]bench, error) {
 	f, err := os.Open(path)
@@ -54,7 +58,7 @@ func parseGoTest(path string) (map[string]bench, error) {
 			continue
 		}
 		name, _, _ := strings.Cut(strings.TrimPrefix(fs[0], "Benchmark"), "-")
-		var b bench
+		b := bench{other: map[string]float64{}}
 		for i := 2; i+1 < len(fs); i += 2 {
 			v, _ := strconv.ParseFloat(fs[i], 64)
 			switch fs[i+1] {
@@ -64,17 +68,24 @@ func parseGoTest(path string) (map[string]bench, error) {
 				b.bytes = v
 			case "allocs/op":
 				b.allocs = v
+			default:
+				b.other[fs[i+1]] = v
 			}
 		}
 		runs[name] = append(runs[name], b)
 	}
 	med := map[string]bench{}
 	for name, rs := range runs {
-		med[name] = bench{
+		m := bench{
 			ns:     median(rs, func(b bench) float64 { return b.ns }),
 			bytes:  median(rs, func(b bench) float64 { return b.bytes }),
 			allocs: median(rs, func(b bench) float64 { return b.allocs }),
+			other:  map[string]float64{},
 		}
+		for unit := range rs[0].other {
+			m.other[unit] = median(rs, func(b bench) float64 { return b.other[unit] })
+		}
+		med[name] = m
 	}
 	return med, sc.Err()
 }
@@ -255,6 +266,8 @@ func report(dir string) (string, error) {
 			float64(c.RSSEndKB-c.RSS100KB)/1024)
 	}
 
+	atScale(&w, gt)
+
 	if err := listCost(&w, dir); err != nil {
 		return "", err
 	}
@@ -316,4 +329,34 @@ func listCost(w *bytes.Buffer, dir string) error {
 		}
 	}
 	return nil
+}
+
+// atScale reports the embedded store's create at 100 and at 20,000 clients
+// (internal/localdb's BenchmarkCreate: flat since the undo log,
+// third_party/minidyn/README.md) and the 10,000-client migration
+// (cmd/migrate's BenchmarkMigrateExportFile, one run).
+func atScale(w *bytes.Buffer, gt map[string]bench) {
+	small, sok := gt["Create/clients=100"]
+	large, lok := gt["Create/clients=20000"]
+	mig, mok := gt["MigrateExportFile"]
+	if !sok && !lok && !mok {
+		return
+	}
+	fmt.Fprintf(w, "\n## The embedded store at scale (`make run`'s store; its work counted by minidyn's core.Cost)\n\n")
+	if sok && lok {
+		fmt.Fprintf(w, "| store.Create in a table of | µs/op | stored items copied/op | keys sorted/op |\n|---|---:|---:|---:|\n")
+		for _, r := range []struct {
+			name string
+			b    bench
+		}{{"100 clients", small}, {"20,000 clients", large}} {
+			fmt.Fprintf(w, "| %s | %.0f | %.2f | %.0f |\n", r.name, r.b.ns/1e3, r.b.other["copied/op"], r.b.other["sorted/op"])
+		}
+		fmt.Fprintf(w, "\nTarget: a create at 20,000 clients does the work it does at 100 (at most the 4 items it writes copied, no more keys sorted): %s; time ratio %.2f (this machine's load moves it).\n",
+			verdict(small.other["copied/op"] <= 4 && large.other["copied/op"] <= 4 && small.other["sorted/op"] == large.other["sorted/op"]), large.ns/small.ns)
+	}
+	if mok && mig.other["clients/s"] > 0 {
+		n := mig.ns / 1e9 * mig.other["clients/s"]
+		fmt.Fprintf(w, "\nMigration (cmd/migrate, an export file of %.0f original-shaped clients with secrets, into the embedded store): %.1f s, %.0f clients/s. Target <= 60 s for 10,000: %s.\n",
+			n, mig.ns/1e9, mig.other["clients/s"], verdict(mig.ns/1e9 <= 60))
+	}
 }

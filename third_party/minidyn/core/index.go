@@ -17,7 +17,7 @@ const (
 
 type index struct {
 	keySchema  keySchema
-	sortedKeys []string
+	sortedKeys []string // of the last startSearch
 	sortedRefs [][2]string // used for searching
 	typ        indexType
 	projection *types.Projection
@@ -41,26 +41,6 @@ func newIndex(t *Table, typ indexType, ks keySchema) *index {
 func (i *index) Clear() {
 	i.sortedKeys = []string{}
 	i.refs = map[string]string{}
-}
-
-type indexSnapshot struct {
-	sortedKeys []string
-	refs       map[string]string
-}
-
-func (i *index) snapshot() indexSnapshot {
-	keys := make([]string, len(i.sortedKeys))
-	copy(keys, i.sortedKeys)
-
-	refs := make(map[string]string, len(i.refs))
-	maps.Copy(refs, i.refs)
-
-	return indexSnapshot{sortedKeys: keys, refs: refs}
-}
-
-func (i *index) restore(s indexSnapshot) {
-	i.sortedKeys = s.sortedKeys
-	i.refs = s.refs
 }
 
 // ProjectItem returns the attributes visible through this index's projection (ALL, KEYS_ONLY, INCLUDE).
@@ -112,80 +92,45 @@ func (i *index) projectInclude(item map[string]*types.Item) map[string]*types.It
 	return out
 }
 
+// An index is its refs (item key → index key) alone: writes change one
+// entry and sort nothing; a query sorts the entries it walks
+// (startSearch), as upstream's already did. Upstream also kept a sorted
+// list of index keys up to date on every write, re-sorting it whole, and
+// an update that gave an item its first index key overwrote another item's
+// entry in it instead of adding one (its queries then missed items); an
+// item written without its index key attributes stayed in the index.
+// Patched (README.md).
 func (i *index) putData(key string, item map[string]*types.Item) error {
 	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
+	if err != nil {
 		return err
 	}
 
-	old, exists := i.refs[key]
-
-	i.refs[key] = indexKey
-
-	if !exists {
-		i.sortedKeys = append(i.sortedKeys, indexKey)
-		sort.Strings(i.sortedKeys)
-
-		return nil
-	}
-
-	// On overwrite, reconcile sortedKeys so a changed index key does not leave
-	// a stale projection behind (and the new projection becomes searchable).
-	if old != indexKey {
-		pos := sort.SearchStrings(i.sortedKeys, old)
-		if pos >= len(i.sortedKeys) {
-			i.sortedKeys = append(i.sortedKeys, indexKey)
-		} else {
-			i.sortedKeys[pos] = indexKey
-		}
-
-		sort.Strings(i.sortedKeys)
-	}
+	i.setRef(key, indexKey)
 
 	return nil
 }
 
 func (i *index) updateData(key string, item, oldItem map[string]*types.Item) error {
-	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
-		return err
-	}
+	return i.putData(key, item)
+}
 
-	old := i.refs[key]
-	i.refs[key] = indexKey
-
-	if old != indexKey {
-		pos := sort.SearchStrings(i.sortedKeys, old)
-		if pos >= len(i.sortedKeys) {
-			i.sortedKeys = append(i.sortedKeys, indexKey)
-		} else {
-			i.sortedKeys[pos] = indexKey
-		}
-
-		sort.Strings(i.sortedKeys)
-	}
+func (i *index) delete(key string, item map[string]*types.Item) error {
+	i.setRef(key, "")
 
 	return nil
 }
 
-func (i *index) delete(key string, item map[string]*types.Item) error {
-	delete(i.refs, key)
+// setRef makes indexKey the index key of the item at key; "" takes the
+// item out of the index (a sparse index holds no item without its keys).
+func (i *index) setRef(key, indexKey string) {
+	if indexKey == "" {
+		delete(i.refs, key)
 
-	indexKey, err := i.keySchema.GetKey(i.Table.AttributesDef, item)
-	if err != nil || indexKey == "" {
-		return err
+		return
 	}
 
-	pos := sort.SearchStrings(i.sortedKeys, indexKey)
-	if pos == len(i.sortedKeys) {
-		return err
-	}
-
-	copy(i.sortedKeys[pos:], i.sortedKeys[pos+1:])
-	i.sortedKeys[len(i.sortedKeys)-1] = ""
-	i.sortedKeys = i.sortedKeys[:len(i.sortedKeys)-1]
-
-	return nil
+	i.refs[key] = indexKey
 }
 
 func (i *index) lessKey(x, y int) bool {
@@ -217,6 +162,20 @@ func (i *index) startSearch(scanForward bool) {
 
 		return !less
 	})
+
+	// The search walks sortedKeys, ascending, from the end when backwards.
+	n := len(i.sortedRefs)
+	i.sortedKeys = make([]string, n)
+
+	for j, ref := range i.sortedRefs {
+		if scanForward {
+			i.sortedKeys[j] = ref[1]
+		} else {
+			i.sortedKeys[n-1-j] = ref[1]
+		}
+	}
+
+	i.Table.cost.KeysSorted += int64(n)
 }
 
 func (i *index) getPrimaryKey(indexKey string) (string, bool) {
@@ -235,5 +194,5 @@ func (i *index) getPrimaryKey(indexKey string) (string, bool) {
 }
 
 func (i *index) count() int64 {
-	return int64(len(i.sortedKeys))
+	return int64(len(i.refs))
 }

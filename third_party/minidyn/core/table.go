@@ -43,6 +43,13 @@ type Table struct {
 	NativeInterpreter    interpreter.Native
 	LangInterpreter      interpreter.Language
 	IndexActivationDelay time.Duration
+	cost                 Cost
+	undo                 *undoLog
+	// newKeys are keys added since SortedKeys was last brought up to date
+	// and keysRemoved says whether any was removed: writes only note them,
+	// the next read that walks SortedKeys merges them in (sortKeys).
+	newKeys     []string
+	keysRemoved bool
 }
 
 // NewTable creates a new Table
@@ -351,6 +358,8 @@ func (t *Table) fetchQueryData(input QueryInput) (*index, []string) {
 		return i, i.sortedKeys
 	}
 
+	t.sortKeys()
+
 	return nil, t.SortedKeys
 }
 
@@ -602,9 +611,18 @@ func (t *Table) setItem(key string, item map[string]*types.Item) {
 	t.Data[key] = item
 
 	if !exists {
-		t.SortedKeys = append(t.SortedKeys, key)
-		sort.Strings(t.SortedKeys)
+		t.newKeys = append(t.newKeys, key)
 	}
+}
+
+// removeItem deletes key's item and its place in SortedKeys.
+func (t *Table) removeItem(key string) {
+	if _, exists := t.Data[key]; !exists {
+		return
+	}
+
+	delete(t.Data, key)
+	t.keysRemoved = true
 }
 
 func (t *Table) getItem(key string) map[string]*types.Item {
@@ -619,44 +637,8 @@ func (t *Table) getItem(key string) map[string]*types.Item {
 // Clear removes data and sorted keys from a table
 func (t *Table) Clear() {
 	t.SortedKeys = []string{}
+	t.newKeys, t.keysRemoved = nil, false
 	t.Data = map[string]map[string]*types.Item{}
-}
-
-// TableSnapshot captures a point-in-time copy of mutable table state for transactional rollback
-type TableSnapshot struct {
-	data       map[string]map[string]*types.Item
-	sortedKeys []string
-	indexes    map[string]indexSnapshot
-}
-
-// Snapshot returns a deep copy of the table's mutable state
-func (t *Table) Snapshot() TableSnapshot {
-	data := make(map[string]map[string]*types.Item, len(t.Data))
-	for k, v := range t.Data {
-		data[k] = deepCopyItemMap(v)
-	}
-
-	keys := make([]string, len(t.SortedKeys))
-	copy(keys, t.SortedKeys)
-
-	indexes := make(map[string]indexSnapshot, len(t.Indexes))
-	for name, idx := range t.Indexes {
-		indexes[name] = idx.snapshot()
-	}
-
-	return TableSnapshot{data: data, sortedKeys: keys, indexes: indexes}
-}
-
-// Restore replaces the table's mutable state with a previously taken snapshot
-func (t *Table) Restore(s TableSnapshot) {
-	t.Data = s.data
-	t.SortedKeys = s.sortedKeys
-
-	for name, idx := range t.Indexes {
-		if snap, ok := s.indexes[name]; ok {
-			idx.restore(snap)
-		}
-	}
 }
 
 // Put puts items into table
@@ -694,6 +676,7 @@ func (t *Table) Put(input *types.PutItemInput) (map[string]*types.Item, error) {
 		}
 	}
 
+	t.remember(key)
 	t.setItem(key, item)
 
 	for _, index := range t.Indexes {
@@ -887,6 +870,8 @@ func (t *Table) Update(input *types.UpdateItemInput) (map[string]*types.Item, er
 
 	oldItem := deepCopyItemMap(item)
 
+	t.remember(key)
+
 	err = t.interpreterUpdate(interpreter.UpdateInput{
 		TableName:  t.Name,
 		Expression: input.UpdateExpression,
@@ -970,16 +955,8 @@ func (t *Table) Delete(input *types.DeleteItemInput) (map[string]*types.Item, er
 
 	item = copyItem(item)
 
-	delete(t.Data, key)
-
-	pos := sort.SearchStrings(t.SortedKeys, key)
-	if pos == len(t.SortedKeys) {
-		return item, nil
-	}
-
-	copy(t.SortedKeys[pos:], t.SortedKeys[pos+1:])
-	t.SortedKeys[len(t.SortedKeys)-1] = ""
-	t.SortedKeys = t.SortedKeys[:len(t.SortedKeys)-1]
+	t.remember(key)
+	t.removeItem(key)
 
 	for _, index := range t.Indexes {
 		err := index.delete(key, item)
@@ -998,7 +975,7 @@ func (t *Table) Description(name string) *types.TableDescription {
 
 	return &types.TableDescription{
 		TableName:              name,
-		ItemCount:              int64(len(t.SortedKeys)),
+		ItemCount:              int64(len(t.Data)),
 		KeySchema:              t.KeySchema.describe(),
 		GlobalSecondaryIndexes: gsi,
 		LocalSecondaryIndexes:  lsi,

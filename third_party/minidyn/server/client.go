@@ -840,12 +840,13 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 		}
 
 		if _, alreadySnapped := snapshots[tableName]; !alreadySnapped {
-			table, err := c.getTable(tableName)
-			if err != nil {
+			if _, err := c.getTable(tableName); err != nil {
 				return nil, mapKnownError(err)
 			}
 
-			snapshots[tableName] = table.Snapshot()
+			// Begun below, once the request is valid: an undo log left
+			// open would record writes outside the transaction.
+			snapshots[tableName] = core.TableSnapshot{}
 		}
 
 		table := c.tables[tableName]
@@ -863,6 +864,10 @@ func (c *Client) prepareTransact(items []TransactWriteItem) (map[string]core.Tab
 
 			seenKeys[id] = struct{}{}
 		}
+	}
+
+	for name := range snapshots {
+		snapshots[name] = c.tables[name].Snapshot()
 	}
 
 	return snapshots, nil
@@ -890,9 +895,11 @@ func (c *Client) TransactWriteItems(ctx context.Context, input *TransactWriteIte
 	defer func() {
 		publish(execErr == nil)
 
-		if execErr != nil {
-			for name, snap := range snapshots {
+		for name, snap := range snapshots {
+			if execErr != nil {
 				c.tables[name].Restore(snap)
+			} else {
+				c.tables[name].Release(snap)
 			}
 		}
 	}()
