@@ -192,6 +192,19 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	if err := mountConsole(mux); err != nil {
 		return err
 	}
+	// The embedded store lives in this process: serving it beside the API
+	// (on 127.0.0.1 only, like the API) lets other tools on this machine
+	// use it. GET says which store and table this run uses, embedded or
+	// not: make migrate finds them there with nothing configured.
+	store := local.Endpoint
+	if local.Store != nil {
+		mux.Handle("POST "+localdb.StorePath, local.Store)
+		store = "http://" + ln.Addr().String() + localdb.StorePath
+	}
+	mux.HandleFunc("GET "+localdb.StorePath, func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]string{"endpoint": store, "tableName": cfg.TableName})
+	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	stopped := make(chan struct{})
 	go func() {
@@ -207,6 +220,7 @@ func serve(ctx context.Context, getenv func(string) string, out io.Writer, ln ne
 	}
 	// "Listening on" is the last line: the server serves from here on (the
 	// docs test waits for it).
+	fmt.Fprintf(out, "store: AWS_ENDPOINT_URL_DYNAMODB=%s TABLE_NAME=%s\n", store, cfg.TableName)
 	fmt.Fprintf(out, "Admin console: http://%s%s\n", ln.Addr(), console.Prefix)
 	fmt.Fprintf(out, "Listening on http://%s (contract: /openapi.yaml; Ctrl-C stops)\n", ln.Addr())
 	if err := srv.Serve(ln); err != http.ErrServerClosed {

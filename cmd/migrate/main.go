@@ -5,8 +5,11 @@
 // It is configured like the functions: TABLE_NAME, the secrets document at
 // ADMIN_JWT_SECRET_ARN (or, locally, ADMIN_JWT_SECRET and the other plain
 // variables; the public development secret when none is set, as make run
-// does), DynamoDB at AWS_ENDPOINT_URL_DYNAMODB or else AWS. See
-// docs/migration.md.
+// does), DynamoDB at AWS_ENDPOINT_URL_DYNAMODB or else AWS. With none of
+// AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME or a secret set, it is being tried
+// locally: it uses make run's store and table, which make run names at
+// $API/dynamodb (API as in the docs: http://127.0.0.1:3000 by default).
+// See docs/migration.md.
 //
 // Exit status: 0 when nothing was refused, 1 when some client was refused,
 // 2 when the run could not be done (bad flags, unreachable source or table).
@@ -19,6 +22,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/netip"
 	"net/url"
 	"os"
@@ -158,8 +162,36 @@ func read(ctx context.Context, o flags) ([]migrate.Document, []migrate.Unreadabl
 func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*migrate.Migration, error) {
 	env := getenv
 	endpoint := getenv("AWS_ENDPOINT_URL_DYNAMODB")
+	noSecret := getenv("ADMIN_JWT_SECRET") == "" && getenv("ADMIN_JWT_SECRET_ARN") == "" && getenv("ADMIN_JWKS_URL") == ""
+	trial := endpoint == "" && noSecret && getenv("TABLE_NAME") == ""
+	if trial {
+		// Nothing configured: a table in service needs its secret, so
+		// this can only be someone trying the tool on their machine, with
+		// make run up. make run says where its store is (it serves its
+		// embedded store beside its API); API is make run's address as
+		// the docs write it.
+		api := getenv("API")
+		if api == "" {
+			api = localAPI
+		}
+		if !isLoopback(api) {
+			return nil, fmt.Errorf("nothing is configured and API=%s is not on this machine: set AWS_ENDPOINT_URL_DYNAMODB, TABLE_NAME and ADMIN_JWT_SECRET_ARN for a real table", api)
+		}
+		found, err := findMakeRun(ctx, api)
+		if err != nil {
+			return nil, err
+		}
+		endpoint = found.Endpoint
+		fmt.Fprintf(stderr, "migrate: nothing configured: trying it locally, in make run's store at %s, table %s\n", endpoint, found.TableName)
+		env = func(k string) string {
+			if k == "TABLE_NAME" {
+				return found.TableName
+			}
+			return getenv(k)
+		}
+	}
 	local := isLoopback(endpoint)
-	if getenv("ADMIN_JWT_SECRET") == "" && getenv("ADMIN_JWT_SECRET_ARN") == "" && getenv("ADMIN_JWKS_URL") == "" {
+	if noSecret {
 		if !local {
 			// Hashing with the public key would import clients that can never
 			// sign in, and a re-run would find them "unchanged".
@@ -168,11 +200,12 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 		}
 		// As make run does: the public development secret, for local use.
 		fmt.Fprintln(stderr, "migrate: ADMIN_JWT_SECRET: the public development default (local use only)")
+		configured := env
 		env = func(k string) string {
 			if k == "ADMIN_JWT_SECRET" {
 				return config.DevSecret
 			}
-			return getenv(k)
+			return configured(k)
 		}
 	}
 	cfg, err := config.FromEnv(env)
@@ -229,6 +262,46 @@ func build(ctx context.Context, getenv func(string) string, stderr io.Writer) (*
 		return nil, err
 	}
 	return &migrate.Migration{Store: store.New(db, cfg.TableName, nil), Rules: client.NewRules(), Hasher: hasher}, nil
+}
+
+// make run's address when API does not say otherwise, and where it says
+// which store it uses: internal/localdb.StorePath (a test holds the two
+// equal; the tool does not link the emulator to name it).
+const (
+	localAPI       = "http://127.0.0.1:3000"
+	localStorePath = "/dynamodb"
+)
+
+// makeRunStore is make run's answer to GET $API/dynamodb: the DynamoDB
+// endpoint of its store and its table (cmd/local).
+type makeRunStore struct {
+	Endpoint  string `json:"endpoint"`
+	TableName string `json:"tableName"`
+}
+
+// findMakeRun asks make run at api which store and table it uses.
+func findMakeRun(ctx context.Context, api string) (makeRunStore, error) {
+	var found makeRunStore
+	where := strings.TrimSuffix(api, "/") + localStorePath
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, where, nil)
+	if err != nil {
+		return found, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return found, fmt.Errorf("make run does not answer at %s (%w): start make run first (on another port than 3000, export API=http://127.0.0.1:PORT), "+
+			"or configure a real table: AWS_ENDPOINT_URL_DYNAMODB or AWS credentials, TABLE_NAME, ADMIN_JWT_SECRET_ARN", api, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return found, fmt.Errorf("%s answers %d, not make run's store: is make run at %s? (export API=http://127.0.0.1:PORT)", where, resp.StatusCode, api)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&found); err != nil || found.Endpoint == "" || found.TableName == "" {
+		return makeRunStore{}, fmt.Errorf("%s does not say where make run's store is: is make run at %s?", where, api)
+	}
+	return found, nil
 }
 
 // isLoopback reports whether endpoint is an address on this machine

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
@@ -16,8 +17,17 @@ type Local struct {
 	DB       *dynamodb.Client
 	Endpoint string
 	Seeded   bool // the demo clients were seeded by this run
-	stop     func()
+	// Store is the embedded store's DynamoDB endpoint as an HTTP handler,
+	// for make run to serve beside its API at StorePath (so that the
+	// migration tool finds it); nil when the store is an external one.
+	Store http.Handler
+	stop  func()
 }
+
+// StorePath is where make run serves its embedded store, beside its API:
+// a DynamoDB endpoint at http://127.0.0.1:3000/dynamodb, on this machine
+// only, as the store itself is.
+const StorePath = "/dynamodb"
 
 // Close stops the embedded store, if this run started one.
 func (l *Local) Close() {
@@ -38,7 +48,7 @@ func Open(ctx context.Context, getenv func(string) string, table string, h Hashe
 	l := &Local{Endpoint: getenv("AWS_ENDPOINT_URL_DYNAMODB"), Seeded: getenv("SEED") == "1"}
 	if l.Endpoint == "" {
 		emb := Start()
-		l.Endpoint, l.Seeded, l.stop = emb.URL, true, emb.Close
+		l.Endpoint, l.Seeded, l.stop, l.Store = emb.URL, true, emb.Close, emb.Server
 		fmt.Fprintln(log, "DynamoDB: embedded minidyn store (data is lost on exit)")
 	} else {
 		fmt.Fprintln(log, "DynamoDB:", l.Endpoint)
