@@ -235,7 +235,7 @@ type faultRoute struct {
 	handle       func(*api.Handler) api.HandlerFunc
 	failed       string // the route's words for a failure (its operation's "failed")
 	oauth        bool   // answers failures in RFC 6749's shape instead
-	readOp       string // the DynamoDB operation of its read, if any
+	readOp       string // the DynamoDB operation of its read (a sign-in: its first call), if any
 	writeOp      string // the DynamoDB operation of its write, if it writes
 	okStatus     int
 }
@@ -263,11 +263,13 @@ func faultRoutes() []faultRoute {
 		{name: "client login", method: http.MethodPost, path: "/auth/login", key: "/auth/login",
 			body:  fmt.Sprintf(`{"clientId":%q,"clientSecret":%q}`, id, localdb.DemoSecrets()[id]),
 			ctype: "application/json", handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.ClientLogin) },
-			failed: "Login failed", readOp: "BatchGetItem", okStatus: 200},
+			// A sign-in's first call is the conditional UpdateItem that
+			// counts the attempt (issue 23); a fault there changes nothing.
+			failed: "Login failed", readOp: "UpdateItem", okStatus: 200},
 		{name: "oauth token", method: http.MethodPost, path: "/auth/token", key: "/auth/token",
 			body:  "grant_type=client_credentials&client_id=" + id + "&client_secret=" + localdb.DemoSecrets()[id],
 			ctype: "application/x-www-form-urlencoded", handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.OAuthToken) },
-			oauth: true, readOp: "BatchGetItem", okStatus: 200},
+			oauth: true, readOp: "UpdateItem", okStatus: 200},
 		{name: "own profile", method: http.MethodGet, path: "/secure/client", key: "/secure/client", client: true,
 			handle: func(h *api.Handler) api.HandlerFunc { return h.Serve(api.GetOwnClient) },
 			failed: "Failed to get client", readOp: "GetItem", okStatus: 200},

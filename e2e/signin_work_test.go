@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -139,7 +140,7 @@ func TestAdminSignInDoesTheSameWorkWhateverIsWrong(t *testing.T) {
 // with argon2id (before keyed hashes) still signs in, and its first
 // successful sign-in rewrites the hash as a keyed one, conditionally on
 // the old hash, without moving the version or the session; later sign-ins
-// are one round trip again. A wrong secret rewrites nothing.
+// make no upgrade write again. A wrong secret rewrites nothing.
 func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	e := testkit.NewEnv(t)
 	pw, err := passhash.NewHasher(testkit.FastHashing())
@@ -173,8 +174,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r := signIn(plain + "x"); r.Status != http.StatusUnauthorized {
 		t.Fatalf("wrong secret: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem", "UpdateItem"}) {
-		t.Errorf("wrong secret: calls %v, want the sign-in read and the failure count", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "GetItem"}) {
+		t.Errorf("wrong secret: calls %v, want the attempt's count and the sign-in read", calls)
 	}
 	if got := e.Item(t, key); !reflect.DeepEqual(got, before) {
 		t.Fatalf("a wrong secret changed the item:\n%v\n%v", before, got)
@@ -184,8 +185,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r.Status != http.StatusOK {
 		t.Fatalf("right secret on an argon2id hash: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem", "UpdateItem", "UpdateItem"}) {
-		t.Errorf("first sign-in: calls %v, want the sign-in read, the failure count's reset, the upgrade's UpdateItem", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "GetItem", "UpdateItem", "UpdateItem"}) {
+		t.Errorf("first sign-in: calls %v, want the attempt's count, the sign-in read, the count's reset, the upgrade's UpdateItem", calls)
 	}
 	after := e.Item(t, key)
 	upgraded, _ := after["secretHash"].(string)
@@ -208,8 +209,8 @@ func TestClientSignInUpgradesAnOlderHashOnce(t *testing.T) {
 	if r := signIn(plain); r.Status != http.StatusOK {
 		t.Fatalf("second sign-in: %d %s", r.Status, r.Body)
 	}
-	if calls := e.Calls(); !slices.Equal(calls, []string{"BatchGetItem"}) {
-		t.Errorf("second sign-in: calls %v, want the one sign-in read", calls)
+	if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "GetItem", "UpdateItem"}) {
+		t.Errorf("second sign-in: calls %v, want the attempt's count, the sign-in read and the count's reset", calls)
 	}
 	if got := e.Item(t, key)["secretHash"]; got != upgraded {
 		t.Errorf("the second sign-in rewrote the hash again")
@@ -249,6 +250,9 @@ func TestSignInLockout(t *testing.T) {
 		right  string // the right secret of the real account
 		real   string // the real account
 		locked string // the 429 body
+		// success is what a success makes: the count, the client's read
+		// (client sign-ins), the count's reset.
+		success []string
 	}
 	jsonBody := func(idField, secretField string) func(string, string) (string, map[string]string) {
 		return func(a, s string) (string, map[string]string) {
@@ -256,12 +260,12 @@ func TestSignInLockout(t *testing.T) {
 		}
 	}
 	ways := []way{
-		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password"), config.DevAdminPassword, config.DevAdminUsername, locked},
-		{"POST /auth/login", api.ClientLogin, jsonBody("clientId", "clientSecret"), testkit.JohnSecret, testkit.JohnID, locked},
+		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password"), config.DevAdminPassword, config.DevAdminUsername, locked, []string{"UpdateItem", "UpdateItem"}},
+		{"POST /auth/login", api.ClientLogin, jsonBody("clientId", "clientSecret"), testkit.JohnSecret, testkit.JohnID, locked, []string{"UpdateItem", "GetItem", "UpdateItem"}},
 		{"POST /auth/token", api.OAuthToken, func(a, s string) (string, map[string]string) {
 			return url.Values{"grant_type": {"client_credentials"}, "client_id": {a}, "client_secret": {s}}.Encode(),
 				map[string]string{"content-type": "application/x-www-form-urlencoded"}
-		}, testkit.JohnSecret, testkit.JohnID, lockedOAuth},
+		}, testkit.JohnSecret, testkit.JohnID, lockedOAuth, []string{"UpdateItem", "GetItem", "UpdateItem"}},
 	}
 	for wi, w := range ways {
 		send := func(t *testing.T, source, account, secret string) api.Response {
@@ -298,8 +302,10 @@ func TestSignInLockout(t *testing.T) {
 					if n := len(counter.Take()); n != 0 {
 						t.Errorf("a locked-out attempt ran %d hash verifications, want none", n)
 					}
-					if calls := e.Calls(); len(calls) != 2 {
-						t.Errorf("locked-out attempts made %v, want one read each and no write", calls)
+					// The conditional write that would count the attempt is
+					// refused, and nothing else is done.
+					if calls := e.Calls(); !slices.Equal(calls, []string{"UpdateItem", "UpdateItem"}) {
+						t.Errorf("locked-out attempts made %v, want one refused count each and nothing else", calls)
 					}
 					// Another address is not locked out: the real account
 					// signs in from there.
@@ -323,8 +329,8 @@ func TestSignInLockout(t *testing.T) {
 			if r := send(t, source, w.real, w.right); r.StatusCode != http.StatusOK {
 				t.Fatalf("the right credentials after %d failures: %d %s", client.MaxFailedAttempts-1, r.StatusCode, r.Body)
 			}
-			if calls := e.Calls(); len(calls) != 2 || calls[len(calls)-1] != "UpdateItem" {
-				t.Errorf("a success after failures made %v, want the read and the counter reset", calls)
+			if calls := e.Calls(); !slices.Equal(calls, w.success) {
+				t.Errorf("a success after failures made %v, want %v", calls, w.success)
 			}
 			for i := range client.MaxFailedAttempts {
 				if r := send(t, source, w.real, "wrong"); r.StatusCode != http.StatusUnauthorized {
@@ -335,5 +341,90 @@ func TestSignInLockout(t *testing.T) {
 				t.Errorf("after %d new failures: %d %s", client.MaxFailedAttempts, r.StatusCode, r.Body)
 			}
 		})
+	}
+}
+
+// TestSignInLockoutHoldsUnderConcurrency: fifty wrong secrets sent at once
+// for one account from one address are never fifty guesses. The count and
+// the lockout decision are one conditional write made before any hash
+// work, so at most client.MaxFailedAttempts of them are verified (counted
+// through the hasher) and answered 401; every other one is 429 with
+// Retry-After, on each sign-in route; again once the window has lapsed
+// (fifty attempts racing to restart the lapsed counter). Before, every
+// attempt read the count before any failure was written: 18 to 49 of the
+// fifty were verified.
+func TestSignInLockoutHoldsUnderConcurrency(t *testing.T) {
+	const attempts = 50
+	e := testkit.Seeded(t)
+	counter := testkit.CountVerifies(e.Handler)
+	jsonBody := func(idField, secretField, account string) func(int) (string, map[string]string) {
+		return func(i int) (string, map[string]string) {
+			return fmt.Sprintf(`{%q:%q,%q:"wrong-%d"}`, idField, account, secretField, i), map[string]string{"content-type": "application/json"}
+		}
+	}
+	cases := []struct {
+		name  string
+		route api.Route
+		body  func(i int) (string, map[string]string)
+	}{
+		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password", config.DevAdminUsername)},
+		{"POST /auth/login", api.ClientLogin, jsonBody("clientId", "clientSecret", testkit.JohnID)},
+		{"POST /auth/token", api.OAuthToken, func(i int) (string, map[string]string) {
+			return url.Values{"grant_type": {"client_credentials"}, "client_id": {testkit.JaneID}, "client_secret": {fmt.Sprint("wrong-", i)}}.Encode(),
+				map[string]string{"content-type": "application/x-www-form-urlencoded"}
+		}},
+		{"POST /auth/login, an unknown client", api.ClientLogin, jsonBody("clientId", "clientSecret", "client_nobody_concurrent")},
+	}
+	defer func() { e.Handler.Now = nil }()
+	for i, tc := range cases {
+		// The second round comes after the first one's window: the lapsed
+		// counter restarts once, however many attempts race to restart it.
+		for round, now := range []time.Time{time.Now(), time.Now().Add(client.LockoutWindow + time.Second)} {
+			t.Run(fmt.Sprintf("%s/round %d", tc.name, round+1), func(t *testing.T) {
+				e.Handler.Now = func() time.Time { return now }
+				source := fmt.Sprintf("198.51.100.%d", 200+i)
+				counter.Take()
+				statuses := make([]int, attempts)
+				retries := make([]string, attempts)
+				start := make(chan struct{})
+				var wg sync.WaitGroup
+				for n := range attempts {
+					wg.Go(func() {
+						body, headers := tc.body(n)
+						req := testkit.Event(tc.route.Method, tc.route.Path, nil, headers, body)
+						req.RequestContext.HTTP.SourceIP = source
+						<-start
+						r, err := e.Handler.Serve(tc.route)(t.Context(), req)
+						if err != nil {
+							t.Error(err)
+							return
+						}
+						statuses[n], retries[n] = r.StatusCode, r.Headers["Retry-After"]
+					})
+				}
+				close(start)
+				wg.Wait()
+				verified := len(counter.Take())
+				if verified > client.MaxFailedAttempts {
+					t.Errorf("%d of %d concurrent wrong guesses were verified, want at most %d", verified, attempts, client.MaxFailedAttempts)
+				}
+				got := map[int]int{}
+				for n, st := range statuses {
+					got[st]++
+					if st == http.StatusTooManyRequests {
+						if s, err := strconv.Atoi(retries[n]); err != nil || s < 1 || s > int(client.LockoutWindow.Seconds()) {
+							t.Errorf("a 429 with Retry-After %q", retries[n])
+						}
+					}
+				}
+				want := map[int]int{http.StatusUnauthorized: verified, http.StatusTooManyRequests: attempts - verified}
+				if !maps.Equal(got, want) {
+					t.Errorf("statuses %v, want %v (one 401 per verification, 429 for the rest)", got, want)
+				}
+				if verified != client.MaxFailedAttempts {
+					t.Errorf("%d verifications, want exactly %d: the lockout must admit the first %[2]d", verified, client.MaxFailedAttempts)
+				}
+			})
+		}
 	}
 }

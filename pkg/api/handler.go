@@ -24,15 +24,13 @@ type Clients interface {
 	List(ctx context.Context, q client.ListQuery) (client.Page, error)
 	Delete(ctx context.Context, id string, w client.Write) error
 	ResetSecret(ctx context.Context, id, secretHash string, w client.Write) error
-	// CredentialsAndAttempts reads a client, its secret hash and who's
-	// failed sign-in counter in one read (client.ErrNotFound comes with the
-	// counter).
-	CredentialsAndAttempts(ctx context.Context, id string, who client.Attempter) (client.Client, string, client.Attempts, error)
-	// Attempts reads who's failed sign-in counter.
-	Attempts(ctx context.Context, who client.Attempter) (client.Attempts, error)
-	// RecordFailure counts a failed sign-in of who; the count lapses window
-	// later.
-	RecordFailure(ctx context.Context, who client.Attempter, window time.Duration) (client.Attempts, error)
+	// Credentials reads a client and its secret hash for a sign-in.
+	Credentials(ctx context.Context, id string) (client.Client, string, error)
+	// CountAttempt counts a sign-in attempt of who, unless who is locked
+	// out as of now, in one atomic step, and returns the counter as it was
+	// before (before.LockedFor(now) > 0: refused, nothing counted). The
+	// count lapses window after the last counted attempt.
+	CountAttempt(ctx context.Context, who client.Attempter, now time.Time, window time.Duration) (before client.Attempts, err error)
 	// ClearAttempts ends a run of failed sign-ins of who.
 	ClearAttempts(ctx context.Context, who client.Attempter) error
 	// UpgradeSecretHash replaces a client's secret hash oldHash with newHash, if

@@ -70,15 +70,11 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 	}
 	user, password := f[0], f[1]
 	key := client.Attempter{Scope: "admin", Account: user, Source: sourceIP(req)}
-	attempts, err := h.Clients.Attempts(ctx, key)
-	if err != nil {
+	if err := h.countAttempt(ctx, key); err != nil {
 		return o.fail(err)
 	}
-	if d := attempts.LockedFor(h.now()); d > 0 {
-		return o.fail(&lockedOut{retryAfter: d})
-	}
 	account, ok := h.verifyAdmin(user, password)
-	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
+	if err := h.settleAttempts(ctx, key, ok); err != nil {
 		return o.fail(err)
 	}
 	if !ok {
@@ -109,42 +105,36 @@ func (h *Handler) clientLogin(ctx context.Context, req *Request, o *outcome) Res
 	}}, noStore)
 }
 
-// signInClient checks a client's credentials with one read and one hash
-// verification, whatever the outcome: an unknown id is verified against the
-// dummy hash, and an Inactive or Suspended client's secret is verified
-// before its status is looked at, so neither the answer nor the time it
-// takes tells which check failed. It returns a client token carrying the
-// client's tokensValidAfter stamp. A successful sign-in with a hash in an
-// older format (argon2id) rewrites it in the current one, once.
+// signInClient checks a client's credentials with one hash verification,
+// whatever the outcome: an unknown id is verified against the dummy hash,
+// and an Inactive or Suspended client's secret is verified before its
+// status is looked at, so neither the answer nor the time it takes tells
+// which check failed. It returns a client token carrying the client's
+// tokensValidAfter stamp. A successful sign-in with a hash in an older
+// format (argon2id) rewrites it in the current one, once.
 //
-// The failed-attempt counter of the id and source address is read in the
-// same round trip as the client; a locked pair is refused before any hash
-// work. A failure counts (one more write), a success after failures clears
-// the count (one more write, skipped when there were none, so the common
-// success is one round trip).
+// The attempt is counted for the id and source address before anything
+// else (countAttempt): a locked pair is refused after that one write,
+// before the client is read or any hash work. Then the client is read; a
+// success clears the count (one more write). An id no client can have is
+// not read.
 func (h *Handler) signInClient(ctx context.Context, id, secret, source string) (client.Client, string, error) {
-	var c client.Client
-	var hash string
-	var attempts client.Attempts
-	var err error
 	key := client.Attempter{Scope: "client", Account: id, Source: source}
-	if client.ValidID(id) {
-		c, hash, attempts, err = h.Clients.CredentialsAndAttempts(ctx, id, key)
-		if errors.Is(err, client.ErrNotFound) {
-			err = nil
-		}
-	} else { // no client can have this id: only the counter to read
-		attempts, err = h.Clients.Attempts(ctx, key)
-	}
-	if err != nil {
+	if err := h.countAttempt(ctx, key); err != nil {
 		return client.Client{}, "", err
 	}
-	if d := attempts.LockedFor(h.now()); d > 0 {
-		return client.Client{}, "", &lockedOut{retryAfter: d}
+	var c client.Client
+	var hash string
+	if client.ValidID(id) {
+		var err error
+		c, hash, err = h.Clients.Credentials(ctx, id)
+		if err != nil && !errors.Is(err, client.ErrNotFound) {
+			return client.Client{}, "", err
+		}
 	}
 	ok := h.Secrets.Verify(hash, secret) // hash "" means the dummy hash
 	ok = ok && hash != "" && c.Status == client.StatusActive
-	if err := h.settleAttempts(ctx, key, attempts, ok); err != nil {
+	if err := h.settleAttempts(ctx, key, ok); err != nil {
 		return client.Client{}, "", err
 	}
 	if !ok {
@@ -160,19 +150,34 @@ func (h *Handler) signInClient(ctx context.Context, id, secret, source string) (
 	return c, tok, nil
 }
 
-// settleAttempts records the outcome of a sign-in attempt in its counter:
-// a failure counts (the answer stays 401: the attempt that reaches the
-// limit is refused like the others, the next one is locked out); a success
-// clears a count there was. Only a store failure is an error.
-func (h *Handler) settleAttempts(ctx context.Context, key client.Attempter, attempts client.Attempts, ok bool) error {
-	switch {
-	case !ok:
-		_, err := h.Clients.RecordFailure(ctx, key, client.LockoutWindow)
+// countAttempt counts a sign-in attempt of key before its secret is
+// verified, in the one conditional write that also decides whether key
+// may try (issue 23): however many attempts arrive at once, at most
+// client.MaxFailedAttempts per window get past it, so at most that many
+// secrets are verified. A locked-out key gets *lockedOut and nothing more
+// is done: an attacker's extra attempts cost that write, not a hash.
+func (h *Handler) countAttempt(ctx context.Context, key client.Attempter) error {
+	now := h.now()
+	before, err := h.Clients.CountAttempt(ctx, key, now, client.LockoutWindow)
+	if err != nil {
 		return err
-	case attempts.Failures > 0:
-		return h.Clients.ClearAttempts(ctx, key)
+	}
+	if d := before.LockedFor(now); d > 0 {
+		return &lockedOut{retryAfter: d}
 	}
 	return nil
+}
+
+// settleAttempts records the outcome of a counted attempt: a failure is
+// already counted (the answer stays 401: the attempt that reaches the
+// limit is refused like the others, the next one is locked out); a
+// success clears the count, its own attempt included. Only a store
+// failure is an error.
+func (h *Handler) settleAttempts(ctx context.Context, key client.Attempter, ok bool) error {
+	if !ok {
+		return nil
+	}
+	return h.Clients.ClearAttempts(ctx, key)
 }
 
 // sourceIP is the caller's address as API Gateway saw it.

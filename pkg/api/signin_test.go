@@ -77,14 +77,15 @@ func TestAdminLogin(t *testing.T) {
 			if r.Status != tc.status || (tc.want != "" && r.Body != tc.want) {
 				t.Fatalf("got %d %s, want %d %s", r.Status, r.Body, tc.status, tc.want)
 			}
-			// The attempts counter is read before the password is checked,
-			// and a failure counts; a refused request touches nothing.
+			// The attempt is counted before the password is checked (a
+			// failure needs nothing more), a success clears the count; a
+			// refused request touches nothing.
 			var want []string
 			switch tc.status {
 			case 200:
-				want = []string{"GetItem"}
+				want = []string{"UpdateItem", "UpdateItem"}
 			case 401:
-				want = []string{"GetItem", "UpdateItem"}
+				want = []string{"UpdateItem"}
 			}
 			if calls := e.Calls(); !slices.Equal(calls, want) {
 				t.Errorf("DynamoDB calls = %v, want %v", calls, want)
@@ -168,16 +169,16 @@ func TestClientLogin(t *testing.T) {
 		calls      []string
 		hashes     []string // what the one hash verification checked against
 	}{
-		// One read of the client and its attempts counter; a failure
-		// counts (UpdateItem on the counter).
-		{"right secret", body(testkit.JohnID, testkit.JohnSecret), 200, "", []string{"BatchGetItem"}, []string{johnHash}},
-		{"wrong secret", body(testkit.JohnID, testkit.JohnSecret+"x"), 401, badClient, []string{"BatchGetItem", "UpdateItem"}, []string{johnHash}},
+		// The attempt is counted (UpdateItem on the counter), then the
+		// client read; a success clears the count.
+		{"right secret", body(testkit.JohnID, testkit.JohnSecret), 200, "", []string{"UpdateItem", "GetItem", "UpdateItem"}, []string{johnHash}},
+		{"wrong secret", body(testkit.JohnID, testkit.JohnSecret+"x"), 401, badClient, []string{"UpdateItem", "GetItem"}, []string{johnHash}},
 		// Unknown ids verify against the dummy hash: the same work.
-		{"unknown id", body("client_nobody", testkit.JohnSecret), 401, badClient, []string{"BatchGetItem", "UpdateItem"}, []string{""}},
-		{"inactive, right secret", body(testkit.JaneID, localdb.DemoSecrets()[testkit.JaneID]), 401, badClient, []string{"BatchGetItem", "UpdateItem"}, []string{janeHash}},
-		{"suspended, right secret", body("client_suspended", suspendedSecret), 401, badClient, []string{"BatchGetItem", "UpdateItem"}, []string{hash}},
-		// No client can have this id: only its counter is read.
-		{"impossible id", body("no such client", testkit.JohnSecret), 401, badClient, []string{"GetItem", "UpdateItem"}, []string{""}},
+		{"unknown id", body("client_nobody", testkit.JohnSecret), 401, badClient, []string{"UpdateItem", "GetItem"}, []string{""}},
+		{"inactive, right secret", body(testkit.JaneID, localdb.DemoSecrets()[testkit.JaneID]), 401, badClient, []string{"UpdateItem", "GetItem"}, []string{janeHash}},
+		{"suspended, right secret", body("client_suspended", suspendedSecret), 401, badClient, []string{"UpdateItem", "GetItem"}, []string{hash}},
+		// No client can have this id: only the attempt is counted.
+		{"impossible id", body("no such client", testkit.JohnSecret), 401, badClient, []string{"UpdateItem"}, []string{""}},
 		{"missing secret", `{"clientId":"` + testkit.JohnID + `"}`, 400, missing, nil, nil},
 		{"missing id", `{"clientSecret":"x"}`, 400, missing, nil, nil},
 		{"empty body", ``, 400, missing, nil, nil},
@@ -276,11 +277,11 @@ func TestOAuthToken(t *testing.T) {
 		status            int
 		want              string
 		wwwAuth           bool
-		calls             int // DynamoDB calls: the sign-in read, and a failure's count
+		calls             int // DynamoDB calls: the attempt's count, the client's read, a success's reset
 	}{
-		{"basic", grant, johnBasic, nil, 200, "", false, 1},
-		{"form fields", grant + "&client_id=" + testkit.JohnID + "&client_secret=" + url.QueryEscape(testkit.JohnSecret), "", nil, 200, "", false, 1},
-		{"basic, form-encoded odd secret", grant, url.QueryEscape(oddID) + ":" + url.QueryEscape(oddSecret), nil, 200, "", false, 1},
+		{"basic", grant, johnBasic, nil, 200, "", false, 3},
+		{"form fields", grant + "&client_id=" + testkit.JohnID + "&client_secret=" + url.QueryEscape(testkit.JohnSecret), "", nil, 200, "", false, 3},
+		{"basic, form-encoded odd secret", grant, url.QueryEscape(oddID) + ":" + url.QueryEscape(oddSecret), nil, 200, "", false, 3},
 		{"basic, wrong secret", grant, testkit.JohnID + ":wrong", nil, 401, failed, true, 2},
 		{"form, wrong secret", grant + "&client_id=" + testkit.JohnID + "&client_secret=wrong", "", nil, 401, failed, false, 2},
 		{"basic, unknown client", grant, "client_nobody:" + url.QueryEscape(testkit.JohnSecret), nil, 401, failed, true, 2},

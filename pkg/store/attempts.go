@@ -45,68 +45,77 @@ func attemptKey(who client.Attempter) string {
 	return attemptPrefix + base64.RawURLEncoding.EncodeToString(h.Sum(nil))
 }
 
-// Attempts reads who's counter with a strongly consistent read.
-func (s *Store) Attempts(ctx context.Context, who client.Attempter) (client.Attempts, error) {
-	key := attemptKey(who)
-	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{
-		TableName: &s.table, Key: itemKey(key), ConsistentRead: aws.Bool(true),
-	})
-	if err != nil {
-		return client.Attempts{}, classify(fmt.Errorf("store: get attempts: %w", err))
+// CountAttempt counts one sign-in attempt of who before its secret is
+// verified, in the same conditional write that decides whether who may
+// try at all (issue 23): the counter goes up only while it is under
+// client.MaxFailedAttempts or has lapsed, so however many attempts arrive
+// at once, at most MaxFailedAttempts are admitted per window. It returns
+// the counter as it was before, as of now: before.LockedFor(now) > 0
+// means who is locked out and nothing was counted. A success ends the
+// run (ClearAttempts); a failure is already counted.
+//
+// One UpdateItem in the common cases (no counter, a cleared one, a live
+// one under the limit, a locked one: ReturnValuesOnConditionCheckFailure
+// tells the lock from the rest without a read). A counter that lapsed
+// with failures on it (not yet deleted by the TTL) starts again at one
+// with a second, conditional write; an attempt that loses that race to a
+// concurrent one counts on the counter the winner restarted.
+func (s *Store) CountAttempt(ctx context.Context, who client.Attempter, now time.Time, window time.Duration) (client.Attempts, error) {
+	key := itemKey(attemptKey(who))
+	names := map[string]string{"#f": "failures", "#e": TTLAttribute}
+	one := &types.AttributeValueMemberN{Value: "1"}
+	exp := &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Add(window).Unix(), 10)}
+	at := &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)}
+	for range maxAttempts {
+		out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key,
+			UpdateExpression: aws.String("ADD #f :one SET #e = :exp"),
+			// A cleared counter (0) counts from one whenever it was
+			// cleared; a live one only under the limit.
+			ConditionExpression:      aws.String("attribute_not_exists(#f) OR #f = :zero OR (#e > :now AND #f < :max)"),
+			ExpressionAttributeNames: names,
+			ExpressionAttributeValues: map[string]types.AttributeValue{
+				":one": one, ":exp": exp, ":now": at,
+				":zero": &types.AttributeValueMemberN{Value: "0"},
+				":max":  &types.AttributeValueMemberN{Value: strconv.Itoa(client.MaxFailedAttempts)},
+			},
+			ReturnValues:                        types.ReturnValueAllOld,
+			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+		})
+		if err == nil {
+			return attemptsOf(out.Attributes, now)
+		}
+		refused, ok := errors.AsType[*types.ConditionalCheckFailedException](err)
+		if !ok {
+			return client.Attempts{}, classify(fmt.Errorf("store: count attempt: %w", err))
+		}
+		before, err := attemptsOf(refused.Item, now)
+		if err != nil || before.LockedFor(now) > 0 {
+			return before, err
+		}
+		// Not locked, so lapsed: start again at one, if still lapsed.
+		_, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
+			TableName: &s.table, Key: key,
+			UpdateExpression:          aws.String("SET #f = :one, #e = :exp"),
+			ConditionExpression:       aws.String("#e <= :now"),
+			ExpressionAttributeNames:  names,
+			ExpressionAttributeValues: map[string]types.AttributeValue{":one": one, ":exp": exp, ":now": at},
+		})
+		if err == nil {
+			return client.Attempts{}, nil
+		}
+		if _, lost := errors.AsType[*types.ConditionalCheckFailedException](err); !lost {
+			return client.Attempts{}, classify(fmt.Errorf("store: restart attempts: %w", err))
+		}
 	}
-	return s.attemptsOf(out.Item)
+	return client.Attempts{}, fmt.Errorf("%w: store: attempt counter contended", client.ErrUnavailable)
 }
 
-// CredentialsAndAttempts reads a client, its secret hash and who's
-// attempts counter in one strongly consistent BatchGetItem: a client sign-in's
-// one round trip. A missing client is client.ErrNotFound, returned with the
-// counter, which is read whether or not the client exists.
-func (s *Store) CredentialsAndAttempts(ctx context.Context, id string, who client.Attempter) (client.Client, string, client.Attempts, error) {
-	key := attemptKey(who)
-	keys := []map[string]types.AttributeValue{clientKey(id), itemKey(key)}
-	var items []map[string]types.AttributeValue
-	unprocessed := fmt.Errorf("%w: store: sign-in read left unprocessed keys", client.ErrUnavailable)
-	err := retry(ctx, unprocessed, func() error {
-		out, err := s.db.BatchGetItem(ctx, &dynamodb.BatchGetItemInput{RequestItems: map[string]types.KeysAndAttributes{
-			s.table: {Keys: keys, ConsistentRead: aws.Bool(true)},
-		}})
-		if err != nil {
-			return classify(fmt.Errorf("store: sign-in read: %w", err))
-		}
-		items = append(items, out.Responses[s.table]...)
-		if keys = out.UnprocessedKeys[s.table].Keys; len(keys) > 0 {
-			return errRetry
-		}
-		return nil
-	})
-	if err != nil {
-		return client.Client{}, "", client.Attempts{}, err
-	}
-	var clientItem map[string]types.AttributeValue
-	var attempts client.Attempts
-	for _, item := range items {
-		pk, _ := item[keyAttr].(*types.AttributeValueMemberS)
-		switch {
-		case pk == nil:
-		case pk.Value == key:
-			a, err := s.attemptsOf(item)
-			if err != nil {
-				return client.Client{}, "", client.Attempts{}, err
-			}
-			attempts = a
-		case pk.Value == clientPrefix+id:
-			clientItem = item
-		}
-	}
-	if clientItem == nil {
-		return client.Client{}, "", attempts, client.ErrNotFound
-	}
-	c, hash, err := credentials(clientItem)
-	return c, hash, attempts, err
-}
-
-func (s *Store) attemptsOf(item map[string]types.AttributeValue) (client.Attempts, error) {
-	if len(item) == 0 {
+// attemptsOf decodes a counter item as of now: a lapsed count counts
+// nothing, and neither does an item without one (DynamoDB returns no
+// ALL_OLD item for an item it creates; minidyn returns its key).
+func attemptsOf(item map[string]types.AttributeValue, now time.Time) (client.Attempts, error) {
+	if _, ok := item["failures"]; !ok {
 		return client.Attempts{}, nil
 	}
 	n, err1 := numberAttr(item, "failures")
@@ -114,7 +123,7 @@ func (s *Store) attemptsOf(item map[string]types.AttributeValue) (client.Attempt
 	if err := errors.Join(err1, err2); err != nil {
 		return client.Attempts{}, fmt.Errorf("store: decode attempts: %w", err)
 	}
-	return client.Attempts{Failures: int(n), Expires: time.Unix(exp, 0)}.Current(s.now()), nil
+	return client.Attempts{Failures: int(n), Expires: time.Unix(exp, 0)}.Current(now), nil
 }
 
 func numberAttr(item map[string]types.AttributeValue, name string) (int64, error) {
@@ -125,46 +134,9 @@ func numberAttr(item map[string]types.AttributeValue, name string) (int64, error
 	return strconv.ParseInt(av.Value, 10, 64)
 }
 
-// RecordFailure counts one more failed attempt of who and returns the
-// count; the count lapses window after this failure. One UpdateItem (ADD,
-// so concurrent failures all count); a counter that had lapsed but not
-// yet been deleted by the TTL starts again at one, with a second call.
-func (s *Store) RecordFailure(ctx context.Context, who client.Attempter, window time.Duration) (client.Attempts, error) {
-	key := attemptKey(who)
-	now := s.now()
-	exp := now.Add(window).Unix()
-	names := map[string]string{"#f": "failures", "#e": TTLAttribute}
-	values := map[string]types.AttributeValue{
-		":one": &types.AttributeValueMemberN{Value: "1"},
-		":exp": &types.AttributeValueMemberN{Value: strconv.FormatInt(exp, 10)},
-		":now": &types.AttributeValueMemberN{Value: strconv.FormatInt(now.Unix(), 10)},
-	}
-	out, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName: &s.table, Key: itemKey(key),
-		UpdateExpression:          aws.String("ADD #f :one SET #e = :exp"),
-		ConditionExpression:       aws.String("attribute_not_exists(#e) OR #e > :now"),
-		ExpressionAttributeNames:  names,
-		ExpressionAttributeValues: values,
-		ReturnValues:              types.ReturnValueAllNew,
-	})
-	if _, lapsed := errors.AsType[*types.ConditionalCheckFailedException](err); lapsed {
-		delete(values, ":now")
-		out, err = s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-			TableName: &s.table, Key: itemKey(key),
-			UpdateExpression:          aws.String("SET #f = :one, #e = :exp"),
-			ExpressionAttributeNames:  names,
-			ExpressionAttributeValues: values,
-			ReturnValues:              types.ReturnValueAllNew,
-		})
-	}
-	if err != nil {
-		return client.Attempts{}, classify(fmt.Errorf("store: record failed attempt: %w", err))
-	}
-	return s.attemptsOf(out.Attributes)
-}
-
-// ClearAttempts ends who's run of failures: the count goes back to zero and
-// the item is left to the TTL. An UpdateItem rather than a DeleteItem, so
+// ClearAttempts ends who's run of failures after a success: the count goes
+// back to zero (which CountAttempt counts from in one write, lapsed or not)
+// and the item is left to the TTL. An UpdateItem rather than a DeleteItem, so
 // that no function links one more SDK operation for it (the bootstrap size
 // budget).
 func (s *Store) ClearAttempts(ctx context.Context, who client.Attempter) error {

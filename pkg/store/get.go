@@ -21,8 +21,18 @@ func (s *Store) Get(ctx context.Context, id string) (client.Client, error) {
 	return fromItem(item)
 }
 
-// credentials is a client item's client and secret hash
-// (CredentialsAndAttempts): the only way the hash leaves the store.
+// Credentials reads a client and its secret hash with a strongly
+// consistent read, for a sign-in; a missing client is client.ErrNotFound.
+func (s *Store) Credentials(ctx context.Context, id string) (client.Client, string, error) {
+	item, err := s.getItem(ctx, id)
+	if err != nil {
+		return client.Client{}, "", err
+	}
+	return credentials(item)
+}
+
+// credentials is a client item's client and secret hash (Credentials):
+// the only way the hash leaves the store.
 func credentials(item map[string]types.AttributeValue) (client.Client, string, error) {
 	c, err := fromItem(item)
 	if err != nil {
