@@ -35,6 +35,7 @@ import copy
 import hashlib
 import io
 import json
+import logging
 import os
 import re
 import sys
@@ -472,6 +473,18 @@ def ref(v):
     return None
 
 
+def watches(alarm, namespace, metric, dims):
+    """Whether alarm reads metric of namespace with (at least) dims, whose
+    values are logical ids its Refs name; alone or in its metric math."""
+    p = alarm["Properties"]
+    stats = [p] if "MetricName" in p else [m["MetricStat"]["Metric"] for m in p.get("Metrics", []) if "MetricStat" in m]
+    for s in stats:
+        got = {d["Name"]: ref(d["Value"]) or d["Value"] for d in s.get("Dimensions", [])}
+        if s.get("Namespace") == namespace and s.get("MetricName") == metric and all(got.get(k) == v for k, v in dims.items()):
+            return True
+    return False
+
+
 # What each stage's deploy shifts with when DeploymentType is not given,
 # and explicit choices (template.yaml, Parameters.DeploymentType). The
 # transform substitutes the parameter into the type (CloudFormation runs it
@@ -485,7 +498,7 @@ SHIFTS = [
 
 
 @step("operations")
-def operations(lam, cfn, packaged, values, out_dir):
+def operations(lam, sns, cfn, packaged, values, out_dir):
     res = cfn["Resources"]
     by_type = lambda t: {k: v for k, v in res.items() if v["Type"] == t}
     functions = by_type("AWS::Lambda::Function")
@@ -493,12 +506,16 @@ def operations(lam, cfn, packaged, values, out_dir):
     groups = by_type("AWS::CodeDeploy::DeploymentGroup")
     apps = by_type("AWS::CodeDeploy::Application")
     versions = by_type("AWS::Lambda::Version")
+    alarms = by_type("AWS::CloudWatch::Alarm")
+    topics = by_type("AWS::SNS::Topic")
     failures = []
     fail = failures.append
     if len(apps) != 1:
         fail(f"{len(apps)} CodeDeploy applications, want 1")
     app = next(iter(apps), None)
 
+    # The extra transforms repeat samtranslator's warnings of the first.
+    logging.getLogger("samtranslator").setLevel(logging.ERROR)
     shift_cfn = [(params, want, transform(copy.deepcopy(packaged), dict(params), OfflinePolicyLoader()))
                  for params, want in SHIFTS]
     alias_of = {}
@@ -530,7 +547,13 @@ def operations(lam, cfn, packaged, values, out_dir):
             shifts.append(got.removeprefix("CodeDeployDefault.Lambda"))
             if got != want:
                 fail(f"deployment group {g} with {params}: {got}, want {want}")
-        print(f"  {fn:28} alias {a:34} group {g:40} shifts {'/'.join(shifts)}")
+        # A bad version rolls back on the function's own alarms: its failed
+        # invocations (AWS/Lambda Errors of this function) among them.
+        rollback = [ref(x["Name"]) for x in gp.get("AlarmConfiguration", {}).get("Alarms", [])]
+        own = [x for x in rollback if x in alarms and watches(alarms[x], "AWS/Lambda", "Errors", {"FunctionName": fn})]
+        if not gp.get("AlarmConfiguration", {}).get("Enabled") or not own:
+            fail(f"deployment group {g}: alarms {rollback} include no Errors alarm of {fn}")
+        print(f"  {fn:28} alias {a:34} group {g:40} shifts {'/'.join(shifts)}; rolls back on {', '.join(rollback)}")
     if len(groups) != len(functions):
         fail(f"{len(groups)} deployment groups for {len(functions)} functions")
 
@@ -550,6 +573,27 @@ def operations(lam, cfn, packaged, values, out_dir):
             fail(f"permission {pid}: granted on {p['Properties']['FunctionName']}, not an alias")
     print(f"  {routes} HTTP API routes call an alias")
 
+    # Every alarm says what it means and notifies the one topic, firing and
+    # clearing; the e-mail subscription exists only when an address is
+    # given.
+    if len(topics) != 1:
+        fail(f"{len(topics)} SNS topics, want 1 (every alarm to one topic)")
+    topic = next(iter(topics), None)
+    for aid, al in sorted(alarms.items()):
+        p = al["Properties"]
+        if not p.get("AlarmDescription"):
+            fail(f"alarm {aid}: no AlarmDescription")
+        for key in ("AlarmActions", "OKActions"):
+            if [ref(x) for x in p.get(key, [])] != [topic]:
+                fail(f"alarm {aid}: {key} {p.get(key)}, want [Ref {topic}]")
+    subs = by_type("AWS::SNS::Subscription")
+    for sid, sub in subs.items():
+        c = sub.get("Condition")
+        with_email = {"AlarmEmail": "oncall@example.com"}
+        if ref(sub["Properties"]["TopicArn"]) != topic or not c or condition(cfn, c, {}) or not condition(cfn, c, with_email):
+            fail(f"subscription {sid}: topic {sub['Properties']['TopicArn']}, condition {c}: want {topic}, only with AlarmEmail set")
+    print(f"  {len(alarms)} alarms, each described, to topic {topic} (firing and clearing); {len(subs)} e-mail subscription, only with AlarmEmail")
+
     # On moto: each function's version is published (moto creates
     # AWS::Lambda::Version); it does not create aliases or CodeDeploy
     # resources, so those were checked above in the transformed template.
@@ -558,7 +602,9 @@ def operations(lam, cfn, packaged, values, out_dir):
         got = [v["Version"] for v in lam.list_versions_by_function(FunctionName=values[fn])["Versions"]]
         if not [v for v in got if v != "$LATEST"]:
             fail(f"function {fn}: no published version on moto ({got})")
-    for t in ("AWS::Lambda::Alias", "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup"):
+    if topic and values.get(topic) not in [t["TopicArn"] for t in sns.list_topics()["Topics"]]:
+        fail(f"topic {topic}: {values.get(topic)} is not a topic on moto")
+    for t in ("AWS::Lambda::Alias", "AWS::CodeDeploy::Application", "AWS::CodeDeploy::DeploymentGroup", "AWS::CloudWatch::Alarm"):
         n = len(by_type(t))
         if n:
             gaps.append(f"{n} {t} not created by moto's CloudFormation: checked in the transformed template")
@@ -624,7 +670,7 @@ def main():
         print(f"  MOTO GAP {line}")
     _, secret_arn = deploy(sm, cf, moto_cfn, stack_name, params, a.secret_name or f"outbound-caller/{a.stage}/admin-api", a.timeout)
     report = inspect(cf, ddb, lam, cfn, stack_name, dict(params, AdminJwtSecretArn=secret_arn), code_sha256, a.out_dir)
-    operations(lam, cfn, packaged, report["values"], a.out_dir)
+    operations(lam, client("sns"), cfn, packaged, report["values"], a.out_dir)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in cf.describe_stacks(StackName=stack_name)["Stacks"][0].get("Outputs", [])}
     if "TableName" not in outputs or outputs["TableName"] not in report["tables"]:
         sys.exit(f"the stack's TableName output {outputs.get('TableName')!r} is not the table it created ({list(report['tables'])})")
