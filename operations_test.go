@@ -293,6 +293,11 @@ var awsMetrics = map[string]map[string][]string{
 	"AWS/Lambda": {
 		"Errors": {"FunctionName"}, "Throttles": {"FunctionName"}, "Invocations": {"FunctionName"},
 		"Duration": {"FunctionName"}, "ConcurrentExecutions": {"FunctionName"},
+		// Stream-fed functions: how far behind the stream's newest record.
+		"IteratorAge": {"FunctionName"},
+	},
+	"AWS/SQS": {
+		"ApproximateNumberOfMessagesVisible": {"QueueName"}, "NumberOfMessagesSent": {"QueueName"},
 	},
 	"AWS/ApiGateway": {
 		"Count": {"ApiId", "Stage"}, "4xx": {"ApiId", "Stage"}, "5xx": {"ApiId", "Stage"},
