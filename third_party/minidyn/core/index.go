@@ -17,7 +17,7 @@ const (
 
 type index struct {
 	keySchema  keySchema
-	sortedKeys []string // of the last startSearch
+	sortedKeys []string    // of the last startSearch
 	sortedRefs [][2]string // used for searching
 	typ        indexType
 	projection *types.Projection
