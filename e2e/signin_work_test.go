@@ -374,6 +374,11 @@ func TestSignInLockoutHoldsUnderConcurrency(t *testing.T) {
 				map[string]string{"content-type": "application/x-www-form-urlencoded"}
 		}},
 		{"POST /auth/login, an unknown client", api.ClientLogin, jsonBody("clientId", "clientSecret", "client_nobody_concurrent")},
+		// A new username each time: each is verified against a real hash,
+		// so the address's own count is what bounds the hashing.
+		{"POST /auth/admin/login, a new username each time", api.AdminLogin, func(i int) (string, map[string]string) {
+			return fmt.Sprintf(`{"username":"nobody-%d","password":"wrong"}`, i), map[string]string{"content-type": "application/json"}
+		}},
 	}
 	defer func() { e.Handler.Now = nil }()
 	for i, tc := range cases {

@@ -69,13 +69,27 @@ func (h *Handler) adminLogin(ctx context.Context, req *Request, o *outcome) Resp
 		return o.fail(err)
 	}
 	user, password := f[0], f[1]
-	key := client.Attempter{Scope: "admin", Account: user, Source: sourceIP(req)}
-	if err := h.countAttempt(ctx, key); err != nil {
-		return o.fail(err)
+	// Two counts, both before the password is verified: the account from
+	// this address (the lockout every sign-in has), and this address over
+	// every username. An unknown username is verified against a real hash
+	// (argon2id, the costly part), so without the second count one address
+	// cycling usernames could make every request hash; with it, an address
+	// gets LockoutLimit verifications a window whatever names it tries, and
+	// its other requests cost one write each (docs/security.md, throttles).
+	keys := []client.Attempter{
+		{Scope: "admin", Account: user, Source: sourceIP(req)},
+		{Scope: "admin-address", Source: sourceIP(req)},
+	}
+	for _, key := range keys {
+		if err := h.countAttempt(ctx, key); err != nil {
+			return o.fail(err)
+		}
 	}
 	account, ok := h.verifyAdmin(user, password)
-	if err := h.settleAttempts(ctx, key, ok); err != nil {
-		return o.fail(err)
+	for _, key := range keys {
+		if err := h.settleAttempts(ctx, key, ok); err != nil {
+			return o.fail(err)
+		}
 	}
 	if !ok {
 		return o.fail(errInvalidCredentials)
