@@ -260,7 +260,7 @@ func TestSignInLockout(t *testing.T) {
 		}
 	}
 	ways := []way{
-		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password"), config.DevAdminPassword, config.DevAdminUsername, locked, []string{"UpdateItem", "UpdateItem"}},
+		{"POST /auth/admin/login", api.AdminLogin, jsonBody("username", "password"), config.DevAdminPassword, config.DevAdminUsername, locked, []string{"UpdateItem", "UpdateItem", "UpdateItem", "UpdateItem"}},
 		{"POST /auth/login", api.ClientLogin, jsonBody("clientId", "clientSecret"), testkit.JohnSecret, testkit.JohnID, locked, []string{"UpdateItem", "GetItem", "UpdateItem"}},
 		{"POST /auth/token", api.OAuthToken, func(a, s string) (string, map[string]string) {
 			return url.Values{"grant_type": {"client_credentials"}, "client_id": {a}, "client_secret": {s}}.Encode(),
