@@ -169,10 +169,12 @@ func TestWritePoliciesNameTheirAttributes(t *testing.T) {
 		return out
 	}
 	want := map[string][]string{
-		// Every field, its lock key and the stamp a suspension moves.
-		"UpdateClientFunction": append(append(fieldAttrs(false), "emailKey", "tokensValidAfter"), stamps...),
-		// The session condition names status and tokensValidAfter.
-		"UpdateOwnClientFunction": append(append(fieldAttrs(true), "status", "tokensValidAfter"), stamps...),
+		// Every field, its lock key and the stamp a suspension moves; the
+		// condition names createdAt (its stored shape, store.timesFit).
+		"UpdateClientFunction": append(append(fieldAttrs(false), "emailKey", "tokensValidAfter", "createdAt"), stamps...),
+		// The session condition names status and tokensValidAfter, the
+		// stored-shape condition createdAt.
+		"UpdateOwnClientFunction": append(append(fieldAttrs(true), "status", "tokensValidAfter", "createdAt"), stamps...),
 		"ResetSecretFunction":     append([]string{"secretHash", "tokensValidAfter"}, stamps...),
 	}
 	for id, r := range tpl.Resources {

@@ -69,6 +69,18 @@ func TestAnUnreadableClientTakesNothingDown(t *testing.T) {
 			if !seen[testkit.JaneID] || seen[testkit.JohnID] {
 				t.Errorf("paging saw %v", seen)
 			}
+			// A PUT cannot answer without reading the client back: it is
+			// refused before it writes, not written and then answered 500.
+			if bad.attr == "createdAt" {
+				before := e.Snapshot(t)
+				r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"agentId":"agent_after_bad_date"}`, append(admin, "Content-Type", "application/json")...)
+				if r.Status != http.StatusInternalServerError {
+					t.Errorf("PUT of the unreadable client: %d %s, want 500", r.Status, r.Body)
+				}
+				if d := testkit.TableDiff(before, e.Snapshot(t)); d != "" {
+					t.Errorf("the refused PUT wrote:\n%s", d)
+				}
+			}
 			if r := e.Do(t, http.MethodDelete, testkit.JohnPath, "", admin...); r.Status != http.StatusOK {
 				t.Fatalf("DELETE of the unreadable client: %d %s", r.Status, r.Body)
 			}
@@ -76,5 +88,27 @@ func TestAnUnreadableClientTakesNothingDown(t *testing.T) {
 				t.Errorf("the delete left the client or its email lock")
 			}
 		})
+	}
+}
+
+// TestATimeSpelledOtherwiseStillUpdates: a stored time that parses but is
+// not spelled the way the service writes it (no milliseconds, an offset)
+// takes the update's other path, and the update is written and answered.
+func TestATimeSpelledOtherwiseStillUpdates(t *testing.T) {
+	e := testkit.Seeded(t)
+	_, err := e.DB.UpdateItem(t.Context(), &dynamodb.UpdateItemInput{
+		TableName: &e.Table, Key: map[string]types.AttributeValue{"pk": &types.AttributeValueMemberS{Value: "CLIENT#" + testkit.JohnID}},
+		UpdateExpression:          aws.String("SET createdAt = :c"),
+		ExpressionAttributeValues: map[string]types.AttributeValue{":c": &types.AttributeValueMemberS{Value: "2025-01-01T01:00:00+01:00"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := e.Do(t, http.MethodPut, testkit.JohnPath, `{"agentId":"agent_other_spelling"}`, "Authorization", "Bearer "+e.AdminToken(t), "Content-Type", "application/json")
+	if r.Status != http.StatusOK {
+		t.Fatalf("PUT: %d %s", r.Status, r.Body)
+	}
+	if got := e.Item(t, "CLIENT#"+testkit.JohnID)["agentId"]; got != "agent_other_spelling" {
+		t.Errorf("agentId stored %v", got)
 	}
 }

@@ -58,7 +58,7 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 		case w.Session != "" && cur.TokensValidAfter != session:
 			session = cur.TokensValidAfter
 			return errRetry
-		case !movesLock(cur, u, wantEmailKey) && !changesStatus(cur, u):
+		case !movesLock(cur, u, wantEmailKey) && !changesStatus(cur, u) && timesFit(cur):
 			// Every clause of the condition was checked and passes on the
 			// item DynamoDB returned: a refusal we cannot explain must not
 			// pass for a write.
@@ -71,6 +71,19 @@ func (s *Store) Update(ctx context.Context, id string, u client.Update, w client
 		return client.Client{}, err
 	}
 	return written, nil
+}
+
+// storedTimeWidth is the length of every time the service stores
+// (client.FormatTime: UTC, milliseconds, "Z").
+const storedTimeWidth = len("2006-01-02T15:04:05.000Z")
+
+// timesFit reports whether r's kept times have the stored width that the
+// in-place update's condition asks for. A readable item whose times are
+// spelled otherwise (written by another tool) is updated by the
+// transaction path instead, which reads them first; an unreadable one is
+// refused there before any write.
+func timesFit(r record) bool {
+	return len(r.CreatedAt) == storedTimeWidth && (r.TokensValidAfter == "" || len(r.TokensValidAfter) == storedTimeWidth)
 }
 
 // errCondition means the in-place update's condition failed although the
@@ -99,7 +112,15 @@ func changesStatus(cur record, u client.Update) bool {
 // and w may write, it returns errCondition and the stored item.
 func (s *Store) updateInPlace(ctx context.Context, id string, u client.Update, w client.Write, session, wantEmailKey string) (client.Client, record, error) {
 	e := updateExpr(u, client.FormatTime(s.now()), w)
-	cond := "attribute_exists(pk)"
+	// The stored times this update keeps must be ones the answer can read
+	// back: every time the service writes has FormatTime's 24 characters,
+	// so an item whose createdAt (or token stamp) was written in another
+	// shape outside the service fails the condition and is refused, from
+	// the item the refusal returns, without having been written — rather
+	// than written and then answered 500.
+	width := e.value(&types.AttributeValueMemberN{Value: strconv.Itoa(storedTimeWidth)})
+	cond := "attribute_exists(pk) AND size(" + e.name("createdAt") + ") = " + width +
+		" AND (attribute_not_exists(" + e.name("tokensValidAfter") + ") OR size(" + e.name("tokensValidAfter") + ") = " + width + ")"
 	if w.IfVersion != 0 {
 		cond += " AND #version = " + e.value(&types.AttributeValueMemberN{Value: strconv.FormatInt(w.IfVersion, 10)})
 	}

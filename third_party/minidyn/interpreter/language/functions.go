@@ -143,6 +143,12 @@ func contains(args ...Object) Object {
 func objectSize(args ...Object) Object {
 	path := args[0]
 
+	// Patched: as in DynamoDB, the size of an absent attribute makes the
+	// comparison false instead of failing the request.
+	if isUndefined(path) {
+		return path
+	}
+
 	if sizable, ok := path.(SizableObject); ok {
 		return &Number{Value: float64(sizable.Size())}
 	}
