@@ -193,16 +193,10 @@ func TestWritePoliciesNameTheirAttributes(t *testing.T) {
 				if !ok || !writes || !slices.Equal(keys, []string{"CLIENT#*"}) {
 					continue
 				}
-				if got, exp := slices.Sorted(slices.Values(attrs)), attrSet(w); !slices.Equal(got, exp) {
+				if got, exp := slices.Sorted(slices.Values(attrs)), testkit.AttrSet(w); !slices.Equal(got, exp) {
 					t.Errorf("%s may write %v of a client item, the field table says %v", id, got, exp)
 				}
 			}
 		}
 	}
-}
-
-func attrSet(l []string) []string {
-	out := slices.Clone(l)
-	slices.Sort(out)
-	return slices.Compact(out)
 }

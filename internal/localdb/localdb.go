@@ -33,9 +33,10 @@ func Start() *Embedded {
 // Close stops the server.
 func (e *Embedded) Close() { e.http.Close() }
 
-// Client returns an SDK client for a local endpoint. Local emulators accept
-// any credentials; real ones from the environment are used when present.
-func Client(ctx context.Context, endpoint string, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+// localConfig is the AWS configuration of a local endpoint's clients.
+// Local emulators accept any credentials; real ones from the environment
+// are used when present.
+func localConfig(ctx context.Context) (aws.Config, error) {
 	region := os.Getenv("AWS_REGION")
 	if region == "" {
 		region = "us-east-1"
@@ -44,7 +45,12 @@ func Client(ctx context.Context, endpoint string, opts ...func(*dynamodb.Options
 	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
 		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
 	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	return config.LoadDefaultConfig(ctx, load...)
+}
+
+// Client returns an SDK client for a local endpoint (localConfig).
+func Client(ctx context.Context, endpoint string, opts ...func(*dynamodb.Options)) (*dynamodb.Client, error) {
+	cfg, err := localConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -58,17 +64,9 @@ func Client(ctx context.Context, endpoint string, opts ...func(*dynamodb.Options
 
 // StreamsClient returns a DynamoDB Streams client for a local endpoint (the
 // embedded store and moto serve the Streams API beside DynamoDB's), with
-// the credentials Client uses.
+// the configuration Client uses.
 func StreamsClient(ctx context.Context, endpoint string) (*dynamodbstreams.Client, error) {
-	region := os.Getenv("AWS_REGION")
-	if region == "" {
-		region = "us-east-1"
-	}
-	load := []func(*config.LoadOptions) error{config.WithRegion(region)}
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" {
-		load = append(load, config.WithCredentialsProvider(credentials.NewStaticCredentialsProvider("local", "local", "")))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	cfg, err := localConfig(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -138,7 +138,8 @@ var exprToken = regexp.MustCompile(`([#:]?[A-Za-z_][A-Za-z0-9_]*)`)
 var exprWords = map[string]bool{"set": true, "add": true, "remove": true, "delete": true, "and": true, "or": true, "not": true,
 	"between": true, "in": true}
 
-func attrSet(lists ...[]string) []string {
+// AttrSet is the attribute names of lists, each once, sorted, without "".
+func AttrSet(lists ...[]string) []string {
 	var out []string
 	for _, l := range lists {
 		for _, a := range l {
@@ -174,10 +175,10 @@ func accessesOf(in any) []Access {
 		out = append(out, Access{Action: "dynamodb:GetItem", Key: pk(in.Key)})
 	case *dynamodb.UpdateItemInput:
 		out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(in.Key),
-			Attrs: attrSet(itemAttrs(in.Key), exprAttrs(in.ExpressionAttributeNames, in.UpdateExpression, in.ConditionExpression))})
+			Attrs: AttrSet(itemAttrs(in.Key), exprAttrs(in.ExpressionAttributeNames, in.UpdateExpression, in.ConditionExpression))})
 	case *dynamodb.PutItemInput:
 		out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(in.Item),
-			Attrs: attrSet(itemAttrs(in.Item), exprAttrs(in.ExpressionAttributeNames, in.ConditionExpression))})
+			Attrs: AttrSet(itemAttrs(in.Item), exprAttrs(in.ExpressionAttributeNames, in.ConditionExpression))})
 	case *dynamodb.DeleteItemInput:
 		out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(in.Key)})
 	case *dynamodb.QueryInput:
@@ -197,10 +198,10 @@ func accessesOf(in any) []Access {
 			switch {
 			case it.Put != nil:
 				out = append(out, Access{Action: "dynamodb:PutItem", Key: pk(it.Put.Item),
-					Attrs: attrSet(itemAttrs(it.Put.Item), exprAttrs(it.Put.ExpressionAttributeNames, it.Put.ConditionExpression))})
+					Attrs: AttrSet(itemAttrs(it.Put.Item), exprAttrs(it.Put.ExpressionAttributeNames, it.Put.ConditionExpression))})
 			case it.Update != nil:
 				out = append(out, Access{Action: "dynamodb:UpdateItem", Key: pk(it.Update.Key),
-					Attrs: attrSet(itemAttrs(it.Update.Key), exprAttrs(it.Update.ExpressionAttributeNames, it.Update.UpdateExpression, it.Update.ConditionExpression))})
+					Attrs: AttrSet(itemAttrs(it.Update.Key), exprAttrs(it.Update.ExpressionAttributeNames, it.Update.UpdateExpression, it.Update.ConditionExpression))})
 			case it.Delete != nil:
 				out = append(out, Access{Action: "dynamodb:DeleteItem", Key: pk(it.Delete.Key)})
 			case it.ConditionCheck != nil:
