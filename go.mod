@@ -131,3 +131,5 @@ tool github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 // it read) as DynamoDB does, and to roll transactions back by an undo log
 // rather than a copy of the table: third_party/minidyn/README.md.
 replace github.com/truora/minidyn => ./third_party/minidyn
+
+replace github.com/go-playground/validator/v10 => ./third_party/validator
