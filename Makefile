@@ -148,7 +148,7 @@ bench:
 	: > bench/out/gotest.txt
 	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... ./internal/... | tee -a bench/out/gotest.txt; done
 	$(GO) test -run '^$$' -bench MigrateExportFile -benchtime 1x -migrate.clients $(MIGRATE_CLIENTS) ./cmd/migrate | tee -a bench/out/gotest.txt
-	$(GO) run ./cmd/bench/instructions -o bench/out/instructions.json
+	$(GO) run ./cmd/bench/instructions -n1 200 -n2 1200 -o bench/out/instructions.json
 	$(GO) run ./cmd/bench/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
 	./.ci/with-moto.sh bash -c '$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -endpoint "$$TEST_DYNAMODB_ENDPOINT" -o bench/out/load-moto.json'
@@ -158,7 +158,7 @@ bench:
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./pkg/api:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/auth:FuzzParseClaims ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery ./pkg/client:FuzzRulePatterns ./pkg/api:FuzzHistoryPosition
+FUZZ_TARGETS := ./pkg/api:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/auth:FuzzParseClaims ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery ./pkg/client:FuzzRulePatterns ./pkg/api:FuzzHistoryPosition ./pkg/api:FuzzPlainString ./pkg/api:FuzzObjectMembers
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \

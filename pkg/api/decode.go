@@ -107,16 +107,7 @@ func refusedForClient(top map[string]json.RawMessage) error {
 // nothing.
 func decodeFields(top map[string]json.RawMessage) (client.Update, error) {
 	var u client.Update
-	known := map[string]bool{client.MetaKey: true}
-	metaKnown := map[string]bool{}
-	for _, f := range client.Fields() {
-		if f.Meta {
-			metaKnown[f.Name] = true
-		} else {
-			known[f.Name] = true
-		}
-	}
-	if err := unknownMember(top, known, ""); err != nil {
+	if err := unknownMember(top, false, ""); err != nil {
 		return u, err
 	}
 	rawMeta, hasMeta := top[client.MetaKey]
@@ -135,7 +126,7 @@ func decodeFields(top map[string]json.RawMessage) (client.Update, error) {
 				if err != nil {
 					return u, err
 				}
-				if err := unknownMember(obj, metaKnown, client.MetaKey+"."); err != nil {
+				if err := unknownMember(obj, true, client.MetaKey+"."); err != nil {
 					return u, err
 				}
 				meta = obj
@@ -168,25 +159,100 @@ func decodeObject(data []byte, where string) (map[string]json.RawMessage, error)
 		name = "Request body"
 	}
 	trimmed := bytes.TrimSpace(data)
+	// Valid JSON that is not an object is told apart from invalid JSON.
+	if len(trimmed) == 0 || trimmed[0] != '{' {
+		if !json.Valid(trimmed) {
+			return nil, invalid(where, name+" must be valid JSON")
+		}
+		return nil, invalid(where, name+" must be a JSON object")
+	}
 	if !json.Valid(trimmed) {
 		return nil, invalid(where, name+" must be valid JSON")
 	}
-	if len(trimmed) == 0 || trimmed[0] != '{' {
-		return nil, invalid(where, name+" must be a JSON object")
+	return objectMembers(trimmed), nil
+}
+
+// objectMembers splits a valid JSON object into its members, as
+// json.Unmarshal into a map[string]json.RawMessage does (keys unescaped,
+// the last of a repeated key kept, each value's text without the space
+// around it), but without its second scan of the text and its reflection:
+// the body's members are read on every write (TestObjectMembersIsUnmarshal
+// and FuzzObjectMembers hold it to json.Unmarshal). Valid JSON is
+// assumed: json.Valid has scanned it.
+func objectMembers(data []byte) map[string]json.RawMessage {
+	obj := make(map[string]json.RawMessage, 8)
+	i := skipSpace(data, 1)
+	if data[i] == '}' {
+		return obj
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(trimmed, &obj); err != nil {
-		return nil, invalid(where, name+" must be a JSON object")
+	for {
+		end := skipValue(data, i) // the key, a string
+		key, ok := plainString(data[i:end])
+		if !ok {
+			_ = json.Unmarshal(data[i:end], &key) // valid: cannot fail
+		}
+		i = skipSpace(data, skipSpace(data, end)+1) // past ':'
+		end = skipValue(data, i)
+		obj[key] = json.RawMessage(data[i:end:end])
+		i = skipSpace(data, end)
+		if data[i] == '}' {
+			return obj
+		}
+		i = skipSpace(data, i+1) // past ','
 	}
-	return obj, nil
+}
+
+func skipSpace(data []byte, i int) int {
+	for i < len(data) && (data[i] == ' ' || data[i] == '\t' || data[i] == '\n' || data[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue is the end of the valid JSON value starting at i.
+func skipValue(data []byte, i int) int {
+	switch data[i] {
+	case '"':
+		return skipString(data, i)
+	case '{', '[':
+		depth := 0
+		for ; ; i++ {
+			switch data[i] {
+			case '"':
+				i = skipString(data, i) - 1
+			case '{', '[':
+				depth++
+			case '}', ']':
+				if depth--; depth == 0 {
+					return i + 1
+				}
+			}
+		}
+	default: // a number, true, false or null
+		for i < len(data) && !strings.ContainsRune(",}] \t\n\r", rune(data[i])) {
+			i++
+		}
+		return i
+	}
+}
+
+// skipString is the end of the string starting at i (its opening quote).
+func skipString(data []byte, i int) int {
+	for i++; data[i] != '"'; i++ {
+		if data[i] == '\\' {
+			i++
+		}
+	}
+	return i + 1
 }
 
 // unknownMember refuses the first member of obj (in sorted order, so that
-// the same body names the same member) that known does not list.
-func unknownMember(obj map[string]json.RawMessage, known map[string]bool, prefix string) error {
+// the same body names the same member) that is not a field of the table:
+// a top-level field or clientMeta itself, or with meta, a clientMeta field.
+func unknownMember(obj map[string]json.RawMessage, meta bool, prefix string) error {
 	var unknown []string
 	for k := range obj {
-		if !known[k] {
+		if !knownMember(k, meta) {
 			unknown = append(unknown, k)
 		}
 	}
@@ -197,6 +263,18 @@ func unknownMember(obj map[string]json.RawMessage, known map[string]bool, prefix
 	return invalid(prefix+k, fmt.Sprintf("Unknown field: %s%s", prefix, k))
 }
 
+func knownMember(name string, meta bool) bool {
+	if !meta && name == client.MetaKey {
+		return true
+	}
+	for _, f := range client.Fields() {
+		if f.Meta == meta && f.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // decodeString reads a JSON string (trimmed) or null; anything else is a
@@ -205,8 +283,29 @@ func decodeString(raw json.RawMessage, path string) (s string, null bool, err er
 	if isNull(raw) {
 		return "", true, nil
 	}
+	if plain, ok := plainString(raw); ok {
+		return strings.TrimSpace(plain), false, nil
+	}
 	if err := json.Unmarshal(raw, &s); err != nil {
 		return "", false, invalid(path, path+" must be a string")
 	}
 	return strings.TrimSpace(s), false, nil
+}
+
+// plainString is the value of a JSON string of printable ASCII with no
+// escape, the common case, read without json.Unmarshal's second scan and
+// reflection; json.Unmarshal gives the same string for it
+// (TestPlainStringIsUnmarshal). Anything else is not ok and left to
+// json.Unmarshal.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(body), true
 }

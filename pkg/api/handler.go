@@ -68,9 +68,9 @@ type Handler struct {
 	// SignIn configures the sign-in routes.
 	SignIn SignIn
 	Log    *slog.Logger
-	// MetricsNamespace is the CloudWatch namespace of the request lines'
-	// metrics (METRICS_NAMESPACE); "" means metrics.DefaultNamespace.
-	MetricsNamespace string
+	// Metrics writes the request lines' Embedded Metric Format members, in
+	// the function's CloudWatch namespace (metrics.NewLine).
+	Metrics metrics.Line
 	// Now is the clock used for latency; nil means time.Now.
 	Now func() time.Time
 	// DeadlineMargin is kept free before the Lambda deadline so that the
@@ -113,11 +113,13 @@ func (h *Handler) serve(ctx context.Context, r Route, req *Request, fn func(cont
 	// pkg/metrics): route, status class, latency, cold start; the members
 	// below it are never dimensions.
 	end := now()
-	attrs := append([]slog.Attr{slog.String("requestId", req.RequestContext.RequestID)},
-		metrics.Attrs(h.MetricsNamespace, metrics.Request{
-			Route: r.Key(), Status: resp.StatusCode, Latency: end.Sub(start),
-			ColdStart: h.served.CompareAndSwap(false, true), SignIn: r.signIn, Time: end,
-		})...)
+	// Room for every member below: the line is built in one allocation.
+	attrs := make([]slog.Attr, 1, 16)
+	attrs[0] = slog.String("requestId", req.RequestContext.RequestID)
+	attrs = h.Metrics.AppendAttrs(attrs, metrics.Request{
+		Route: r.Key(), Status: resp.StatusCode, Latency: end.Sub(start),
+		ColdStart: h.served.CompareAndSwap(false, true), SignIn: r.signIn, Time: end,
+	})
 	if o.clientID != "" {
 		attrs = append(attrs, slog.String("clientId", o.clientID))
 	}

@@ -41,7 +41,8 @@ func jsonResponse(status int, v any, headers map[string]string) Response {
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"error":"Internal error","statusCode":500}`)
 	}
-	h := map[string]string{"Content-Type": "application/json"}
+	h := make(map[string]string, len(headers)+2) // and Cache-Control (uncached)
+	h["Content-Type"] = "application/json"
 	for k, val := range headers {
 		h[k] = val
 	}

@@ -23,6 +23,7 @@ import (
 	appconfig "github.com/outbound-caller/admin-api/pkg/config"
 	"github.com/outbound-caller/admin-api/pkg/cursor"
 	"github.com/outbound-caller/admin-api/pkg/history"
+	"github.com/outbound-caller/admin-api/pkg/metrics"
 	"github.com/outbound-caller/admin-api/pkg/passhash"
 	"github.com/outbound-caller/admin-api/pkg/secretsdoc"
 	"github.com/outbound-caller/admin-api/pkg/store"
@@ -44,15 +45,15 @@ func NewHandler(ctx context.Context, cfg appconfig.Config, db store.API, log *sl
 		return nil, err
 	}
 	return &api.Handler{
-		Auth:             keys,
-		Secrets:          hasher,
-		SignIn:           signIn,
-		Rules:            client.NewRules(),
-		Cursors:          cursor.New(cursorKey(cfg)),
-		Clients:          clientStore(db, cfg),
-		Log:              log,
-		MetricsNamespace: cfg.MetricsNamespace,
-		DeadlineMargin:   500 * time.Millisecond,
+		Auth:           keys,
+		Secrets:        hasher,
+		SignIn:         signIn,
+		Rules:          client.NewRules(),
+		Cursors:        cursor.New(cursorKey(cfg)),
+		Clients:        clientStore(db, cfg),
+		Log:            log,
+		Metrics:        metrics.NewLine(cfg.MetricsNamespace),
+		DeadlineMargin: 500 * time.Millisecond,
 	}, nil
 }
 

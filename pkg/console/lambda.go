@@ -48,12 +48,13 @@ func Start() {
 // line per event in namespace, the first reporting the cold start.
 func (s *Site) loggedHandler(log *slog.Logger, namespace string) func(context.Context, events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 	var served atomic.Bool
+	line := metrics.NewLine(namespace)
 	return func(ctx context.Context, ev events.APIGatewayV2HTTPRequest) (events.APIGatewayV2HTTPResponse, error) {
 		start := time.Now()
 		resp, err := s.ServeEvent(ctx, ev)
 		end := time.Now()
 		log.LogAttrs(ctx, slog.LevelInfo, "request", append([]slog.Attr{slog.String("requestId", ev.RequestContext.RequestID)},
-			metrics.Attrs(namespace, metrics.Request{Route: ev.RouteKey, Status: resp.StatusCode,
+			line.Attrs(metrics.Request{Route: ev.RouteKey, Status: resp.StatusCode,
 				Latency: end.Sub(start), ColdStart: served.CompareAndSwap(false, true), Time: end})...)...)
 		return resp, err
 	}

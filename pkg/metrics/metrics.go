@@ -107,31 +107,30 @@ type metricName struct {
 	Unit string `json:"Unit"`
 }
 
-// Attrs returns the request line's members for r: the route, status and
-// latency the line has always carried, the members its metrics and
-// dimensions need, and the _aws block that names them, in namespace ("":
-// DefaultNamespace). The caller adds the members that are not metrics
-// (request id, client id, admin name).
-func Attrs(namespace string, r Request) []slog.Attr {
+// Line writes the request lines of one function in one namespace. The
+// _aws block's directives depend only on the namespace and on whether the
+// route is a sign-in, so NewLine builds both once; a request only adds its
+// values. (They stay values for log/slog's JSON handler to encode: handed
+// over as encoded JSON, the handler re-scans and compacts them, which
+// costs more than encoding these few strings.)
+type Line struct {
+	plain, signIn []directive
+}
+
+// NewLine is the Line of namespace ("": DefaultNamespace).
+func NewLine(namespace string) Line {
 	if namespace == "" {
 		namespace = DefaultNamespace
 	}
-	attrs := []slog.Attr{
-		slog.String(Route, r.Route),
-		slog.Int("status", r.Status),
-		slog.Float64(Latency, float64(r.Latency.Microseconds())/1000),
-		slog.String(StatusClass, StatusClassOf(r.Status)),
-		slog.Int(ColdStart, b2i(r.ColdStart)),
-	}
-	if r.SignIn {
-		attrs = append(attrs,
-			slog.Int(SignInFailed, b2i(r.Status == 401)),
-			slog.Int(LockedOut, b2i(r.Status == 429)))
-	}
-	// One directive per dimension-set list, in Published's order.
+	return Line{plain: directives(namespace, false), signIn: directives(namespace, true)}
+}
+
+// directives is the _aws.CloudWatchMetrics array of a route's lines: one
+// directive per dimension-set list, in Published's order.
+func directives(namespace string, signIn bool) []directive {
 	var ds []directive
 	for _, m := range Published() {
-		if m.SignInOnly && !r.SignIn {
+		if m.SignInOnly && !signIn {
 			continue
 		}
 		i := len(ds) - 1
@@ -140,6 +139,34 @@ func Attrs(namespace string, r Request) []slog.Attr {
 			i++
 		}
 		ds[i].Metrics = append(ds[i].Metrics, metricName{Name: m.Name, Unit: m.Unit})
+	}
+	return ds
+}
+
+// Attrs returns the request line's members for r: the route, status and
+// latency the line has always carried, the members its metrics and
+// dimensions need, and the _aws block that names them. The caller adds the
+// members that are not metrics (request id, client id, admin name).
+func (l Line) Attrs(r Request) []slog.Attr { return l.AppendAttrs(nil, r) }
+
+// AppendAttrs is Attrs appended to attrs.
+func (l Line) AppendAttrs(attrs []slog.Attr, r Request) []slog.Attr {
+	if l.plain == nil {
+		l = NewLine("")
+	}
+	attrs = append(attrs,
+		slog.String(Route, r.Route),
+		slog.Int("status", r.Status),
+		slog.Float64(Latency, float64(r.Latency.Microseconds())/1000),
+		slog.String(StatusClass, StatusClassOf(r.Status)),
+		slog.Int(ColdStart, b2i(r.ColdStart)),
+	)
+	ds := l.plain
+	if r.SignIn {
+		ds = l.signIn
+		attrs = append(attrs,
+			slog.Int(SignInFailed, b2i(r.Status == 401)),
+			slog.Int(LockedOut, b2i(r.Status == 429)))
 	}
 	return append(attrs, slog.Group("_aws",
 		slog.Int64("Timestamp", r.Time.UnixMilli()),

@@ -19,7 +19,7 @@ func line(t *testing.T, namespace string, r metrics.Request) []byte {
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).LogAttrs(t.Context(), slog.LevelInfo, "request",
 		append([]slog.Attr{slog.String("requestId", "req-1"), slog.String("clientId", "client_12345abcde")},
-			metrics.Attrs(namespace, r)...)...)
+			metrics.NewLine(namespace).Attrs(r)...)...)
 	return bytes.TrimSpace(buf.Bytes())
 }
 

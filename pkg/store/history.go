@@ -88,13 +88,57 @@ func stampOf(o client.Origin, at string) lastChange {
 		RequestID: o.RequestID, SourceIP: o.SourceIP, At: at}
 }
 
+// attr is l as stored, built by hand as attributevalue.MarshalMap built it
+// from the struct's tags (the omitempty members left out when empty): it is
+// part of every update.
 func (l lastChange) attr() types.AttributeValue {
-	av, err := attributevalue.MarshalMap(l)
-	if err != nil {
-		// Strings only: MarshalMap cannot fail on them.
-		panic("store: encode lastChange: " + err.Error())
+	m := make(map[string]types.AttributeValue, 6)
+	for _, f := range l.members() {
+		if *f.value != "" || !f.omitEmpty {
+			m[f.name] = &types.AttributeValueMemberS{Value: *f.value}
+		}
 	}
-	return &types.AttributeValueMemberM{Value: av}
+	return &types.AttributeValueMemberM{Value: m}
+}
+
+// members are l's stored members, in the names its dynamodbav tags give
+// them (record.item still encodes it through them).
+func (l *lastChange) members() [6]struct {
+	name      string
+	value     *string
+	omitEmpty bool
+} {
+	return [6]struct {
+		name      string
+		value     *string
+		omitEmpty bool
+	}{
+		{"action", &l.Action, false}, {"sub", &l.ActorSub, false}, {"role", &l.ActorRole, false},
+		{"requestId", &l.RequestID, true}, {"sourceIp", &l.SourceIP, true}, {"at", &l.At, false},
+	}
+}
+
+// decodeStamp reads a stored lastChange as attributevalue.Unmarshal into
+// lastChange did: a map (NULL is the zero stamp) whose members are string
+// attributes (asString); members it does not name are ignored, and any
+// other type is an error.
+func decodeStamp(av types.AttributeValue) (lastChange, error) {
+	var l lastChange
+	switch m := av.(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return l, nil
+	case *types.AttributeValueMemberM:
+		for _, f := range l.members() {
+			s, err := asString(m.Value[f.name])
+			if err != nil {
+				return lastChange{}, fmt.Errorf("lastChange.%s: %w", f.name, err)
+			}
+			*f.value = s
+		}
+		return l, nil
+	default:
+		return lastChange{}, errors.New("lastChange is not a map")
+	}
 }
 
 func historySortKey(at time.Time, version int64) string {
@@ -218,8 +262,8 @@ func stampIn(item map[string]types.AttributeValue) (lastChange, bool, error) {
 	if !ok {
 		return lastChange{}, false, nil
 	}
-	var l lastChange
-	if err := attributevalue.Unmarshal(av, &l); err != nil {
+	l, err := decodeStamp(av)
+	if err != nil {
 		return lastChange{}, false, fmt.Errorf("store: decode lastChange: %w", err)
 	}
 	return l, true, nil

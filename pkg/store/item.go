@@ -1,7 +1,9 @@
 package store
 
 import (
+	"errors"
 	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -97,10 +99,44 @@ func fromItem(item map[string]types.AttributeValue) (client.Client, error) {
 	return r.client()
 }
 
+// decodeRecord reads a client item. Its own attributes are decoded by
+// hand, as attributevalue.UnmarshalMap into record did (asString,
+// asInt64, decodeStamp say how), but without reflection: this runs on
+// every read and every update's answer, and UnmarshalMap was most of the
+// update route's own cost after the SDK call (its field cache also built
+// at the cold start's first request). One difference, on purpose: an
+// attribute is matched by its exact name, where UnmarshalMap also took a
+// name in another letter case, which nothing writes.
+// TestDecodeRecordDecodesAsUnmarshalMapDid holds it to UnmarshalMap.
 func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 	var r record
-	if err := attributevalue.UnmarshalMap(item, &r); err != nil {
-		return record{}, fmt.Errorf("store: decode client: %w", err)
+	for _, a := range [...]struct {
+		name string
+		dst  *string
+	}{
+		{keyAttr, &r.PK}, {"clientId", &r.ClientID}, {"emailKey", &r.EmailKey}, {"createdAt", &r.CreatedAt},
+		{"updatedAt", &r.UpdatedAt}, {"updatedBy", &r.UpdatedBy}, {"tokensValidAfter", &r.TokensValidAfter},
+		{"secretHash", &r.SecretHash}, {"gsi1pk", &r.GSI1PK}, {"gsi1sk", &r.GSI1SK},
+	} {
+		s, err := asString(item[a.name])
+		if err != nil {
+			return record{}, fmt.Errorf("store: decode client: %s: %w", a.name, err)
+		}
+		*a.dst = s
+	}
+	v, err := asInt64(item["version"])
+	if err != nil {
+		return record{}, fmt.Errorf("store: decode client: version: %w", err)
+	}
+	r.Version = v
+	if av, ok := item[lastChangeAttr]; ok {
+		if _, null := av.(*types.AttributeValueMemberNULL); !null {
+			l, err := decodeStamp(av)
+			if err != nil {
+				return record{}, fmt.Errorf("store: decode client: %w", err)
+			}
+			r.LastChange = &l
+		}
 	}
 	var meta map[string]types.AttributeValue
 	switch m := item[client.MetaKey].(type) {
@@ -126,6 +162,41 @@ func decodeRecord(item map[string]types.AttributeValue) (record, error) {
 	}
 	return r, nil
 }
+
+// asString is a string attribute as attributevalue decodes one into a
+// string: S is its value, N its digits, absent or NULL empty, and any
+// other type an error.
+func asString(av types.AttributeValue) (string, error) {
+	switch v := av.(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return "", nil
+	case *types.AttributeValueMemberS:
+		return v.Value, nil
+	case *types.AttributeValueMemberN:
+		return v.Value, nil
+	default:
+		return "", errNotString
+	}
+}
+
+// asInt64 is an integer attribute as attributevalue decodes one into an
+// int64: N parsed in base 10, absent or NULL 0, and any other type (S
+// included) an error.
+func asInt64(av types.AttributeValue) (int64, error) {
+	switch v := av.(type) {
+	case nil, *types.AttributeValueMemberNULL:
+		return 0, nil
+	case *types.AttributeValueMemberN:
+		return strconv.ParseInt(v.Value, 10, 64)
+	default:
+		return 0, errNotNumber
+	}
+}
+
+var (
+	errNotString = errors.New("not a string")
+	errNotNumber = errors.New("not a number")
+)
 
 // withoutTimes is r's client with its times unset.
 func (r *record) withoutTimes() client.Client {
