@@ -127,6 +127,9 @@ type instructions struct {
 		HandlerIr float64 `json:"handlerInstructionsPerOp"`
 		BareIr    float64 `json:"bareInstructionsPerOp"`
 		Ratio     float64 `json:"ratio"`
+		Runs      int     `json:"runs"`
+		RatioMin  float64 `json:"ratioMin"`
+		RatioMax  float64 `json:"ratioMax"`
 	} `json:"pairs"`
 }
 
@@ -225,13 +228,17 @@ func report(dir string) (string, error) {
 			fmt.Fprintf(&w, "%s; (Ir(%d runs) - Ir(%d runs)) / %d, whole process (the in-process store's work is in both counts). "+
 				"GOGC=100 is as deployed, with the collector's cycles landing where they fall; GOGC=off counts the request path alone.\n\n",
 				ins.Valgrind, ins.N2, ins.N1, ins.N2-ins.N1)
-			fmt.Fprintf(&w, "| GOGC | Handler | instructions/op | Bare | instructions/op | ratio | target |\n|---|---|---:|---|---:|---:|---|\n")
+			fmt.Fprintf(&w, "| GOGC | Handler | instructions/op | Bare | instructions/op | ratio (median) | counts, range | target |\n|---|---|---:|---|---:|---:|---|---|\n")
 			for _, p := range ins.Pairs {
 				target := ""
 				if p.Handler == "UpdateHandler" {
 					target = fmt.Sprintf("<= %.2f: %s", maxInstructRatio, verdict(p.Ratio <= maxInstructRatio))
 				}
-				fmt.Fprintf(&w, "| %s | %s | %.0f | %s | %.0f | %.3f | %s |\n", p.GOGC, p.Handler, p.HandlerIr, p.Bare, p.BareIr, p.Ratio, target)
+				spread := "1"
+				if p.Runs > 1 {
+					spread = fmt.Sprintf("%d, %.3f-%.3f", p.Runs, p.RatioMin, p.RatioMax)
+				}
+				fmt.Fprintf(&w, "| %s | %s | %.0f | %s | %.0f | %.3f | %s | %s |\n", p.GOGC, p.Handler, p.HandlerIr, p.Bare, p.BareIr, p.Ratio, spread, target)
 			}
 		}
 	}
