@@ -158,7 +158,7 @@ bench:
 
 ## fuzz: each fuzz target for FUZZTIME (CI: 10s; a campaign: make fuzz FUZZTIME=10m)
 FUZZTIME ?= 10s
-FUZZ_TARGETS := ./pkg/api:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/auth:FuzzParseClaims ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery ./pkg/client:FuzzRulePatterns ./pkg/api:FuzzHistoryPosition ./pkg/api:FuzzPlainString ./pkg/api:FuzzObjectMembers
+FUZZ_TARGETS := ./pkg/api:FuzzDecodeUpdate ./pkg/auth:FuzzAuthorize ./pkg/auth:FuzzBearerToken ./pkg/auth:FuzzParseClaims ./pkg/api:FuzzClientID ./pkg/cursor:FuzzCursorDecode ./pkg/api:FuzzListQuery ./pkg/client:FuzzRulePatterns ./pkg/api:FuzzHistoryPosition ./pkg/api:FuzzPlainString ./pkg/api:FuzzObjectMembers ./pkg/client:FuzzFormatTime
 fuzz:
 	@for t in $(FUZZ_TARGETS); do \
 	  echo "fuzz $${t##*:} ($${t%%:*}) for $(FUZZTIME)"; \

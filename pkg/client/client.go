@@ -126,8 +126,33 @@ type Write struct {
 // milliseconds and a "Z".
 const TimeLayout = "2006-01-02T15:04:05.000Z07:00"
 
-// FormatTime renders t in TimeLayout, in UTC.
-func FormatTime(t time.Time) string { return t.UTC().Format(TimeLayout) }
+// FormatTime renders t in TimeLayout, in UTC. Years 0 to 9999 (every time
+// the service writes) are written digit by digit: a request formats several
+// times, and time.Format re-reads its layout on each call
+// (TestFormatTimeIsFormat and FuzzFormatTime hold this to time.Format).
+func FormatTime(t time.Time) string {
+	t = t.UTC()
+	year, month, day := t.Date()
+	if year < 0 || year > 9999 {
+		return t.Format(TimeLayout)
+	}
+	hour, minute, sec := t.Clock()
+	b := []byte("0000-00-00T00:00:00.000Z")
+	digits := func(at, n, v int) {
+		for i := at + n - 1; i >= at; i-- {
+			b[i] = byte('0' + v%10)
+			v /= 10
+		}
+	}
+	digits(0, 4, year)
+	digits(5, 2, int(month))
+	digits(8, 2, day)
+	digits(11, 2, hour)
+	digits(14, 2, minute)
+	digits(17, 2, sec)
+	digits(20, 3, t.Nanosecond()/1e6)
+	return string(b)
+}
 
 // ParseTime reads a stored time: TimeLayout, or any RFC 3339 time.
 func ParseTime(s string) (time.Time, error) { return time.Parse(time.RFC3339Nano, s) }
