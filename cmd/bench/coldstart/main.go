@@ -14,6 +14,11 @@
 // response, counted by callgrind: one run, since the count barely moves
 // between runs, where wall-clock times on a shared machine do.
 //
+// Every function's cold starts alternate with the control's, one of each
+// in turn, and its ratio is to the control's median over those same
+// minutes: measured one after the other, a machine whose speed drifts
+// (other jobs, frequency) moved the ratio by 0.2 between runs.
+//
 // Lambda sets no AWS_CA_BUNDLE; a sandbox that does would make the figures
 // include parsing it, so it is unset for the functions (and reported).
 package main
@@ -49,10 +54,14 @@ const (
 
 // Result is one function's figures.
 type Result struct {
-	Name          string  `json:"name"`
-	SizeArm64     int64   `json:"sizeArm64Bytes"`
-	SizeHost      int64   `json:"sizeHostBytes"`
-	FirstRespMs   float64 `json:"firstResponseMedianMs"`
+	Name        string  `json:"name"`
+	SizeArm64   int64   `json:"sizeArm64Bytes"`
+	SizeHost    int64   `json:"sizeHostBytes"`
+	FirstRespMs float64 `json:"firstResponseMedianMs"`
+	// ControlMs is the control's median first response over the cold
+	// starts alternated with this function's; Ratio is FirstRespMs to it.
+	ControlMs     float64 `json:"pairedControlMedianMs,omitempty"`
+	Ratio         float64 `json:"ratioToPairedControl,omitempty"`
 	InitMs        float64 `json:"initDurationMedianMs"`
 	Runs          int     `json:"runs"`
 	RSS100KB      int64   `json:"rssAfter100KB"`
@@ -136,6 +145,14 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 	}
 
 	var results []Result
+	// The control, once measured, for the cold starts alternated with each
+	// function's.
+	type coldRun struct {
+		bootstrap string
+		env       []string
+		ev        []byte
+	}
+	var ctlRun *coldRun
 	for _, name := range names {
 		host, arm := filepath.Join(dir, name, "bootstrap"), filepath.Join(dir, name+"-arm64", "bootstrap")
 		if err := rie.BuildLambda(ctx, ".", pkgs[name], host, ""); err != nil {
@@ -163,17 +180,38 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 		// the INIT REPORT line; the functions log at info, as deployed.
 		r := Result{Name: name, Runs: runs, Warm: warm}
 		r.SizeHost, r.SizeArm64 = size(host), size(arm)
-		var first, inits []float64
+		var first, inits, ctlFirst []float64
 		statuses := map[int]int{}
-		for range runs {
+		for i := range runs {
+			paired := ctlRun != nil && name != control
+			if paired && i%2 == 0 { // the control first every other time
+				f, _, _, err := coldStart(ctx, emulator, ctlRun.bootstrap, ctlRun.env, ctlRun.ev)
+				if err != nil {
+					return fmt.Errorf("%s: %w", control, err)
+				}
+				ctlFirst = append(ctlFirst, f)
+			}
 			f, init, status, err := coldStart(ctx, emulator, host, env, ev)
 			if err != nil {
 				return fmt.Errorf("%s: %w", name, err)
 			}
 			first, inits = append(first, f), append(inits, init)
 			statuses[status]++
+			if paired && i%2 == 1 {
+				f, _, _, err := coldStart(ctx, emulator, ctlRun.bootstrap, ctlRun.env, ctlRun.ev)
+				if err != nil {
+					return fmt.Errorf("%s: %w", control, err)
+				}
+				ctlFirst = append(ctlFirst, f)
+			}
 		}
 		r.FirstRespMs, r.InitMs, r.FirstStatuses = median(first), median(inits), fmt.Sprint(statuses)
+		if name == control {
+			ctlRun = &coldRun{host, env, ev}
+		} else if len(ctlFirst) > 0 {
+			r.ControlMs = median(ctlFirst)
+			r.Ratio = r.FirstRespMs / r.ControlMs
+		}
 		if cg {
 			if r.FirstRespIr, err = firstResponseInstructions(ctx, emulator, host, env, ev); err != nil {
 				return fmt.Errorf("%s: callgrind: %w", name, err)
@@ -182,8 +220,8 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 		if err := warmRun(ctx, emulator, host, env, ev, warm, &r); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		fmt.Fprintf(os.Stderr, "%s: first response %.1f ms (%.1fM instructions), init %.1f ms, arm64 %.2f MiB, peak RSS %d KB\n",
-			name, r.FirstRespMs, r.FirstRespIr/1e6, r.InitMs, float64(r.SizeArm64)/(1<<20), r.HWMKB)
+		fmt.Fprintf(os.Stderr, "%s: first response %.1f ms (control alongside %.1f ms, ratio %.2f; %.1fM instructions), init %.1f ms, arm64 %.2f MiB, peak RSS %d KB\n",
+			name, r.FirstRespMs, r.ControlMs, r.Ratio, r.FirstRespIr/1e6, r.InitMs, float64(r.SizeArm64)/(1<<20), r.HWMKB)
 		results = append(results, r)
 	}
 	b, _ := json.MarshalIndent(results, "", "  ")
