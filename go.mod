@@ -132,4 +132,7 @@ tool github.com/aws/aws-lambda-runtime-interface-emulator/cmd/aws-lambda-rie
 // rather than a copy of the table: third_party/minidyn/README.md.
 replace github.com/truora/minidyn => ./third_party/minidyn
 
+// validator v10.30.6, patched to build its BCP 47 pattern and its large
+// country and language tables on first use instead of at every program's
+// start (every function's cold start): third_party/validator/README.md.
 replace github.com/go-playground/validator/v10 => ./third_party/validator
