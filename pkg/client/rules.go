@@ -23,8 +23,8 @@ type Rules struct {
 // console) state them as these patterns; the checks are the byte loops
 // isE164 and isAgentID, which TestRulePatternsAreTheLoops and FuzzRulePatterns
 // hold to them. A loop because compiling `{1,128}` unrolls it into 128
-// copies: regexp.MustCompile of these two was 7.8 million instructions,
-// three quarters of a function's whole cold start (callgrind).
+// copies: compiling these two was 1.1 million of the 10.6 million
+// instructions of a function's cold start (callgrind).
 var patterns = map[string]string{
 	"e164":    `^\+[1-9][0-9]{1,14}$`,
 	"agentid": `^[A-Za-z0-9_-]{1,128}$`,

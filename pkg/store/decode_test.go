@@ -3,6 +3,7 @@ package store
 import (
 	"maps"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/feature/dynamodb/attributevalue"
@@ -67,6 +68,15 @@ func TestDecodeRecordDecodesAsUnmarshalMapDid(t *testing.T) {
 	type variant struct {
 		name string
 		item map[string]types.AttributeValue
+	}
+	// Every attribute record declares is in the valid item, so that one
+	// added to record and not to decodeRecord fails the comparison.
+	rt := reflect.TypeFor[record]()
+	for i := range rt.NumField() {
+		name, _, _ := strings.Cut(rt.Field(i).Tag.Get("dynamodbav"), ",")
+		if _, ok := validItem()[name]; name != "" && !ok {
+			t.Errorf("record's %s (%s) is not in validItem", rt.Field(i).Name, name)
+		}
 	}
 	variants := []variant{{"valid", validItem()}}
 	for _, a := range attrs {
