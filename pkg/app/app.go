@@ -9,11 +9,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
 	"os"
 	"time"
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
@@ -123,6 +125,9 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 	if err != nil {
 		return nil, err
 	}
+	// First, so that its connection opens while the rest of the cold start
+	// runs (the secrets' own request included).
+	db := dynamoDB(ctx, awsCfg, getenv, cfg.Local)
 	if cfg.JWTSecretARN != "" {
 		sm := secretsdoc.NewClient(awsCfg, getenv)
 		s, err := secretsdoc.Load(ctx, sm, cfg.JWTSecretARN)
@@ -133,15 +138,47 @@ func Lambda(ctx context.Context, getenv func(string) string, logOut io.Writer) (
 			return nil, err
 		}
 	}
+	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel))
+}
+
+// dynamoDB is a function's DynamoDB client (AWS_ENDPOINT_URL_DYNAMODB or
+// the region's endpoint). Its connection is opened at once, in the
+// background, by a GET of the endpoint's root through the client's own
+// HTTP client, and left in its pool: the first request, which would
+// otherwise open it (on AWS a TLS handshake), finds it open. The GET needs
+// no credentials or permission; its answer is not used, and a failure
+// only leaves the connection to the first request, as before.
+func dynamoDB(ctx context.Context, awsCfg aws.Config, getenv func(string) string, local bool) *dynamodb.Client {
+	hc := awshttp.NewBuildableClient()
+	base := appconfig.EndpointURL(getenv, "DYNAMODB")
 	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if e := appconfig.EndpointURL(getenv, "DYNAMODB"); e != "" {
-			o.BaseEndpoint = aws.String(e)
+		o.HTTPClient = hc
+		if base != "" {
+			o.BaseEndpoint = aws.String(base)
 		}
 		// Local emulators (minidyn, moto) send no valid X-Amz-Crc32; only
 		// there is the response checksum left unchecked.
-		o.DisableValidateResponseChecksum = cfg.Local
+		o.DisableValidateResponseChecksum = local
 	})
-	return NewHandler(ctx, cfg, db, NewLogger(logOut, cfg.LogLevel))
+	go func() {
+		p := dynamodb.EndpointParameters{Region: aws.String(awsCfg.Region)}
+		if base != "" {
+			p.Endpoint = aws.String(base)
+		}
+		e, err := dynamodb.NewDefaultEndpointResolverV2().ResolveEndpoint(ctx, p)
+		if err != nil {
+			return
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, e.URI.String(), nil)
+		if err != nil {
+			return
+		}
+		if resp, err := hc.Do(req); err == nil {
+			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // read to the end: the connection goes back to the pool
+			resp.Body.Close()
+		}
+	}()
+	return db
 }
 
 // lambdaAWS is a function's AWS configuration, built from the variables
@@ -265,12 +302,7 @@ func HistoryWriter(getenv func(string) string, log *slog.Logger) (*history.Write
 	if err != nil {
 		return nil, err
 	}
-	db := dynamodb.NewFromConfig(awsCfg, func(o *dynamodb.Options) {
-		if e := appconfig.EndpointURL(getenv, "DYNAMODB"); e != "" {
-			o.BaseEndpoint = aws.String(e)
-		}
-	})
-	s := store.New(db, table, nil)
+	s := store.New(dynamoDB(context.Background(), awsCfg, getenv, false), table, nil)
 	s.HistoryRetention = retention
 	return &history.Writer{Events: s, Log: log}, nil
 }

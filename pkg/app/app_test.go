@@ -3,11 +3,15 @@ package app_test
 import (
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"reflect"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,6 +148,9 @@ func TestLambdaTakesAWSSettingsFromTheLambdaEnvironment(t *testing.T) {
 	serve := func(t *testing.T) (*httptest.Server, chan seen) {
 		got := make(chan seen, 10)
 		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodGet {
+				return // the connection opened at cold start (TestDynamoDBConnectionOpensAtColdStart)
+			}
 			got <- seen{r.Header.Get("Authorization"), r.Header.Get("X-Amz-Security-Token")}
 			w.Header().Set("Content-Type", "application/x-amz-json-1.0")
 			w.WriteHeader(http.StatusBadRequest)
@@ -213,3 +220,68 @@ func TestLambdaTakesAWSSettingsFromTheLambdaEnvironment(t *testing.T) {
 }
 
 const testSecret = "app-test-secret-0123456789abcdef0123456789abcdef"
+
+// TestDynamoDBConnectionOpensAtColdStart: the cold start opens the
+// connection to DynamoDB by itself (a GET of the endpoint's root, no
+// credentials sent), and the first request arrives on that connection
+// rather than opening its own.
+func TestDynamoDBConnectionOpensAtColdStart(t *testing.T) {
+	var mu sync.Mutex
+	var conns int
+	var seen []string
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		seen = append(seen, r.Method+" "+r.URL.Path+" auth="+strconv.FormatBool(r.Header.Get("Authorization") != ""))
+		mu.Unlock()
+		if r.Method == http.MethodGet {
+			_, _ = io.WriteString(w, "healthy")
+			return
+		}
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = io.WriteString(w, `{"__type":"com.amazonaws.dynamodb.v20120810#ResourceNotFoundException","message":"recorded"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			mu.Lock()
+			conns++
+			mu.Unlock()
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	env := map[string]string{
+		"AWS_LAMBDA_FUNCTION_NAME": "get-client", "APP_ENV": "local", "TABLE_NAME": "t", "ADMIN_JWT_SECRET": testSecret,
+		"AWS_REGION": "eu-west-3", "AWS_ACCESS_KEY_ID": "ASIALAMBDAROLE", "AWS_SECRET_ACCESS_KEY": "role-secret",
+		"AWS_ENDPOINT_URL_DYNAMODB": srv.URL,
+	}
+	h, err := app.Lambda(t.Context(), func(k string) string { return env[k] }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No request has been served yet: whatever reaches the server now is
+	// the cold start's own.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(seen)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the cold start opened no connection to DynamoDB")
+		}
+	}
+	tok, _ := auth.Issuer{Secret: []byte(testSecret)}.Sign("ops", auth.RoleAdmin, time.Minute)
+	req := testkit.Event(http.MethodGet, "/admin/clients/"+testkit.JohnID, map[string]string{"clientId": testkit.JohnID},
+		map[string]string{"authorization": testkit.Bearer(tok)}, "")
+	_, _ = h.Serve(api.GetClient)(t.Context(), req)
+	mu.Lock()
+	defer mu.Unlock()
+	if want := []string{"GET / auth=false", "POST / auth=true"}; !slices.Equal(seen, want) {
+		t.Errorf("the server saw %q, want %q", seen, want)
+	}
+	if conns != 1 {
+		t.Errorf("%d connections opened, want 1: the first request did not use the one the cold start opened", conns)
+	}
+}
