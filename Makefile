@@ -147,7 +147,7 @@ bench:
 	cat /proc/loadavg > bench/out/loadavg-start.txt 2>/dev/null || true
 	: > bench/out/gotest.txt
 	for i in $$(seq $(BENCH_COUNT)); do $(GO) test -run '^$$' -bench . -benchmem -count 1 ./pkg/... ./internal/... | tee -a bench/out/gotest.txt; done
-	$(GO) test -run '^$$' -bench MigrateExportFile -benchtime 1x -migrate.clients $(MIGRATE_CLIENTS) ./cmd/migrate | tee -a bench/out/gotest.txt
+	$(GO) test -run '^$$' -bench MigrateExportFile -benchtime 1x ./cmd/migrate -args -migrate.clients=$(MIGRATE_CLIENTS) | tee -a bench/out/gotest.txt
 	$(GO) run ./cmd/bench/instructions -n1 200 -n2 1200 -o bench/out/instructions.json
 	$(GO) run ./cmd/bench/coldstart -runs $(COLD_RUNS) -warm $(WARM) -o bench/out/coldstart.json
 	$(GO) run ./cmd/bench/loadgen -c $(LOAD_C) -d $(LOAD_TIME) -o bench/out/load-embedded.json
