@@ -52,13 +52,7 @@ type opsFunction struct {
 	Environment struct {
 		Variables map[string]string `yaml:"Variables"`
 	} `yaml:"Environment"`
-	Events map[string]struct {
-		Type       string `yaml:"Type"`
-		Properties struct {
-			Path   string `yaml:"Path"`
-			Method string `yaml:"Method"`
-		} `yaml:"Properties"`
-	} `yaml:"Events"`
+	Events functionEvents `yaml:"Events"`
 }
 
 // opsAlarm is an AWS::CloudWatch::Alarm: one metric, or metric math over

@@ -53,13 +53,7 @@ type template struct {
 				Format         string `yaml:"Format"`
 			} `yaml:"AccessLogSettings"`
 			// AWS::Serverless::Function
-			Events map[string]struct {
-				Type       string `yaml:"Type"`
-				Properties struct {
-					Path   string `yaml:"Path"`
-					Method string `yaml:"Method"`
-				} `yaml:"Properties"`
-			} `yaml:"Events"`
+			Events        functionEvents `yaml:"Events"`
 			LoggingConfig struct {
 				LogGroup string `yaml:"LogGroup"`
 			} `yaml:"LoggingConfig"`
@@ -77,6 +71,15 @@ type template struct {
 
 // statement is an IAM policy statement; Action and Resource are a string
 // or a list in IAM's grammar, read here as lists.
+// functionEvents are a function's Events: the route of each HttpApi event.
+type functionEvents map[string]struct {
+	Type       string `yaml:"Type"`
+	Properties struct {
+		Path   string `yaml:"Path"`
+		Method string `yaml:"Method"`
+	} `yaml:"Properties"`
+}
+
 type routeSettings struct {
 	ThrottlingBurstLimit int `yaml:"ThrottlingBurstLimit"`
 	ThrottlingRateLimit  int `yaml:"ThrottlingRateLimit"`
