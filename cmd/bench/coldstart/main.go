@@ -182,14 +182,21 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 		r.SizeHost, r.SizeArm64 = size(host), size(arm)
 		var first, inits, ctlFirst []float64
 		statuses := map[int]int{}
+		paired := ctlRun != nil && name != control
+		controlRun := func() error {
+			f, _, _, err := coldStart(ctx, emulator, ctlRun.bootstrap, ctlRun.env, ctlRun.ev)
+			if err != nil {
+				return fmt.Errorf("%s: %w", control, err)
+			}
+			ctlFirst = append(ctlFirst, f)
+			return nil
+		}
 		for i := range runs {
-			paired := ctlRun != nil && name != control
-			if paired && i%2 == 0 { // the control first every other time
-				f, _, _, err := coldStart(ctx, emulator, ctlRun.bootstrap, ctlRun.env, ctlRun.ev)
-				if err != nil {
-					return fmt.Errorf("%s: %w", control, err)
+			// The control goes first every other time.
+			if paired && i%2 == 0 {
+				if err := controlRun(); err != nil {
+					return err
 				}
-				ctlFirst = append(ctlFirst, f)
 			}
 			f, init, status, err := coldStart(ctx, emulator, host, env, ev)
 			if err != nil {
@@ -198,11 +205,9 @@ func run(ctx context.Context, runs, warm int, only, out string, cg bool) error {
 			first, inits = append(first, f), append(inits, init)
 			statuses[status]++
 			if paired && i%2 == 1 {
-				f, _, _, err := coldStart(ctx, emulator, ctlRun.bootstrap, ctlRun.env, ctlRun.ev)
-				if err != nil {
-					return fmt.Errorf("%s: %w", control, err)
+				if err := controlRun(); err != nil {
+					return err
 				}
-				ctlFirst = append(ctlFirst, f)
 			}
 		}
 		r.FirstRespMs, r.InitMs, r.FirstStatuses = median(first), median(inits), fmt.Sprint(statuses)
